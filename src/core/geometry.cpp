@@ -44,6 +44,8 @@ std::vector<LonLat> sample_along(std::span<const LonLat> line, std::size_t count
     out.reserve(count);
     if (distances) { distances->clear(); distances->reserve(count); }
     std::size_t seg = 1;  // current segment is [seg-1, seg]
+    std::size_t line_seg = 0;  // segment `gl` was built for (0 = none yet): one geodesic per segment
+    geod_geodesicline gl{};
     for (std::size_t k = 0; k < count; ++k) {
         const double target = (k + 1 == count) ? total : total * static_cast<double>(k) / static_cast<double>(count - 1);
         if (distances) distances->push_back(target);
@@ -55,8 +57,10 @@ std::vector<LonLat> sample_along(std::span<const LonLat> line, std::size_t count
         const double along = target - cumulative[seg - 1];
         const double seg_len = cumulative[seg] - cumulative[seg - 1];
         if (seg_len <= 0.0) { out.push_back(a); continue; }
-        geod_geodesicline gl{};
-        geod_inverseline(&gl, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
+        if (line_seg != seg) {
+            geod_inverseline(&gl, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_DISTANCE_IN);
+            line_seg = seg;
+        }
         double lat = 0.0, lon = 0.0;
         geod_position(&gl, along, &lat, &lon, nullptr);
         out.push_back(LonLat{lon, lat});

@@ -15,7 +15,7 @@ PACKAGES=(
   libsqlite3-dev libpq-dev libutf8proc-dev
   zlib1g-dev libdeflate-dev libbz2-dev libexpat1-dev libpng-dev libjpeg-dev libwebp-dev
   # tests and benchmarks
-  catch2 libbenchmark-dev
+  catch2 libbenchmark-dev wrk
   # Python bindings
   python3-dev python3-venv pybind11-dev python3-numpy python3-pytest python3-pandas python3-shapely
 )

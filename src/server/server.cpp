@@ -1,1 +1,735 @@
-// placeholder
+// The Boost.Beast transport: the only translation unit that includes Beast/Asio.
+//
+// One io_context run by a fixed pool of threads; each connection is a Session on its own strand:
+//   wait for the first byte (idle_timeout) → read head → [100 Continue] → read body, all within
+//   one read_timeout deadline → route → write (write_timeout) → keep-alive or close.
+// Protocol errors answer 400/413/431 (then a lingering close so the client can read it); a
+// deadline or a reset just closes. The Router and the error translation stay transport-neutral.
+
+#include "geoplex/server/server.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include "geoplex/core/error.hpp"
+
+namespace geoplex::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct State {
+    bundle::Engine engine;
+    Router router;
+};
+
+std::string iso_now() {
+    const auto now = std::chrono::system_clock::now();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1'000'000);
+}
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// True when Accept-Encoding allows gzip ("gzip", "x-gzip" or "*" with a non-zero q).
+bool accepts_gzip(std::string_view header) {
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view item = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+        const auto semi = item.find(';');
+        const std::string_view coding = trim(item.substr(0, semi));
+        if (!iequals(coding, "gzip") && !iequals(coding, "x-gzip") && coding != "*") continue;
+        bool zero = false;
+        if (semi != std::string_view::npos) {
+            std::string_view params = trim(item.substr(semi + 1));
+            if (params.size() >= 2 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
+                const std::string_view q = trim(params.substr(2));
+                zero = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
+            }
+        }
+        if (!zero) return true;
+    }
+    return false;
+}
+
+bool compressible(std::string_view content_type) {
+    if (content_type.rfind("image/", 0) == 0) return content_type.rfind("image/svg", 0) == 0;
+    for (const std::string_view t : {"application/zip", "application/gzip", "application/x-gzip", "video/", "audio/"}) {
+        if (content_type.rfind(t, 0) == 0) return false;
+    }
+    return true;
+}
+
+/// gzip (deflate with a gzip header); nullopt when zlib fails or it would not be smaller.
+std::optional<std::string> gzip(std::string_view in, int level) {
+    if (in.size() > 0xffffffffU) return std::nullopt;
+    z_stream zs{};
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    const auto produced = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END || produced >= in.size()) return std::nullopt;
+    out.resize(produced);
+    return out;
+}
+
+bool is_parse_error(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category();
+}
+
+constexpr std::string_view busy_response =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 71\r\n"
+    "Connection: close\r\n\r\n"
+    R"({"error":{"code":"unavailable","message":"Too many open connections."}})";
+static_assert(busy_response.size() - busy_response.find("\r\n\r\n") - 4 == 71);
+
+}  // namespace
+
+// ---- Impl ---------------------------------------------------------------------------------------
+
+class Session;
+
+struct Server::Impl {
+    ServerConfig config;
+    bool default_router = true;
+    std::string server_header;
+
+    mutable std::mutex state_mutex;
+    std::shared_ptr<const State> state;
+
+    std::unique_ptr<asio::io_context> ioc;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<asio::steady_timer> accept_retry;
+    std::unique_ptr<asio::signal_set> signals;
+    std::vector<std::thread> threads;
+    std::atomic<std::uint16_t> bound_port{0};
+
+    std::mutex sessions_mutex;
+    std::condition_variable sessions_cv;  // signalled when a session ends
+    std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
+    std::uint64_t next_session_id = 0;
+    std::atomic<std::size_t> connections{0};
+    std::atomic<bool> stopping{false};
+
+    enum class Phase { created, running, stopping, stopped };
+    std::mutex life_mutex;
+    std::condition_variable life_cv;
+    Phase phase = Phase::created;
+    bool stop_requested = false;
+
+    std::mutex access_log_mutex;
+
+    [[nodiscard]] std::shared_ptr<const State> current() const {
+        std::lock_guard lock(state_mutex);
+        return state;
+    }
+
+    void log(core::LogLevel level, std::string_view message) const {
+        if (!config.log) return;
+        try {
+            config.log(level, message);
+        } catch (...) {  // logging must never take the server down
+        }
+    }
+
+    void log_access(const AccessLogEntry& entry) {
+        try {
+            if (config.access_log) config.access_log(entry);
+            if (config.access_log_stream != nullptr) {
+                const std::string line = format_access_log(entry);
+                std::lock_guard lock(access_log_mutex);
+                *config.access_log_stream << line << '\n';
+            }
+        } catch (...) {
+        }
+    }
+
+    void start();
+    void do_accept();
+    void request_stop() {
+        {
+            std::lock_guard lock(life_mutex);
+            stop_requested = true;
+        }
+        life_cv.notify_all();
+    }
+    void shutdown();
+    [[nodiscard]] bool on_worker_thread() const {
+        const auto self = std::this_thread::get_id();
+        for (const auto& t : threads) {
+            if (t.get_id() == self) return true;
+        }
+        return false;
+    }
+};
+
+// ---- Session ------------------------------------------------------------------------------------
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Server::Impl& impl, tcp::socket socket, std::uint64_t id)
+        : m_impl(impl), m_stream(std::move(socket)), m_id(id) {
+        beast::error_code ec;
+        const auto ep = m_stream.socket().remote_endpoint(ec);
+        if (!ec) m_remote = ep.address().to_string();
+    }
+
+    ~Session() {
+        {
+            std::lock_guard lock(m_impl.sessions_mutex);
+            m_impl.sessions.erase(m_id);
+            --m_impl.connections;
+        }
+        m_impl.sessions_cv.notify_all();
+    }
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start() {
+        asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    }
+
+    /// From Server::stop(): idle connections close now, busy ones after their response.
+    void notify_stop() {
+        asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+            if (self->m_phase == Phase::idle) self->close();
+        });
+    }
+
+private:
+    enum class Phase { idle, reading, writing, closing };
+
+    // Waits for the first byte of the next request under the idle timeout; the request itself
+    // then gets one read_timeout deadline for its head and body together.
+    void wait_for_request() {
+        if (m_impl.stopping) return close();
+        if (m_buffer.size() > 0) return read_header();
+        m_phase = Phase::idle;
+        // A new connection must start its request within read_timeout; a kept-alive one may
+        // wait idle_timeout for the next.
+        m_stream.expires_after(m_served == 0 ? m_impl.config.read_timeout : m_impl.config.idle_timeout);
+        m_stream.async_read_some(m_buffer.prepare(4096),
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                     self->m_buffer.commit(n);
+                                     if (ec || n == 0) return self->close();
+                                     self->read_header();
+                                 });
+    }
+
+    void read_header() {
+        m_phase = Phase::reading;
+        m_parser.emplace();
+        m_parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(m_impl.config.max_header_bytes, 0xffffffffU)));
+        m_parser->body_limit(m_impl.config.max_body_bytes);
+        m_head_time.reset();
+        m_stream.expires_after(m_impl.config.read_timeout);
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        m_head_time = Clock::now();
+        m_time = iso_now();
+        const auto& req = m_parser->get();
+        const std::string_view expect = sv(req[http::field::expect]);
+        if (!expect.empty() && iequals(trim(expect), "100-continue") && !m_parser->is_done()) {
+            static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+            asio::async_write(m_stream, asio::buffer(cont.data(), cont.size()),
+                              [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                  if (wec) return self->close();
+                                  self->read_body();
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        if (m_parser->is_done()) return on_request();
+        http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->on_read_error(ec);
+            self->on_request();
+        });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        if (ec == http::error::header_limit) {
+            return send_error(431, "Request header fields too large");
+        }
+        if (ec == http::error::body_limit) {
+            return send_error(413, fmt::format("Request body larger than {} bytes", m_impl.config.max_body_bytes));
+        }
+        // end_of_stream / partial_message: the client went away; timeout: the stream is already
+        // closed by the deadline; operation_aborted: stop().
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || !is_parse_error(ec)) {
+            return close();
+        }
+        send_error(400, fmt::format("Malformed HTTP request: {}", ec.message()));
+    }
+
+    /// Errors found by the transport: answered in the style of the path when it is known.
+    void send_error(int status, std::string message) {
+        ErrorStyle style = ErrorStyle::plain;
+        std::string method = "-";
+        std::string target = "-";
+        auto st = m_impl.current();
+        if (m_parser && m_parser->is_header_done()) {
+            const auto& req = m_parser->get();
+            method = std::string(req.method_string());
+            target = std::string(req.target());
+            try {
+                style = st->router.style_for_path(parse_target(target).path);
+            } catch (...) {
+            }
+        }
+        if (!m_head_time) {
+            m_head_time = Clock::now();
+            m_time = iso_now();
+        }
+        Response r = format_error(ErrorInfo{status, {}, {}, std::move(message), {}}, style);
+        r.status = status;  // the completion style would say 200: not for protocol errors
+        send(std::move(r), std::move(method), std::move(target), 11, false, false, false);
+    }
+
+    void on_request() {
+        auto req = m_parser->release();
+        m_parser.reset();
+        const bool head = req.method() == http::verb::head;
+        bool keep_alive = req.keep_alive() && !m_impl.stopping;
+        const bool gzip_ok = accepts_gzip(sv(req[http::field::accept_encoding]));
+        std::string method(req.method_string());
+        std::string target(req.target());
+
+        Response response;
+        auto st = m_impl.current();
+        try {
+            Request request;
+            auto parsed = parse_target(target);
+            request.method = method;
+            request.path = std::move(parsed.path);
+            request.query = std::move(parsed.query);
+            request.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+            for (const auto& field : req) {
+                std::string name(field.name_string());
+                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                request.headers.emplace_back(std::move(name), std::string(field.value()));
+            }
+            request.body = std::move(req.body());
+            request.remote_address = m_remote;
+            if (request.method == "OPTIONS" && st->router.match("OPTIONS", request.path).route == nullptr) {
+                response = options_response(st->router, request);
+            } else {
+                response = st->router.handle(request, st->engine);
+            }
+        } catch (...) {  // parse_target, or an allocation failure outside the router
+            response = error_response(std::current_exception(), ErrorStyle::plain,
+                                      [this](std::string_view m) { m_impl.log(core::LogLevel::error, m); });
+        }
+        send(std::move(response), std::move(method), std::move(target), req.version(), keep_alive, head, gzip_ok);
+    }
+
+    Response options_response(const Router& router, const Request& request) {
+        std::vector<std::string> allowed;
+        if (request.path == "*") {
+            allowed = {"GET", "HEAD", "POST"};
+        } else {
+            allowed = router.allowed_methods(request.path);
+            if (allowed.empty()) return router.not_found(request.path);
+        }
+        allowed.emplace_back("OPTIONS");
+        std::string list;
+        for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
+        Response r{204, "", "", {}};
+        r.headers.emplace_back("Allow", list);
+        if (!m_impl.config.cors_allow_origin.empty()) {
+            r.headers.emplace_back("Access-Control-Allow-Methods", list);
+            const std::string* asked = request.header("access-control-request-headers");
+            r.headers.emplace_back("Access-Control-Allow-Headers",
+                                   asked != nullptr && !asked->empty() ? *asked : "Content-Type, Authorization, X-Key");
+            r.headers.emplace_back("Access-Control-Max-Age", "86400");
+        }
+        return r;
+    }
+
+    void send(Response r, std::string method, std::string target, unsigned version, bool keep_alive, bool head,
+              bool gzip_ok) {
+        const auto& config = m_impl.config;
+        if (r.status < 100 || r.status > 999) r.status = 500;
+        auto& res = m_response.emplace();
+        res.version(version == 10 ? 10 : 11);
+        res.result(static_cast<unsigned>(r.status));
+        res.set(http::field::server, m_impl.server_header);
+        if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+        bool has_encoding = false;
+        for (auto& [name, value] : r.headers) {
+            if (iequals(name, "content-encoding")) has_encoding = true;
+            res.insert(name, value);
+        }
+        if (!config.cors_allow_origin.empty()) {
+            res.set(http::field::access_control_allow_origin, config.cors_allow_origin);
+            if (config.cors_allow_origin != "*") res.insert(http::field::vary, "Origin");
+        }
+        if (!r.body.empty() && !has_encoding && compressible(r.content_type)) {
+            res.insert(http::field::vary, "Accept-Encoding");
+            if (gzip_ok && r.body.size() >= config.gzip_min_size) {
+                if (auto z = gzip(r.body, config.gzip_level)) {
+                    r.body = std::move(*z);
+                    res.set(http::field::content_encoding, "gzip");
+                }
+            }
+        }
+        res.keep_alive(keep_alive);
+        const std::size_t length = r.body.size();
+        const bool no_body_status = r.status == 204 || r.status == 304 || r.status < 200;
+        if (head) {
+            if (!no_body_status) res.content_length(length);
+        } else if (!no_body_status) {
+            res.body() = std::move(r.body);
+            res.prepare_payload();
+        }
+        m_entry = AccessLogEntry{std::move(m_time), m_remote, std::move(method), std::move(target), r.status,
+                                 head ? 0 : length, 0};
+        m_keep_alive = keep_alive;
+        m_phase = Phase::writing;
+        m_stream.expires_after(config.write_timeout);
+        http::async_write(m_stream, *m_response, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_write(ec);
+        });
+    }
+
+    void on_write(beast::error_code ec) {
+        if (m_head_time) {
+            m_entry.microseconds = static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - *m_head_time).count());
+        }
+        m_impl.log_access(m_entry);
+        m_response.reset();
+        ++m_served;
+        if (ec || m_impl.stopping) return close();
+        if (!m_keep_alive) return linger_close();
+        wait_for_request();
+    }
+
+    // After an error the client may still be sending (a huge header, a refused body): closing
+    // with unread data would reset the connection before it reads our answer. Half-close, drain
+    // for a short while, then close.
+    void linger_close() {
+        m_phase = Phase::closing;
+        beast::error_code ec;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) return close();
+        m_buffer.clear();
+        m_drained = 0;
+        m_stream.expires_after(std::min<std::chrono::milliseconds>(m_impl.config.read_timeout, std::chrono::seconds(2)));
+        drain();
+    }
+
+    void drain() {
+        m_stream.async_read_some(m_buffer.prepare(16384), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+            self->m_buffer.consume(self->m_buffer.size());
+            self->m_drained += n;
+            if (ec || self->m_drained > 64 * 1024 * 1024) return self->close();
+            self->drain();
+        });
+    }
+
+    void close() {
+        m_phase = Phase::closing;
+        beast::error_code ec;
+        m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        m_stream.socket().close(ec);
+    }
+
+    Server::Impl& m_impl;
+    beast::tcp_stream m_stream;
+    std::uint64_t m_id;
+    std::string m_remote = "-";
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    std::optional<http::response<http::string_body>> m_response;
+    std::optional<Clock::time_point> m_head_time;
+    std::string m_time;
+    AccessLogEntry m_entry;
+    bool m_keep_alive = false;
+    std::size_t m_drained = 0;
+    std::uint64_t m_served = 0;  // responses written on this connection
+    Phase m_phase = Phase::idle;
+};
+
+// ---- Impl: accept loop and lifecycle ------------------------------------------------------------
+
+void Server::Impl::start() {
+    {
+        std::lock_guard lock(life_mutex);
+        if (phase != Phase::created) {
+            if (phase == Phase::running) return;
+            throw Error(errc::unsupported, "this Server was stopped; a Server runs once");
+        }
+    }
+    ioc = std::make_unique<asio::io_context>(static_cast<int>(config.threads));
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(config.address, ec);
+    if (ec) throw InvalidArgument(fmt::format("invalid listen address '{}': {}", config.address, ec.message()));
+    const tcp::endpoint endpoint(address, config.port);
+    acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
+    auto fail = [&](std::string_view what) {
+        acceptor.reset();
+        ioc.reset();
+        throw IoError(fmt::format("cannot listen on {}:{}: {} ({})", config.address, config.port, ec.message(), what));
+    };
+    if (acceptor->open(endpoint.protocol(), ec); ec) fail("open");
+    if (acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec) fail("reuse_address");
+    if (acceptor->bind(endpoint, ec); ec) fail("bind");
+    if (acceptor->listen(asio::socket_base::max_listen_connections, ec); ec) fail("listen");
+    bound_port = acceptor->local_endpoint(ec).port();
+    accept_retry = std::make_unique<asio::steady_timer>(acceptor->get_executor());
+
+    if (config.handle_signals) {
+        signals = std::make_unique<asio::signal_set>(*ioc, SIGINT, SIGTERM);
+        signals->async_wait([this](beast::error_code sec, int signo) {
+            if (sec) return;
+            log(core::LogLevel::info, fmt::format("signal {} received, stopping", signo));
+            request_stop();
+        });
+    }
+    {
+        std::lock_guard lock(life_mutex);
+        phase = Phase::running;
+    }
+    do_accept();
+    threads.reserve(config.threads);
+    for (unsigned i = 0; i < config.threads; ++i) {
+        threads.emplace_back([this] {
+            for (;;) {
+                try {
+                    ioc->run();
+                    return;
+                } catch (const std::exception& e) {  // handlers catch everything; belt and braces
+                    log(core::LogLevel::error, fmt::format("uncaught exception in an I/O thread: {}", e.what()));
+                } catch (...) {
+                    log(core::LogLevel::error, "uncaught exception in an I/O thread");
+                }
+            }
+        });
+    }
+    log(core::LogLevel::info, fmt::format("listening on {}:{} with {} thread(s)", config.address, bound_port.load(), config.threads));
+}
+
+void Server::Impl::do_accept() {
+    acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (stopping || !acceptor->is_open()) return;
+        if (ec) {
+            if (ec == asio::error::operation_aborted) return;
+            // e.g. EMFILE: back off instead of spinning
+            log(core::LogLevel::warning, fmt::format("accept failed: {}", ec.message()));
+            accept_retry->expires_after(std::chrono::milliseconds(50));
+            accept_retry->async_wait([this](beast::error_code tec) {
+                if (!tec && !stopping) do_accept();
+            });
+            return;
+        }
+        std::shared_ptr<Session> session;
+        {
+            std::lock_guard lock(sessions_mutex);
+            if (connections < config.max_connections) {
+                const auto id = next_session_id++;
+                session = std::make_shared<Session>(*this, std::move(socket), id);
+                ++connections;  // after construction: ~Session decrements
+                sessions.emplace(id, session);
+            }
+        }
+        if (session) {
+            session->start();
+        } else {
+            beast::error_code ignored;
+            socket.non_blocking(true, ignored);
+            socket.write_some(asio::buffer(busy_response.data(), busy_response.size()), ignored);
+            socket.shutdown(tcp::socket::shutdown_both, ignored);
+            socket.close(ignored);
+        }
+        do_accept();
+    });
+}
+
+void Server::Impl::shutdown() {
+    {
+        std::unique_lock lock(life_mutex);
+        if (phase == Phase::created) {
+            phase = Phase::stopped;
+            return;
+        }
+        if (phase == Phase::stopping || phase == Phase::stopped) {
+            life_cv.wait(lock, [this] { return phase == Phase::stopped; });
+            return;
+        }
+        phase = Phase::stopping;
+    }
+    stopping = true;
+    asio::post(acceptor->get_executor(), [this] {
+        beast::error_code ec;
+        acceptor->close(ec);
+        accept_retry->cancel();
+    });
+    if (signals) {
+        asio::post(*ioc, [this] {
+            beast::error_code ec;
+            signals->cancel(ec);
+        });
+    }
+    std::vector<std::shared_ptr<Session>> live;
+    {
+        std::lock_guard lock(sessions_mutex);
+        for (auto& [id, weak] : sessions) {
+            if (auto s = weak.lock()) live.push_back(std::move(s));
+        }
+    }
+    for (auto& s : live) s->notify_stop();
+    live.clear();  // let closed sessions die
+    {
+        std::unique_lock lock(sessions_mutex);
+        sessions_cv.wait_for(lock, config.shutdown_grace, [this] { return connections == 0; });
+        if (connections != 0) {
+            log(core::LogLevel::warning, fmt::format("stopping with {} connection(s) still open", connections.load()));
+        }
+    }
+    ioc->stop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    // Destroying the io_context destroys the pending handlers and with them the sessions.
+    signals.reset();
+    accept_retry.reset();
+    acceptor.reset();
+    ioc.reset();
+    {
+        std::lock_guard lock(life_mutex);
+        phase = Phase::stopped;
+        stop_requested = true;
+    }
+    life_cv.notify_all();
+    log(core::LogLevel::info, "server stopped");
+}
+
+// ---- Server -------------------------------------------------------------------------------------
+
+Server::Server(bundle::Engine engine, ServerConfig config) : m_impl(std::make_unique<Impl>()) {
+    config.validate();
+    m_impl->config = std::move(config);
+    m_impl->server_header = fmt::format("geoplex/{}", version());
+    Router router = make_default_router(m_impl->config, engine);
+    router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
+    m_impl->state = std::make_shared<const State>(State{std::move(engine), std::move(router)});
+}
+
+Server::Server(bundle::Engine engine, Router router, ServerConfig config) : m_impl(std::make_unique<Impl>()) {
+    config.validate();
+    m_impl->config = std::move(config);
+    m_impl->default_router = false;
+    m_impl->server_header = fmt::format("geoplex/{}", version());
+    router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
+    m_impl->state = std::make_shared<const State>(State{std::move(engine), std::move(router)});
+}
+
+Server::~Server() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+void Server::start() { m_impl->start(); }
+
+void Server::run() {
+    m_impl->start();
+    {
+        std::unique_lock lock(m_impl->life_mutex);
+        m_impl->life_cv.wait(lock, [this] { return m_impl->stop_requested; });
+    }
+    m_impl->shutdown();
+}
+
+void Server::stop() {
+    m_impl->request_stop();
+    if (m_impl->on_worker_thread()) return;  // joining ourselves would deadlock; run() finishes it
+    m_impl->shutdown();
+}
+
+void Server::request_stop() { m_impl->request_stop(); }
+
+std::uint16_t Server::port() const noexcept { return m_impl->bound_port; }
+
+bool Server::running() const noexcept {
+    std::lock_guard lock(m_impl->life_mutex);
+    return m_impl->phase == Impl::Phase::running;
+}
+
+const ServerConfig& Server::config() const noexcept { return m_impl->config; }
+
+void Server::set_engine(bundle::Engine engine) {
+    std::shared_ptr<const State> next;
+    if (m_impl->default_router) {
+        Router router = make_default_router(m_impl->config, engine);
+        router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
+        next = std::make_shared<const State>(State{std::move(engine), std::move(router)});
+    } else {
+        auto old = m_impl->current();
+        next = std::make_shared<const State>(State{std::move(engine), old->router});
+    }
+    std::lock_guard lock(m_impl->state_mutex);
+    m_impl->state = std::move(next);
+}
+
+bundle::Engine Server::engine() const { return m_impl->current()->engine; }
+
+}  // namespace geoplex::server

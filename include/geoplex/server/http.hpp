@@ -91,7 +91,8 @@ using ErrorLog = std::function<void(std::string_view message)>;
 /// An error already classified: what error_response builds before formatting the body.
 struct ErrorInfo {
     int status = 500;
-    std::string code;                  ///< machine code; empty = derived from the status
+    std::string code;                  ///< explicit machine code (HttpError::code()); may be empty
+    std::string errc_name;             ///< to_string(errc) when it came from a geoplex::Error
     std::string message;               ///< client-facing message
     std::vector<std::string> details;  ///< every problem, when there are several
 };

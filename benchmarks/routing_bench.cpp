@@ -1,0 +1,188 @@
+// Routing benchmark (plain timed driver printing JSON; not a test).
+//
+//   routing_bench --pbf osm/andorra.osm.pbf [--profile car] [--pairs 2000] [--seed 1]
+//                 [--work DIR] [--pairs-out pairs.csv]
+//   routing_bench --synth 1000000 ...        (generates a synthetic territory first)
+//
+// Measures: build time and peak RSS of the process (the build dominates it), route latency
+// p50/p90/p99 (a) distance/duration only, (b) with geometry + steps serialized to Road2 JSON,
+// and a 100×100 matrix. OD pairs are random points on roads (seeded), written with
+// --pairs-out so that peers (benchmarks/peers/routing_vs_valhalla) query exactly the same pairs.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include "geoplex/core/geojson.hpp"
+#include "geoplex/core/json_writer.hpp"
+#include "geoplex/routing/routing.hpp"
+#include "geoplex/synth/synth.hpp"
+
+using namespace geoplex;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
+}
+
+std::uint64_t peak_rss() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024U;
+}
+
+/// What the HTTP layer writes for a route: geometry as GeoJSON, one object per step.
+std::size_t serialize(const routing::RouteResult& r) {
+    core::JsonWriter w;
+    w.begin_object().key("distance").value(r.distance_m).key("duration").value(r.duration_s).key("geometry");
+    core::LineString line(r.geometry.begin(), r.geometry.end());
+    core::write_geojson(w, line, 7);
+    w.key("portions").begin_array();
+    for (const auto& leg : r.legs) {
+        w.begin_object().key("steps").begin_array();
+        for (const auto& s : leg.steps) {
+            w.begin_object().key("geometry");
+            core::write_geojson(w, core::LineString(s.geometry.begin(), s.geometry.end()), 7);
+            w.key("distance").value(s.distance_m).key("duration").value(s.duration_s);
+            w.key("instruction").begin_object().key("type").value(s.maneuver.type);
+            if (!s.maneuver.modifier.empty()) w.key("modifier").value(s.maneuver.modifier);
+            w.end_object().end_object();
+        }
+        w.end_array().end_object();
+    }
+    w.end_array().end_object();
+    return w.view().size();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string pbf, profile = "car", work = "/tmp/geoplex-routing-bench", pairs_out;
+    std::uint64_t synth_nodes = 0;
+    std::size_t pairs = 2000;
+    unsigned seed = 1;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i], v = argv[i + 1];
+        if (a == "--pbf") pbf = v;
+        else if (a == "--profile") profile = v;
+        else if (a == "--pairs") pairs = std::stoul(v);
+        else if (a == "--seed") seed = static_cast<unsigned>(std::stoul(v));
+        else if (a == "--work") work = v;
+        else if (a == "--pairs-out") pairs_out = v;
+        else if (a == "--synth") synth_nodes = std::stoull(v);
+        else {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        }
+    }
+    std::filesystem::create_directories(work);
+    if (synth_nodes > 0) {
+        synth::Config sc;
+        sc.road_nodes = synth_nodes;
+        sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+        const auto t0 = clock_type::now();
+        pbf = synth::generate(sc, std::filesystem::path(work) / "synth").roads.string();
+        std::fprintf(stderr, "synth: %.1f s\n", std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+    if (pbf.empty()) {
+        std::fprintf(stderr, "usage: routing_bench --pbf FILE | --synth NODES [--profile car] [--pairs N]\n");
+        return 2;
+    }
+
+    routing::ResourceConfig rc;
+    rc.id = "bench";
+    rc.path = pbf;
+    rc.profiles = {routing::Profile::builtin(profile)};
+    rc.optimizations = {routing::Optimization::fastest};
+    routing::BuildConfig cfg;
+    cfg.resources.push_back(rc);
+    const auto dir = std::filesystem::path(work) / "routing";
+    const auto b0 = clock_type::now();
+    const auto report = routing::Builder(cfg).build(dir);
+    const double build_s = std::chrono::duration<double>(clock_type::now() - b0).count();
+    const std::uint64_t build_rss = peak_rss();
+
+    const auto o0 = clock_type::now();
+    const auto router = routing::Router::open(dir);
+    const double open_ms = std::chrono::duration<double, std::milli>(clock_type::now() - o0).count();
+    const auto& g = router.graph("bench", profile);
+
+    // OD pairs: random graph nodes' positions (on roads), seeded.
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<routing::NodeId> pick(0, g.node_count() - 1);
+    std::vector<std::pair<LonLat, LonLat>> od;
+    for (std::size_t i = 0; i < pairs; ++i) od.emplace_back(g.node_position(pick(rng)), g.node_position(pick(rng)));
+    if (!pairs_out.empty()) {
+        std::ofstream out(pairs_out);
+        for (const auto& [a, b] : od) out << fmt::format("{:.7f},{:.7f},{:.7f},{:.7f}\n", a.lon, a.lat, b.lon, b.lat);
+    }
+
+    routing::Query q(router);
+    auto run = [&](bool full, std::vector<double>& us, double& checksum) {
+        routing::RouteRequest req;
+        req.resource = "bench";
+        req.profile = profile;
+        req.geometry = full;
+        req.steps = full;
+        req.points.resize(2);
+        for (const auto& [a, b] : od) {
+            req.points[0] = a;
+            req.points[1] = b;
+            const auto t0 = clock_type::now();
+            const auto r = q.route(req);
+            std::size_t bytes = 0;
+            if (full) bytes = serialize(r);
+            us.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+            checksum += r.duration_s + static_cast<double>(bytes) * 1e-9;
+        }
+    };
+    std::vector<double> warm, summary, full;
+    double checksum = 0;
+    run(false, warm, checksum);  // warm-up (page faults of the mapped files)
+    run(false, summary, checksum);
+    run(true, full, checksum);
+
+    // 100 × 100 matrix on the first 100 pairs' ends.
+    routing::MatrixRequest mr;
+    mr.resource = "bench";
+    mr.profile = profile;
+    for (std::size_t i = 0; i < std::min<std::size_t>(100, od.size()); ++i) {
+        mr.sources.push_back(od[i].first);
+        mr.targets.push_back(od[i].second);
+    }
+    std::vector<double> matrix_ms;
+    for (int k = 0; k < 7; ++k) {
+        const auto t0 = clock_type::now();
+        const auto m = q.matrix(mr);
+        matrix_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+        checksum += m.durations_s[0];
+    }
+
+    const auto& pr = report.profiles.at(0);
+    fmt::print("{{\n  \"input\": \"{}\", \"profile\": \"{}\", \"nodes\": {}, \"arcs\": {}, \"ch_arcs\": {},\n", pbf,
+               profile, pr.nodes, pr.arcs, pr.ch_arcs.at(0));
+    fmt::print("  \"build_s\": {:.2f}, \"read_s\": {:.2f}, \"graph_s\": {:.2f}, \"ch_s\": {:.2f}, \"build_peak_rss_mib\": {:.0f}, "
+               "\"open_ms\": {:.2f},\n",
+               build_s, report.read_seconds, pr.graph_seconds, pr.ch_seconds.at(0),
+               static_cast<double>(build_rss) / 1048576.0, open_ms);
+    fmt::print("  \"pairs\": {},\n", od.size());
+    fmt::print("  \"route_summary_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n", percentile(summary, 0.5),
+               percentile(summary, 0.9), percentile(summary, 0.99));
+    fmt::print("  \"route_full_json_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n", percentile(full, 0.5),
+               percentile(full, 0.9), percentile(full, 0.99));
+    fmt::print("  \"matrix_100x100_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n", percentile(matrix_ms, 0.5),
+               *std::min_element(matrix_ms.begin(), matrix_ms.end()));
+    fmt::print("  \"checksum\": {:.3f}\n}}\n", checksum);
+    return 0;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// The opened routing folder, shared by Router and Query.
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "routing/detail.hpp"
+#include "routing/store.hpp"
+
+namespace geoplex::routing {
+
+namespace detail {
+
+struct LoadedProfile {
+    std::string name;
+    SectionReader graph_file;
+    Graph graph;
+    std::array<SectionReader, 2> ch_files;
+    std::array<ContractionHierarchy, 2> ch;
+    std::array<bool, 2> has_ch{false, false};
+    GridParams grid;
+    std::span<const std::uint32_t> grid_first, grid_items;
+};
+
+struct LoadedResource {
+    std::vector<std::unique_ptr<LoadedProfile>> profiles;
+};
+
+}  // namespace detail
+
+struct Router::Impl {
+    std::filesystem::path dir;
+    std::vector<ResourceInfo> infos;
+    std::vector<detail::LoadedResource> loaded;  // parallel to infos
+
+    /// Throws Error(not_found) with Road2-like wording.
+    [[nodiscard]] const detail::LoadedProfile& profile(std::string_view resource, std::string_view profile) const;
+};
+
+}  // namespace geoplex::routing

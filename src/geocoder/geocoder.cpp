@@ -1,0 +1,691 @@
+// Opening address.idx, search (inverted index + typo/prefix expansions + ranking) and reverse
+// (grid ring search). The ranking is documented in docs/geocoder.md; keep them in sync.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "geocoder/format.hpp"
+#include "geoplex/core/error.hpp"
+#include "geoplex/core/geometry.hpp"
+#include "geoplex/geocoder/geocoder.hpp"
+#include "geoplex/geocoder/text.hpp"
+
+namespace geoplex::geocoder {
+
+using namespace detail;
+
+// ---- validation --------------------------------------------------------------------------------
+
+namespace {
+
+bool is_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_citycode(std::string_view s) {
+    if (s.size() != 5) return false;
+    const bool corsica = (s[0] == '2') && (s[1] == 'A' || s[1] == 'B' || s[1] == 'a' || s[1] == 'b');
+    return corsica ? is_digits(s.substr(2)) : is_digits(s);
+}
+
+}  // namespace
+
+std::vector<std::string> Filters::validate() const {
+    std::vector<std::string> p;
+    for (const auto& c : postcodes)
+        if (c.size() != 5 || !is_digits(c)) p.push_back(fmt::format("postcode: '{}' is not 5 digits", c));
+    for (const auto& c : citycodes)
+        if (!is_citycode(c)) p.push_back(fmt::format("citycode: '{}' is not an INSEE code (5 characters, 2A/2B allowed)", c));
+    for (const auto& c : depcodes) {
+        const bool ok = (c.size() == 2 && (is_digits(c) || c == "2A" || c == "2B" || c == "2a" || c == "2b")) ||
+                        (c.size() == 3 && is_digits(c) && (c.starts_with("97") || c.starts_with("98")));
+        if (!ok) p.push_back(fmt::format("depcode: '{}' is not a department code (2 characters, or 3 digits for 97x/98x)", c));
+    }
+    if (city.size() > 200) p.emplace_back("city: longer than 200 characters");
+    return p;
+}
+
+std::vector<std::string> SearchRequest::validate() const {
+    std::vector<std::string> p;
+    if (q.find_first_not_of(" \t\r\n") == std::string::npos) p.emplace_back("q: must not be empty");
+    if (q.size() > 1000) p.emplace_back("q: longer than 1000 bytes");
+    if (limit == 0 || limit > 100) p.push_back(fmt::format("limit: must be in 1..100 (got {})", limit));
+    if (bias && !is_valid_lonlat(*bias)) p.emplace_back("bias: lon must be in [-180, 180] and lat in [-90, 90]");
+    for (auto& f : filters.validate()) p.push_back(std::move(f));
+    return p;
+}
+
+std::vector<std::string> ReverseRequest::validate() const {
+    std::vector<std::string> p;
+    if (!is_valid_lonlat(point)) p.emplace_back("point: lon must be in [-180, 180] and lat in [-90, 90]");
+    if (radius_m && !(*radius_m >= 0.0 && std::isfinite(*radius_m))) p.emplace_back("radius_m: must be a finite number >= 0");
+    if (limit == 0 || limit > 100) p.push_back(fmt::format("limit: must be in 1..100 (got {})", limit));
+    for (auto& f : filters.validate()) p.push_back(std::move(f));
+    return p;
+}
+
+// ---- opening -----------------------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+std::span<const T> section(std::span<const std::byte> payload, const Toc& toc, Section s, const std::string& file) {
+    const SectionRef& r = toc.sections[s];
+    if (r.offset + r.size > payload.size() || r.size % sizeof(T) != 0 || r.offset % alignof(T) != 0)
+        throw FormatError(fmt::format("'{}' is corrupt (section {} out of bounds); rebuild the bundle", file, static_cast<int>(s)));
+    return {reinterpret_cast<const T*>(payload.data() + r.offset), r.size / sizeof(T)};
+}
+
+}  // namespace
+
+Geocoder Geocoder::open(const std::filesystem::path& dir, const OpenOptions& options) {
+    auto impl = std::make_shared<Impl>();
+    const auto path = dir / index_file_name;
+    if (!std::filesystem::exists(path))
+        throw IoError(fmt::format("geocoder index '{}' does not exist; rebuild the bundle", path.string()));
+    impl->file = core::IndexFile(path, index_magic, index_format_version, options.verify_checksums);
+    const auto payload = impl->file.payload();
+    const std::string name = path.string();
+    if (payload.size() < 2 * sizeof(Toc)) throw FormatError(fmt::format("'{}' is truncated; rebuild the bundle", name));
+    Toc toc;
+    std::memcpy(&toc, payload.data() + payload.size() - sizeof(Toc), sizeof(Toc));
+    Impl& m = *impl;
+    m.strings = section<char>(payload, toc, s_strings, name);
+    m.communes = section<CommuneRec>(payload, toc, s_communes, name);
+    m.docs = section<DocRec>(payload, toc, s_docs, name);
+    m.hns = section<HnRec>(payload, toc, s_hns, name);
+    m.term_offsets = section<std::uint32_t>(payload, toc, s_term_offsets, name);
+    m.term_chars = section<char>(payload, toc, s_term_chars, name);
+    m.post_offsets = section<std::uint32_t>(payload, toc, s_post_offsets, name);
+    m.postings = section<std::uint32_t>(payload, toc, s_postings, name);
+    m.doc_terms = section<std::uint32_t>(payload, toc, s_doc_terms, name);
+    m.tri_keys = section<std::uint32_t>(payload, toc, s_tri_keys, name);
+    m.tri_offsets = section<std::uint32_t>(payload, toc, s_tri_offsets, name);
+    m.tri_terms = section<std::uint32_t>(payload, toc, s_tri_terms, name);
+    m.grid_keys = section<std::uint64_t>(payload, toc, s_grid_keys, name);
+    m.grid_offsets = section<std::uint32_t>(payload, toc, s_grid_offsets, name);
+    m.grid_items = section<std::uint32_t>(payload, toc, s_grid_items, name);
+    const auto meta = section<MetaRec>(payload, toc, s_meta, name);
+    if (meta.size() != 1 || m.strings.empty() || m.strings.back() != '\0' ||
+        m.post_offsets.size() != m.term_offsets.size() || m.grid_offsets.size() != m.grid_keys.size() + (m.grid_keys.empty() ? 0 : 1))
+        throw FormatError(fmt::format("'{}' is corrupt (inconsistent sections); rebuild the bundle", name));
+    m.meta = meta[0];
+    m.info.municipalities = m.meta.municipalities;
+    m.info.streets = m.meta.streets;
+    m.info.housenumbers = m.hns.size();
+    m.info.terms = m.term_count();
+    m.info.bytes = std::filesystem::file_size(path);
+    if (!m.docs.empty()) m.info.extent = BBox::of(m.meta.min_lon, m.meta.min_lat, m.meta.max_lon, m.meta.max_lat);
+    return Geocoder(std::move(impl));
+}
+
+const IndexInfo& Geocoder::info() const noexcept { return m_impl->info; }
+
+// ---- query -------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr double earth_radius_m = 6371008.8;
+constexpr double deg = std::numbers::pi / 180.0;
+constexpr std::size_t max_candidates = 10000;
+constexpr std::size_t max_prefix_terms = 4000;
+
+// Match quality of an expansion (docs/geocoder.md, "ranking").
+constexpr float exact_match = 1.0F;
+constexpr float prefix_match = 0.9F;
+constexpr float typo1_match = 0.8F;
+constexpr float typo2_match = 0.6F;
+constexpr double literal_bonus = 0.05;
+
+struct Expansion {
+    std::uint32_t lo = 0, hi = 0;                        // prefix range [lo, hi)
+    std::uint32_t lo2 = 0, hi2 = 0;                      // prefix range of the unexpanded word
+    std::uint32_t exact = 0xFFFFFFFFU;                   // exact term, if any
+    std::vector<std::pair<std::uint32_t, float>> typos;  // (term, score), sorted by term
+    std::size_t cost = 0;                                // total postings
+
+    [[nodiscard]] float match(std::uint32_t t) const {
+        if (t == exact) return exact_match;
+        if ((t >= lo && t < hi) || (t >= lo2 && t < hi2)) return prefix_match;
+        const auto it = std::lower_bound(typos.begin(), typos.end(), t, [](const auto& p, std::uint32_t v) { return p.first < v; });
+        return it != typos.end() && it->first == t ? it->second : 0.0F;
+    }
+    [[nodiscard]] bool empty() const { return exact == 0xFFFFFFFFU && lo == hi && lo2 == hi2 && typos.empty(); }
+};
+
+struct QToken {
+    std::string text;
+    bool numeric = false;
+    std::string suffix;        // house-number suffix following a numeric token
+    std::string raw;           // autocomplete, last token: the folded word before expansion
+    Expansion exp;
+};
+
+struct Scored {
+    double score = 0.0;
+    std::uint32_t doc = 0;
+    std::uint32_t hn = 0xFFFFFFFFU;  // house number id when the result is a house number
+    float query_cov = 0.0F;
+    bool complete = false;  // every query token explained (exactly, by prefix or by a typo)
+    DocType type = DocType::street;
+};
+
+bool better(const Scored& a, const Scored& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.doc != b.doc) return a.doc < b.doc;
+    return a.hn < b.hn;
+}
+
+double approx_distance_m(double lon1, double lat1, double lon2, double lat2, double cos_lat) {
+    const double dx = (lon2 - lon1) * deg * cos_lat * earth_radius_m;
+    const double dy = (lat2 - lat1) * deg * earth_radius_m;
+    return std::sqrt(dx * dx + dy * dy);
+}
+
+}  // namespace
+
+struct Query::State {
+    Geocoder geocoder;
+    const Geocoder::Impl* ix = nullptr;
+    std::vector<std::uint32_t> stamp;  // per doc: generation when last collected
+    std::uint32_t generation = 0;
+    std::vector<std::uint16_t> tri_count;  // per term, for typo candidates
+    std::vector<std::uint32_t> touched;
+    std::vector<std::uint32_t> candidates;
+    std::vector<QToken> tokens;
+    std::vector<Scored> scored;
+    std::unordered_map<std::uint32_t, bool> city_ok;  // per commune, for the city filter
+    std::vector<std::pair<double, std::uint32_t>> near;
+    std::string folded_query;  // " <fold(q)> ", for the literal tie-break
+
+    explicit State(const Geocoder& g) : geocoder(g), ix(&g.impl()) {
+        stamp.assign(ix->docs.size(), 0);
+        tri_count.assign(ix->term_count(), 0);
+    }
+
+    [[nodiscard]] std::uint32_t find_term(std::string_view t) const {
+        const std::size_t n = ix->term_count();
+        std::size_t lo = 0, hi = n;
+        while (lo < hi) {
+            const std::size_t mid = (lo + hi) / 2;
+            if (ix->term(static_cast<std::uint32_t>(mid)) < t) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < n && ix->term(static_cast<std::uint32_t>(lo)) == t ? static_cast<std::uint32_t>(lo) : 0xFFFFFFFFU;
+    }
+
+    [[nodiscard]] std::pair<std::uint32_t, std::uint32_t> prefix_range(std::string_view p) const {
+        const std::size_t n = ix->term_count();
+        std::size_t lo = 0, hi = n;
+        while (lo < hi) {
+            const std::size_t mid = (lo + hi) / 2;
+            if (ix->term(static_cast<std::uint32_t>(mid)) < p) lo = mid + 1;
+            else hi = mid;
+        }
+        std::size_t end = lo, h2 = n;
+        while (end < h2) {
+            const std::size_t mid = (end + h2) / 2;
+            if (ix->term(static_cast<std::uint32_t>(mid)).starts_with(p)) end = mid + 1;
+            else h2 = mid;
+        }
+        return {static_cast<std::uint32_t>(lo), static_cast<std::uint32_t>(end)};
+    }
+
+    // Terms within edit distance 1 (length >= 4) or 2 (length >= 8), found through shared trigrams.
+    void add_typos(QToken& tok) {
+        const std::string& q = tok.text;
+        if (q.size() < 4 || q.size() > 40) return;
+        const unsigned max_d = q.size() >= 8 ? 2U : 1U;
+        const std::string padded = "^" + q + "$";
+        const std::size_t n_tri = padded.size() - 2;
+        touched.clear();
+        for (std::size_t i = 0; i + 3 <= padded.size(); ++i) {
+            const auto key = trigram_key(static_cast<unsigned char>(padded[i]), static_cast<unsigned char>(padded[i + 1]),
+                                         static_cast<unsigned char>(padded[i + 2]));
+            const auto it = std::lower_bound(ix->tri_keys.begin(), ix->tri_keys.end(), key);
+            if (it == ix->tri_keys.end() || *it != key) continue;
+            const auto k = static_cast<std::size_t>(it - ix->tri_keys.begin());
+            for (std::uint32_t j = ix->tri_offsets[k]; j < ix->tri_offsets[k + 1]; ++j) {
+                const std::uint32_t t = ix->tri_terms[j];
+                if (tri_count[t]++ == 0) touched.push_back(t);
+            }
+        }
+        // Each edit destroys at most 3 trigrams of the padded word.
+        const std::size_t need = n_tri > 3 * max_d ? n_tri - 3 * max_d : 1;
+        for (const std::uint32_t t : touched) {
+            if (tri_count[t] >= need && t != tok.exp.exact) {
+                const auto term = ix->term(t);
+                const auto d = edit_distance(q, term, max_d);
+                if (d >= 1 && d <= max_d) tok.exp.typos.emplace_back(t, d == 1 ? typo1_match : typo2_match);
+            }
+            tri_count[t] = 0;
+        }
+        std::sort(tok.exp.typos.begin(), tok.exp.typos.end());
+        for (const auto& [t, s] : tok.exp.typos) tok.exp.cost += ix->posting(t).size();
+    }
+
+    void expand(bool autocomplete, bool typos_everywhere) {
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            QToken& tok = tokens[i];
+            tok.exp = Expansion{};
+            tok.exp.exact = find_term(tok.text);
+            if (tok.exp.exact != 0xFFFFFFFFU) tok.exp.cost = ix->posting(tok.exp.exact).size();
+            if (tok.numeric) continue;
+            const bool last = i + 1 == tokens.size();
+            if (autocomplete && last) {
+                auto [lo, hi] = prefix_range(tok.text);
+                if (hi - lo > max_prefix_terms) hi = lo + static_cast<std::uint32_t>(max_prefix_terms);
+                tok.exp.lo = lo;
+                tok.exp.hi = hi;
+                tok.exp.cost = ix->post_offsets[hi] - ix->post_offsets[lo];
+                // A word being typed may look like an abbreviation ("pas" of "pasteur" would
+                // only be "passage"): its raw form is a prefix too.
+                if (!tok.raw.empty() && tok.raw != tok.text) {
+                    auto [lo2, hi2] = prefix_range(tok.raw);
+                    if (hi2 - lo2 > max_prefix_terms) hi2 = lo2 + static_cast<std::uint32_t>(max_prefix_terms);
+                    tok.exp.lo2 = lo2;
+                    tok.exp.hi2 = hi2;
+                    tok.exp.cost += ix->post_offsets[hi2] - ix->post_offsets[lo2];
+                }
+            }
+            if (tok.exp.exact == 0xFFFFFFFFU || typos_everywhere) add_typos(tok);
+        }
+    }
+
+    [[nodiscard]] bool passes(const DocRec& d, const Filters& f) {
+        const CommuneRec& c = ix->communes[d.commune];
+        if (!f.postcodes.empty()) {
+            const std::string_view pc(d.postcode.data(), ::strnlen(d.postcode.data(), d.postcode.size()));
+            if (std::find(f.postcodes.begin(), f.postcodes.end(), pc) == f.postcodes.end()) return false;
+        }
+        if (!f.citycodes.empty()) {
+            const auto cc = ix->str(c.citycode);
+            if (std::none_of(f.citycodes.begin(), f.citycodes.end(), [&](const std::string& x) { return ::strcasecmp(x.c_str(), cc.data()) == 0; }))
+                return false;
+        }
+        if (!f.depcodes.empty()) {
+            const auto cc = ix->str(c.citycode);
+            if (std::none_of(f.depcodes.begin(), f.depcodes.end(), [&](const std::string& x) {
+                    return cc.size() >= x.size() && ::strncasecmp(x.c_str(), cc.data(), x.size()) == 0;
+                }))
+                return false;
+        }
+        if (!f.city.empty()) {
+            auto [it, inserted] = city_ok.try_emplace(d.commune, false);
+            if (inserted) it->second = fold(ix->str(c.city)) == fold(f.city);
+            if (!it->second) return false;
+        }
+        return true;
+    }
+
+    // Ranks documents for the current tokens into `scored` (unsorted).
+    void run(const SearchRequest& req, bool intersect) {
+        scored.clear();
+        candidates.clear();
+        if (generation >= 0xFFFFFFF0U) {
+            std::fill(stamp.begin(), stamp.end(), 0U);
+            generation = 0;
+        }
+        ++generation;
+        // Candidates: postings of the two cheapest word tokens (so that one wrong or unknown word
+        // does not lose the answer); numbers and postcodes only when there is no word.
+        std::vector<const QToken*> gen;
+        for (const auto& t : tokens)
+            if (!t.numeric && !t.exp.empty()) gen.push_back(&t);
+        if (gen.empty())
+            for (const auto& t : tokens)
+                if (!t.exp.empty()) gen.push_back(&t);
+        std::sort(gen.begin(), gen.end(), [](const QToken* a, const QToken* b) { return a->exp.cost < b->exp.cost; });
+        if (gen.size() > 2) gen.resize(2);
+        const auto collect = [&](std::uint32_t term) {
+            for (const std::uint32_t d : ix->posting(term)) {
+                if (candidates.size() >= max_candidates) return;
+                if (stamp[d] != generation) {
+                    stamp[d] = generation;
+                    candidates.push_back(d);
+                }
+            }
+        };
+        const auto each_term = [](const QToken& t, auto&& f) {
+            if (t.exp.exact != 0xFFFFFFFFU) f(t.exp.exact);
+            for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) f(term);
+            for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) f(term);
+            for (const auto& [term, s] : t.exp.typos) f(term);
+        };
+        if (intersect && gen.size() >= 2) {
+            // First pass: documents having both cheapest words (few candidates when every word is
+            // right); the union below is the fallback.
+            const std::uint32_t g1 = generation;
+            each_term(*gen[0], [&](std::uint32_t term) { for (const std::uint32_t d : ix->posting(term)) stamp[d] = g1; });
+            const std::uint32_t g2 = ++generation;
+            each_term(*gen[1], [&](std::uint32_t term) {
+                for (const std::uint32_t d : ix->posting(term)) {
+                    if (stamp[d] == g1 && candidates.size() < max_candidates) {
+                        stamp[d] = g2;
+                        candidates.push_back(d);
+                    }
+                }
+            });
+        } else {
+            for (const QToken* t : gen) each_term(*t, collect);
+        }
+
+        const auto& types = req.filters.types;
+        const auto allowed = [&](DocType ty) { return types.empty() || std::find(types.begin(), types.end(), ty) != types.end(); };
+        const double cos_bias = req.bias ? std::cos(req.bias->lat * deg) : 1.0;
+        const auto total_weight = static_cast<double>(tokens.size());  // every token weighs 1
+        bool has_number = false;
+        for (const auto& t : tokens) has_number = has_number || t.numeric;
+
+        for (const std::uint32_t di : candidates) {
+            const DocRec& d = ix->docs[di];
+            if (!passes(d, req.filters)) continue;
+            const auto dterms = ix->terms_of(d);
+            std::uint32_t name_matched_mask = 0;  // bit k = name term k matched
+            std::uint64_t used = 0;               // bit k = doc term k explains a query token already
+            double matched = 0.0;
+            std::size_t explained = 0;
+            const QToken* free_number = nullptr;
+            // Numbers with a suffix ("4 bis") are matched last: they are house numbers rather
+            // than name words when the name has the same number ("4 bis rue du 4 septembre").
+            for (std::size_t ti = 0; ti < 2 * tokens.size(); ++ti) {
+                const QToken& tok = tokens[ti % tokens.size()];
+                if ((ti < tokens.size()) == (tok.numeric && !tok.suffix.empty())) continue;
+                float best = 0.0F;
+                std::size_t best_k = dterms.size();
+                // A document term explains one query token only: in "4 rue du 4 septembre" the
+                // second "4" is the house number.
+                for (std::size_t k = 0; k < dterms.size(); ++k) {
+                    if (k < 64 && (used >> k & 1U) != 0) continue;
+                    const float m = tok.exp.match(dterms[k]);
+                    if (m > best) { best = m; best_k = k; }
+                }
+                if (best > 0.0F) {
+                    matched += best;
+                    ++explained;
+                    if (best_k < 64) used |= std::uint64_t{1} << best_k;
+                    if (best_k < d.name_terms && best_k < 32) name_matched_mask |= 1U << best_k;
+                } else if (tok.numeric && tok.text.size() <= 5 && free_number == nullptr) {
+                    free_number = &tok;
+                }
+            }
+            const auto type = static_cast<DocType>(d.type);
+            Scored s;
+            s.doc = di;
+            s.type = type;
+            // A number the name does not explain is a house number of this street.
+            if (free_number != nullptr && d.hn_count > 0 && allowed(DocType::housenumber)) {
+                const auto number = static_cast<std::uint32_t>(std::strtoul(free_number->text.c_str(), nullptr, 10));
+                const std::uint8_t sc = free_number->suffix.empty() ? 0 : suffix_code(free_number->suffix);
+                const auto hns = ix->hns.subspan(d.hn_begin, d.hn_count);
+                const auto find = [&](std::uint32_t ns) -> std::uint32_t {
+                    const auto it = std::lower_bound(hns.begin(), hns.end(), ns,
+                                                     [](const HnRec& h, std::uint32_t v) { return h.number_suffix < v; });
+                    return it != hns.end() && it->number_suffix == ns ? d.hn_begin + static_cast<std::uint32_t>(it - hns.begin())
+                                                                      : 0xFFFFFFFFU;
+                };
+                std::uint32_t hit = find((number << 8U) | sc);
+                double credit = 1.0;
+                if (hit == 0xFFFFFFFFU && sc != 0) {
+                    // "12 b" typed for "12 bis" (and t → ter, q → quater), else the plain number.
+                    const std::string_view sfx = free_number->suffix;
+                    const std::uint8_t alt = sfx == "b" ? suffix_code("bis") : sfx == "t" ? suffix_code("ter")
+                                             : sfx == "q" ? suffix_code("quater") : 0xFF;
+                    if (alt != 0xFF) { hit = find((number << 8U) | alt); credit = 0.95; }
+                    if (hit == 0xFFFFFFFFU) { hit = find(number << 8U); credit = 0.9; }
+                }
+                if (hit != 0xFFFFFFFFU) {
+                    matched += credit;
+                    ++explained;
+                    s.hn = hit;
+                    s.type = DocType::housenumber;
+                }
+            }
+            if (!allowed(s.type)) continue;
+            const double query_cov = total_weight > 0 ? matched / total_weight : 0.0;
+            const unsigned name_terms = std::min<unsigned>(d.name_terms, 32);
+            const double name_cov = name_terms == 0 ? 1.0 : static_cast<double>(std::popcount(name_matched_mask)) / name_terms;
+            double text = 0.8 * query_cov + 0.2 * name_cov;
+            // A query with a number that is not a house number here ranks streets a bit lower
+            // than exact house numbers, but keeps them as a fallback.
+            if (has_number && s.type != DocType::housenumber && type != DocType::municipality) text *= 0.95;
+            const double importance = d.importance / 65535.0;
+            if (req.bias) {
+                const HnRec* h = s.hn != 0xFFFFFFFFU ? &ix->hns[s.hn] : nullptr;
+                const double lon = from_fixed(h != nullptr ? h->lon : d.lon);
+                const double lat = from_fixed(h != nullptr ? h->lat : d.lat);
+                const double dist = approx_distance_m(req.bias->lon, req.bias->lat, lon, lat, cos_bias);
+                const double proximity = std::exp(-dist / 10000.0);
+                s.score = 0.8 * text + 0.05 * importance + 0.15 * proximity;
+            } else {
+                s.score = 0.9 * text + 0.1 * importance;
+            }
+            s.score = std::clamp(s.score, 0.0, 1.0);
+            s.query_cov = static_cast<float>(query_cov);
+            s.complete = explained == tokens.size();
+            scored.push_back(s);
+        }
+        // Tie-break between documents equal after normalisation ("Av du Mal …" / "Avenue du Mal …",
+        // "Rue Fontaine" / "Rue La Fontaine"): a small bonus when the name, folded but not
+        // expanded, appears word for word in the query.
+        const std::size_t k2 = std::min(req.limit + 8, scored.size());
+        std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k2), scored.end(), better);
+        for (std::size_t i = 0; i < k2; ++i) {
+            const std::string name = " " + fold(ix->str(ix->docs[scored[i].doc].name)) + " ";
+            if (folded_query.find(name) != std::string::npos) scored[i].score = std::min(1.0, scored[i].score + literal_bonus);
+        }
+        std::sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k2), better);
+        scored.resize(std::min(req.limit, k2));
+    }
+
+    [[nodiscard]] Result materialise(std::uint32_t doc, std::uint32_t hn) const {
+        const DocRec& d = ix->docs[doc];
+        const CommuneRec& c = ix->communes[d.commune];
+        Result r;
+        r.type = static_cast<DocType>(d.type);
+        r.postcode = std::string(d.postcode.data(), ::strnlen(d.postcode.data(), d.postcode.size()));
+        r.citycode = std::string(ix->str(c.citycode));
+        r.city = std::string(ix->str(c.city));
+        r.context = std::string(ix->str(c.context));
+        r.importance = d.importance / 65535.0;
+        const std::string_view name = ix->str(d.name);
+        const std::string tail = r.postcode.empty() ? r.city : r.postcode + " " + r.city;
+        if (hn != 0xFFFFFFFFU) {
+            const HnRec& h = ix->hns[hn];
+            const std::uint32_t number = h.number_suffix >> 8U;
+            const std::string_view sfx = suffix_names[h.number_suffix & 0xFFU];
+            r.type = DocType::housenumber;
+            r.housenumber = sfx.empty() ? fmt::format("{}", number) : fmt::format("{} {}", number, sfx);
+            r.street = std::string(name);
+            r.name = r.housenumber + " " + r.street;
+            r.label = r.name + " " + tail;
+            r.position = LonLat{from_fixed(h.lon), from_fixed(h.lat)};
+            if (h.id == 0xFFFFFFFFU) {
+                r.id = sfx.empty() ? fmt::format("{}_{:05d}", ix->str(d.id), number)
+                                   : fmt::format("{}_{:05d}_{}", ix->str(d.id), number, sfx);
+            } else {
+                r.id = std::string(ix->str(h.id));
+            }
+        } else {
+            r.name = std::string(name);
+            r.id = std::string(ix->str(d.id));
+            r.position = LonLat{from_fixed(d.lon), from_fixed(d.lat)};
+            if (r.type == DocType::municipality) {
+                r.label = r.name;
+            } else {
+                r.street = r.name;
+                r.label = r.name + " " + tail;
+            }
+        }
+        return r;
+    }
+};
+
+Query::Query(const Geocoder& geocoder) : m_state(std::make_unique<State>(geocoder)) {}
+Query::~Query() = default;
+Query::Query(Query&&) noexcept = default;
+Query& Query::operator=(Query&&) noexcept = default;
+const Geocoder& Query::geocoder() const noexcept { return m_state->geocoder; }
+
+std::vector<Result> Query::search(const SearchRequest& req) {
+    if (auto p = req.validate(); !p.empty()) throw InvalidArgument(std::move(p));
+    State& s = *m_state;
+    s.tokens.clear();
+    s.city_ok.clear();
+    s.folded_query = " " + fold(req.q) + " ";
+    const auto words = tokenize(req.q);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const bool numeric = is_digits(words[i]);
+        if (!numeric && !s.tokens.empty() && s.tokens.back().numeric && s.tokens.back().suffix.empty() &&
+            s.tokens.back().text.size() <= 5) {
+            // tokenize() keeps bis/ter/a..g after a number only as suffixes.
+            // Any single letter after a number is a suffix ("19 p"): abbreviations such as
+            // "r" were already expanded by tokenize().
+            if (const auto sfx = housenumber_suffix(words[i]); sfx && words[i] != "qu") {
+                s.tokens.back().suffix = std::string(*sfx);
+                continue;
+            }
+        }
+        QToken t;
+        t.text = words[i];
+        t.numeric = numeric;
+        s.tokens.push_back(std::move(t));
+    }
+    if (s.tokens.empty()) return {};
+    if (req.autocomplete && !s.tokens.back().numeric) {
+        const auto sp = s.folded_query.find_last_not_of(' ');
+        const auto start = s.folded_query.rfind(' ', sp) + 1;
+        const std::string raw = s.folded_query.substr(start, sp + 1 - start);
+        if (expand_abbreviation(raw) == s.tokens.back().text) s.tokens.back().raw = raw;
+    }
+    s.expand(req.autocomplete, false);
+    s.run(req, true);
+    if (s.scored.empty() || !s.scored.front().complete) {
+        const auto first = s.scored;
+        s.run(req, false);
+        if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
+    }
+    // Typo pass: when the best answer leaves a query word unexplained, words that exist in the
+    // index may still be typos of others ("rue jule guesde": "jule" is a term somewhere).
+    const bool complete = !s.scored.empty() && s.scored.front().complete;
+    if (!complete) {
+        const auto first = s.scored;
+        s.expand(req.autocomplete, true);
+        s.run(req, false);
+        if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
+    }
+    std::vector<Result> out;
+    out.reserve(s.scored.size());
+    for (const auto& sc : s.scored) {
+        Result r = s.materialise(sc.doc, sc.hn);
+        r.score = sc.score;
+        if (req.bias) r.distance = core::geodesic_distance(*req.bias, r.position);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<Result> Query::reverse(const ReverseRequest& req) {
+    if (auto p = req.validate(); !p.empty()) throw InvalidArgument(std::move(p));
+    State& s = *m_state;
+    const Geocoder::Impl& ix = *s.ix;
+    s.city_ok.clear();
+    const auto& types = req.filters.types;
+    const bool want_hn = types.empty() || std::find(types.begin(), types.end(), DocType::housenumber) != types.end();
+    const double cos_lat = std::max(1e-6, std::cos(req.point.lat * deg));
+    const double radius = req.radius_m.value_or(std::numeric_limits<double>::infinity());
+    const double slack = 0.5;  // metres: near-ties are re-ranked with exact geodesics
+    auto& near = s.near;      // (approximate distance, item) where item < hns.size() is a house number
+    near.clear();
+    const std::size_t want = req.limit;
+    const auto kth = [&]() {
+        if (near.size() < want) return std::numeric_limits<double>::infinity();
+        std::nth_element(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(want - 1), near.end());
+        return near[want - 1].first;
+    };
+    if (want_hn && !ix.hns.empty()) {
+        const MetaRec& m = ix.meta;
+        const std::int64_t cx = grid_x(req.point.lon, m);
+        const std::int64_t cy = grid_y(req.point.lat, m);
+        // Smallest cell side at this latitude, in metres: anything outside ring r is farther than r × side.
+        const double side = std::min(m.cell_deg * deg * earth_radius_m,
+                                     m.cell_deg / m.lon_scale * deg * earth_radius_m * cos_lat);
+        const auto visit_cell = [&](std::int64_t gx, std::int64_t gy) {
+            const std::uint64_t key = grid_key(gx, gy);
+            const auto it = std::lower_bound(ix.grid_keys.begin(), ix.grid_keys.end(), key);
+            if (it == ix.grid_keys.end() || *it != key) return;
+            const auto k = static_cast<std::size_t>(it - ix.grid_keys.begin());
+            for (std::uint32_t j = ix.grid_offsets[k]; j < ix.grid_offsets[k + 1]; ++j) {
+                const std::uint32_t h = ix.grid_items[j];
+                const HnRec& rec = ix.hns[h];
+                const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(rec.lon), from_fixed(rec.lat), cos_lat);
+                if (dist > radius + slack) continue;
+                if (!s.passes(ix.docs[rec.street], req.filters)) continue;
+                near.emplace_back(dist, h);
+            }
+        };
+        constexpr std::int64_t max_rings = 64;
+        bool done = false;
+        for (std::int64_t r = 0; r <= max_rings && !done; ++r) {
+            if (r == 0) {
+                visit_cell(cx, cy);
+            } else {
+                for (std::int64_t x = cx - r; x <= cx + r; ++x) { visit_cell(x, cy - r); visit_cell(x, cy + r); }
+                for (std::int64_t y = cy - r + 1; y <= cy + r - 1; ++y) { visit_cell(cx - r, y); visit_cell(cx + r, y); }
+            }
+            const double covered = static_cast<double>(r) * side;  // every unvisited point is farther
+            if (covered > radius + slack) done = true;
+            else if (kth() + slack < covered) done = true;
+            if (r == max_rings && !done && near.size() < want) {
+                // Far from every house number: scan them all (rare; points at sea or abroad).
+                near.clear();
+                for (std::uint32_t h = 0; h < ix.hns.size(); ++h) {
+                    const HnRec& rec = ix.hns[h];
+                    const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(rec.lon), from_fixed(rec.lat), cos_lat);
+                    if (dist > radius + slack || !s.passes(ix.docs[rec.street], req.filters)) continue;
+                    near.emplace_back(dist, h);
+                }
+            }
+        }
+    }
+    // Streets, localities and municipalities by their point, when asked for (a linear scan).
+    const auto n_hn = static_cast<std::uint32_t>(ix.hns.size());
+    if (!types.empty())
+        for (std::uint32_t di = 0; di < ix.docs.size(); ++di) {
+            const DocRec& d = ix.docs[di];
+            if (std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
+            const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(d.lon), from_fixed(d.lat), cos_lat);
+            if (dist > radius + slack || !s.passes(d, req.filters)) continue;
+            near.emplace_back(dist, n_hn + di);
+        }
+    // Exact geodesic distances for everything within the k-th approximate distance + slack, then
+    // order by (distance, item) so that ties are deterministic.
+    const double kd = kth();
+    const double limit_d = std::isfinite(kd) ? kd * 1.001 + 0.05 : kd;
+    std::vector<std::pair<double, std::uint32_t>> exact;
+    for (const auto& [dist, item] : near) {
+        if (dist > limit_d) continue;
+        const LonLat p = item < n_hn ? LonLat{from_fixed(ix.hns[item].lon), from_fixed(ix.hns[item].lat)}
+                                     : LonLat{from_fixed(ix.docs[item - n_hn].lon), from_fixed(ix.docs[item - n_hn].lat)};
+        const double g = core::geodesic_distance(req.point, p);
+        if (g <= radius) exact.emplace_back(g, item);
+    }
+    std::sort(exact.begin(), exact.end());
+    if (exact.size() > want) exact.resize(want);
+    std::vector<Result> out;
+    out.reserve(exact.size());
+    for (const auto& [g, item] : exact) {
+        Result r = item < n_hn ? s.materialise(ix.hns[item].street, item) : s.materialise(item - n_hn, 0xFFFFFFFFU);
+        r.distance = g;
+        r.score = std::isfinite(radius) && radius > 0 ? std::clamp(1.0 - g / radius, 0.0, 1.0) : 1.0 / (1.0 + g / 100.0);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace geoplex::geocoder

@@ -1,0 +1,35 @@
+#pragma once
+// Tile services as plain handlers: WMTS 1.0.0 (KVP), TMS 1.0.0 with rows from the top (the
+// Géoplateforme's convention), XYZ aliases, TileJSON and MapLibre styles.
+
+#include <string>
+
+#include "geoplex/server/http.hpp"
+#include "geoplex/server/router.hpp"
+
+namespace geoplex::server {
+
+struct TilesApiOptions {
+    /// Public URL prefix used in GetCapabilities, TileJSON and styles ("https://tiles.example.org");
+    /// empty = built from the request's Host (and X-Forwarded-Proto) headers.
+    std::string base_url;
+    /// Cache-Control of tiles (immutable bundle: long-lived).
+    std::string tile_cache_control = "public, max-age=86400";
+    /// Cache-Control of capabilities, TileJSON and styles.
+    std::string metadata_cache_control = "public, max-age=300";
+};
+
+/// Adds, for the engine's tiles component:
+///   GET /wmts?SERVICE=WMTS&REQUEST=GetCapabilities|GetTile&…      (WMTS 1.0.0 KVP, OWS exceptions)
+///   GET /tms/1.0.0                                               (TileMapService XML)
+///   GET /tms/1.0.0/{layer}/metadata.json                         (TileJSON 3.0.0)
+///   GET /tms/1.0.0/{layer}/style.json                            (MapLibre style v8)
+///   GET /tms/1.0.0/{layer}/{z}/{x}/{y}.{png|jpeg|webp|pbf}        (y from the top)
+///   GET /tiles/{layer}.json, /tiles/{layer}/style.json, /tiles/{layer}/{z}/{x}/{y}.{ext}  (XYZ aliases)
+/// Tiles carry ETag and Cache-Control and answer 304 to a matching If-None-Match; an empty tile
+/// is 204, a tile outside the set, the zoom range or the layer's extent is 404 (WMTS: 400
+/// TileOutOfRange). Vector tiles are sent gzip-compressed (Content-Encoding: gzip) when the client
+/// accepts gzip, as MapLibre does.
+void add_tiles_routes(Router& router, const TilesApiOptions& options = {});
+
+}  // namespace geoplex::server

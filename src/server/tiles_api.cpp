@@ -1,0 +1,489 @@
+// Tile services over tiles::Tileset: WMTS 1.0.0 KVP, TMS (rows from the top), XYZ aliases,
+// TileJSON, MapLibre styles. See include/geoplex/server/tiles_api.hpp for the routes.
+
+#include "geoplex/server/tiles_api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "geoplex/bundle/engine.hpp"
+#include "geoplex/core/error.hpp"
+#include "geoplex/tiles/tiles.hpp"
+
+namespace geoplex::server {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using tiles::TileFormat;
+using tiles::TileStatus;
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+std::string xml_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string base_url(const Request& req, const TilesApiOptions& o) {
+    if (!o.base_url.empty()) return o.base_url;
+    const std::string* host = req.header("host");
+    const std::string* proto = req.header("x-forwarded-proto");
+    return fmt::format("{}://{}", proto != nullptr ? *proto : "http", host != nullptr ? *host : "localhost");
+}
+
+/// A KVP parameter, case-insensitive name (OGC KVP rule).
+const std::string* kvp(const Request& req, std::string_view name) {
+    for (const auto& [k, v] : req.query)
+        if (iequals(k, name)) return &v;
+    return nullptr;
+}
+
+// ---- WMTS exceptions (OWS 1.1 ExceptionReport, WMTS 1.0.0 §8.3 / Table 28) ---------------------
+
+Response ows_exception(int status, std::string_view code, std::string_view locator, std::string_view text) {
+    std::string body = fmt::format(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ExceptionReport xmlns=\"http://www.opengis.net/ows/1.1\" "
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+        "xsi:schemaLocation=\"http://www.opengis.net/ows/1.1 http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\" "
+        "version=\"1.0.0\" xml:lang=\"en\">\n"
+        "  <Exception exceptionCode=\"{}\"{}>\n    <ExceptionText>{}</ExceptionText>\n  </Exception>\n"
+        "</ExceptionReport>\n",
+        code, locator.empty() ? std::string() : fmt::format(" locator=\"{}\"", xml_escape(locator)), xml_escape(text));
+    return Response::text(std::move(body), "application/xml", status);
+}
+
+// ---- tiles: ETag, 304, gzip ----------------------------------------------------------------------
+
+std::string etag_of(std::string_view bytes) {
+    // FNV-1a 64 + length: stable across restarts for the same bytes (the bundle is immutable).
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("\"{:016x}-{:x}\"", h, bytes.size());
+}
+
+bool accepts_gzip(const Request& req) {
+    const std::string* ae = req.header("accept-encoding");
+    if (ae == nullptr) return false;
+    std::string l = *ae;
+    for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return l.find("gzip") != std::string::npos && l.find("gzip;q=0") == std::string::npos;
+}
+
+std::string gunzip(std::string_view in) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 32) != Z_OK) throw Error(errc::internal, "zlib inflateInit2 failed");
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    std::string out;
+    char buf[65536];
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        zs.next_out = reinterpret_cast<Bytef*>(buf);
+        zs.avail_out = sizeof buf;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&zs);
+            throw Error(errc::format_error, "corrupt gzip tile");
+        }
+        out.append(buf, sizeof buf - zs.avail_out);
+    }
+    inflateEnd(&zs);
+    return out;
+}
+
+/// The HTTP response of a rendered tile (status ok/empty) with caching headers.
+Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptions& o) {
+    Response r;
+    if (tile.status == TileStatus::empty) {
+        r.status = 204;
+        r.content_type.clear();
+        r.headers.emplace_back("Cache-Control", o.tile_cache_control);
+        return r;
+    }
+    const std::string etag = etag_of(tile.bytes);
+    r.headers.emplace_back("ETag", etag);
+    r.headers.emplace_back("Cache-Control", o.tile_cache_control);
+    if (tile.gzipped) r.headers.emplace_back("Vary", "Accept-Encoding");
+    if (const std::string* inm = req.header("if-none-match");
+        inm != nullptr && (inm->find(etag) != std::string::npos || *inm == "*")) {
+        r.status = 304;
+        r.content_type.clear();
+        return r;
+    }
+    r.content_type = std::string(tiles::mime_type(tile.format));
+    if (tile.gzipped) {
+        if (accepts_gzip(req)) {
+            r.headers.emplace_back("Content-Encoding", "gzip");
+            r.body = std::move(tile.bytes);
+        } else {
+            r.body = gunzip(tile.bytes);
+        }
+    } else {
+        r.body = std::move(tile.bytes);
+    }
+    return r;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& v) {
+    if (s.empty()) return false;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+const tiles::LayerInfo& layer_or_404(const tiles::Tileset& ts, const std::string& id) {
+    const auto* l = ts.find(id);
+    if (l == nullptr) throw HttpError(404, fmt::format("unknown layer '{}'", id), {}, "NOT_FOUND");
+    return *l;
+}
+
+// ---- TMS / XYZ tile ------------------------------------------------------------------------
+
+Response tms_tile(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o) {
+    const auto& ts = engine.tiles();
+    const auto& layer = layer_or_404(ts, *req.path_param("layer"));
+    const std::string& file = *req.path_param("file");
+    const auto dot = file.rfind('.');
+    std::uint64_t z = 0, x = 0, y = 0;
+    if (dot == std::string::npos || !parse_u64(*req.path_param("z"), z) || !parse_u64(*req.path_param("x"), x) ||
+        !parse_u64(std::string_view(file).substr(0, dot), y) || z > 30)
+        throw HttpError(404, fmt::format("not a tile path: expected /{{z}}/{{x}}/{{y}}.{{ext}}"), {}, "NOT_FOUND");
+    const auto format = tiles::parse_format(std::string_view(file).substr(dot + 1));
+    if (!format || std::find(layer.formats.begin(), layer.formats.end(), *format) == layer.formats.end())
+        throw HttpError(404, fmt::format("layer '{}' is not served as '{}'", layer.id, file.substr(dot + 1)), {}, "NOT_FOUND");
+    tiles::Tile t = ts.render(layer.id, static_cast<std::uint32_t>(z), x, y, format);
+    if (t.status == TileStatus::out_of_range)
+        throw HttpError(404, fmt::format("tile {}/{}/{} is outside layer '{}'", z, x, y, layer.id), {}, "NOT_FOUND");
+    return tile_response(req, std::move(t), o);
+}
+
+// ---- TileJSON and style ------------------------------------------------------------------------
+
+std::string tile_url(const std::string& base, const std::string& prefix, const tiles::LayerInfo& l) {
+    return fmt::format("{}{}/{}/{{z}}/{{x}}/{{y}}.{}", base, prefix, l.id, tiles::to_string(l.format));
+}
+
+json tilejson(const Request& req, const tiles::Tileset& ts, const tiles::LayerInfo& l, const TilesApiOptions& o,
+              const std::string& prefix) {
+    json j;
+    j["tilejson"] = "3.0.0";
+    j["name"] = l.title;
+    j["description"] = l.description;
+    j["version"] = "1.0.0";
+    j["scheme"] = "xyz";
+    j["tiles"] = json::array({tile_url(base_url(req, o), prefix, l)});
+    j["minzoom"] = l.min_zoom;
+    j["maxzoom"] = l.max_zoom;
+    if (!l.bounds.empty()) {
+        j["bounds"] = {l.bounds.min_x, l.bounds.min_y, l.bounds.max_x, l.bounds.max_y};
+        j["center"] = {(l.bounds.min_x + l.bounds.max_x) / 2, (l.bounds.min_y + l.bounds.max_y) / 2, l.min_zoom};
+    }
+    j["format"] = std::string(tiles::to_string(l.format));
+    j["tile_matrix_set"] = l.tile_matrix_set;
+    if (const auto* s = ts.find_tile_matrix_set(l.tile_matrix_set); s != nullptr && !s->is_web_mercator_quad())
+        j["crs"] = s->crs;  // not usable by XYZ clients as is: say which grid it is
+    if (l.is_vector) {
+        json fields = json::object();
+        for (const auto& f : l.fields) fields[f] = "";
+        j["vector_layers"] = json::array({json{{"id", l.id}, {"description", l.description}, {"minzoom", l.min_zoom},
+                                               {"maxzoom", l.max_zoom}, {"fields", fields}}});
+    }
+    return j;
+}
+
+json maplibre_style(const Request& req, const tiles::LayerInfo& l, const TilesApiOptions& o, const std::string& prefix) {
+    const std::string base = base_url(req, o);
+    json source;
+    source["type"] = l.is_vector ? "vector" : "raster";
+    source["url"] = fmt::format("{}{}/{}{}", base, prefix, l.id, prefix == "/tiles" ? ".json" : "/metadata.json");
+    if (!l.is_vector) source["tileSize"] = 256;
+    json style;
+    style["version"] = 8;
+    style["name"] = l.title;
+    style["sources"] = json{{l.id, source}};
+    json layers = json::array();
+    if (!l.is_vector) {
+        layers.push_back(json{{"id", l.id}, {"type", "raster"}, {"source", l.id}});
+    } else {
+        const auto add = [&](const std::string& suffix, const std::string& type, json paint, json filter) {
+            json ly{{"id", l.id + "-" + suffix}, {"type", type}, {"source", l.id}, {"source-layer", l.id}};
+            if (!filter.is_null()) ly["filter"] = std::move(filter);
+            ly["paint"] = std::move(paint);
+            layers.push_back(std::move(ly));
+        };
+        const std::string& g = l.geometry_type;
+        if (g == "Polygon" || g == "Unknown" || g.empty()) {
+            add("fill", "fill", json{{"fill-color", "#88a0c8"}, {"fill-opacity", 0.4}},
+                json::array({"==", json::array({"geometry-type"}), "Polygon"}));
+            add("outline", "line", json{{"line-color", "#3a4f7a"}, {"line-width", 1}},
+                json::array({"==", json::array({"geometry-type"}), "Polygon"}));
+        }
+        if (g == "LineString" || g == "Unknown" || g.empty())
+            add("line", "line", json{{"line-color", "#c0392b"}, {"line-width", 1.5}},
+                json::array({"==", json::array({"geometry-type"}), "LineString"}));
+        if (g == "Point" || g == "Unknown" || g.empty())
+            add("point", "circle", json{{"circle-color", "#2c3e50"}, {"circle-radius", 3}},
+                json::array({"==", json::array({"geometry-type"}), "Point"}));
+    }
+    style["layers"] = std::move(layers);
+    return style;
+}
+
+Response json_response(const json& j, const TilesApiOptions& o) {
+    Response r = Response::json(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    r.headers.emplace_back("Cache-Control", o.metadata_cache_control);
+    return r;
+}
+
+// ---- WMTS --------------------------------------------------------------------------------------
+
+std::string crs_urn(const std::string& crs) {
+    const auto colon = crs.find(':');
+    if (colon == std::string::npos) return crs;
+    return fmt::format("urn:ogc:def:crs:{}::{}", crs.substr(0, colon), crs.substr(colon + 1));
+}
+
+std::string wmts_capabilities(const Request& req, const tiles::Tileset& ts, const TilesApiOptions& o) {
+    const std::string base = base_url(req, o);
+    std::string x;
+    x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<Capabilities xmlns=\"http://www.opengis.net/wmts/1.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" "
+         "xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+         "xsi:schemaLocation=\"http://www.opengis.net/wmts/1.0 http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd\" "
+         "version=\"1.0.0\">\n";
+    x += "  <ows:ServiceIdentification>\n    <ows:Title>geoplex WMTS</ows:Title>\n"
+         "    <ows:ServiceType>OGC WMTS</ows:ServiceType>\n    <ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion>\n"
+         "  </ows:ServiceIdentification>\n";
+    x += "  <ows:OperationsMetadata>\n";
+    for (const char* op : {"GetCapabilities", "GetTile"})
+        x += fmt::format("    <ows:Operation name=\"{}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{}/wmts?\"><ows:Constraint "
+                         "name=\"GetEncoding\"><ows:AllowedValues><ows:Value>KVP</ows:Value></ows:AllowedValues></ows:Constraint>"
+                         "</ows:Get></ows:HTTP></ows:DCP></ows:Operation>\n",
+                         op, xml_escape(base));
+    x += "  </ows:OperationsMetadata>\n  <Contents>\n";
+    for (const auto& l : ts.layers()) {
+        const auto* set = ts.find_tile_matrix_set(l.tile_matrix_set);
+        x += "    <Layer>\n";
+        x += fmt::format("      <ows:Title>{}</ows:Title>\n", xml_escape(l.title));
+        if (!l.description.empty()) x += fmt::format("      <ows:Abstract>{}</ows:Abstract>\n", xml_escape(l.description));
+        if (!l.bounds.empty())
+            x += fmt::format("      <ows:WGS84BoundingBox><ows:LowerCorner>{} {}</ows:LowerCorner><ows:UpperCorner>{} {}"
+                             "</ows:UpperCorner></ows:WGS84BoundingBox>\n",
+                             l.bounds.min_x, l.bounds.min_y, l.bounds.max_x, l.bounds.max_y);
+        x += fmt::format("      <ows:Identifier>{}</ows:Identifier>\n", xml_escape(l.id));
+        x += "      <Style isDefault=\"true\"><ows:Title>Légende générique</ows:Title><ows:Identifier>normal</ows:Identifier></Style>\n";
+        for (auto f : l.formats) x += fmt::format("      <Format>{}</Format>\n", tiles::mime_type(f));
+        x += fmt::format("      <TileMatrixSetLink>\n        <TileMatrixSet>{}</TileMatrixSet>\n        <TileMatrixSetLimits>\n",
+                         xml_escape(l.tile_matrix_set));
+        for (int z = l.min_zoom; set != nullptr && z <= l.max_zoom; ++z) {
+            const auto& m = set->matrices[static_cast<std::size_t>(z)];
+            const auto& b = l.native_bounds;
+            auto col = [&](double v) { return static_cast<std::uint64_t>(std::clamp(std::floor((v - m.origin_x) / m.tile_span_x()), 0.0, double(m.matrix_width - 1))); };
+            auto row = [&](double v) { return static_cast<std::uint64_t>(std::clamp(std::floor((m.origin_y - v) / m.tile_span_y()), 0.0, double(m.matrix_height - 1))); };
+            x += fmt::format("          <TileMatrixLimits><TileMatrix>{}</TileMatrix><MinTileRow>{}</MinTileRow><MaxTileRow>{}"
+                             "</MaxTileRow><MinTileCol>{}</MinTileCol><MaxTileCol>{}</MaxTileCol></TileMatrixLimits>\n",
+                             m.id, b.empty() ? 0 : row(b.max_y), b.empty() ? m.matrix_height - 1 : row(b.min_y),
+                             b.empty() ? 0 : col(b.min_x), b.empty() ? m.matrix_width - 1 : col(b.max_x));
+        }
+        x += "        </TileMatrixSetLimits>\n      </TileMatrixSetLink>\n";
+        for (auto f : l.formats)
+            x += fmt::format("      <ResourceURL format=\"{}\" resourceType=\"tile\" template=\"{}/tms/1.0.0/{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}\"/>\n",
+                             tiles::mime_type(f), xml_escape(base), xml_escape(l.id), tiles::to_string(f));
+        x += "    </Layer>\n";
+    }
+    for (const auto& s : ts.tile_matrix_sets()) {
+        x += fmt::format("    <TileMatrixSet>\n      <ows:Identifier>{}</ows:Identifier>\n      <ows:SupportedCRS>{}</ows:SupportedCRS>\n",
+                         xml_escape(s.id), crs_urn(s.crs));
+        if (!s.well_known_scale_set.empty())
+            x += fmt::format("      <WellKnownScaleSet>{}</WellKnownScaleSet>\n", xml_escape(s.well_known_scale_set));
+        const bool latlon = s.crs == "EPSG:4326";  // the EPSG axis order of the TopLeftCorner
+        for (const auto& m : s.matrices)
+            x += fmt::format("      <TileMatrix><ows:Identifier>{}</ows:Identifier><ScaleDenominator>{:.10g}</ScaleDenominator>"
+                             "<TopLeftCorner>{:.10g} {:.10g}</TopLeftCorner><TileWidth>{}</TileWidth><TileHeight>{}</TileHeight>"
+                             "<MatrixWidth>{}</MatrixWidth><MatrixHeight>{}</MatrixHeight></TileMatrix>\n",
+                             xml_escape(m.id), m.scale_denominator, latlon ? m.origin_y : m.origin_x,
+                             latlon ? m.origin_x : m.origin_y, m.tile_width, m.tile_height, m.matrix_width, m.matrix_height);
+        x += "    </TileMatrixSet>\n";
+    }
+    x += "  </Contents>\n</Capabilities>\n";
+    return x;
+}
+
+Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o) {
+    const auto& ts = engine.tiles();
+    const std::string* service = kvp(req, "SERVICE");
+    const std::string* request = kvp(req, "REQUEST");
+    if (request == nullptr) return ows_exception(400, "MissingParameterValue", "REQUEST", "Missing parameter: REQUEST");
+    if (service == nullptr) return ows_exception(400, "MissingParameterValue", "SERVICE", "Missing parameter: SERVICE");
+    if (!iequals(*service, "WMTS")) return ows_exception(400, "InvalidParameterValue", "SERVICE", "SERVICE must be WMTS");
+    if (const std::string* v = kvp(req, "VERSION"); v != nullptr && *v != "1.0.0")
+        return ows_exception(400, "VersionNegotiationFailed", "VERSION", "Only VERSION=1.0.0 is supported");
+    if (iequals(*request, "GetCapabilities")) {
+        Response r = Response::text(wmts_capabilities(req, ts, o), "application/xml");
+        r.headers.emplace_back("Cache-Control", o.metadata_cache_control);
+        return r;
+    }
+    if (!iequals(*request, "GetTile"))
+        return ows_exception(501, "OperationNotSupported", "REQUEST", fmt::format("Request '{}' is not supported", *request));
+    for (const char* name : {"LAYER", "STYLE", "FORMAT", "TILEMATRIXSET", "TILEMATRIX", "TILEROW", "TILECOL"})
+        if (kvp(req, name) == nullptr) return ows_exception(400, "MissingParameterValue", name, fmt::format("Missing parameter: {}", name));
+    const auto* layer = ts.find(*kvp(req, "LAYER"));
+    if (layer == nullptr) return ows_exception(400, "InvalidParameterValue", "LAYER", fmt::format("Unknown layer: {}", *kvp(req, "LAYER")));
+    const auto format = tiles::parse_format(*kvp(req, "FORMAT"));
+    if (!format || std::find(layer->formats.begin(), layer->formats.end(), *format) == layer->formats.end())
+        return ows_exception(400, "InvalidParameterValue", "FORMAT", fmt::format("Format '{}' is not offered for layer {}", *kvp(req, "FORMAT"), layer->id));
+    if (*kvp(req, "TILEMATRIXSET") != layer->tile_matrix_set)
+        return ows_exception(400, "InvalidParameterValue", "TILEMATRIXSET",
+                             fmt::format("Layer {} is offered in TILEMATRIXSET {}", layer->id, layer->tile_matrix_set));
+    const auto* set = ts.find_tile_matrix_set(layer->tile_matrix_set);
+    std::uint32_t z = 0;
+    bool found = false;
+    for (std::size_t i = 0; set != nullptr && i < set->matrices.size(); ++i)
+        if (set->matrices[i].id == *kvp(req, "TILEMATRIX")) { z = static_cast<std::uint32_t>(i); found = true; }
+    if (!found) return ows_exception(400, "InvalidParameterValue", "TILEMATRIX", fmt::format("Unknown TILEMATRIX: {}", *kvp(req, "TILEMATRIX")));
+    std::uint64_t row = 0, col = 0;
+    if (!parse_u64(*kvp(req, "TILEROW"), row)) return ows_exception(400, "InvalidParameterValue", "TILEROW", "TILEROW must be a non-negative integer");
+    if (!parse_u64(*kvp(req, "TILECOL"), col)) return ows_exception(400, "InvalidParameterValue", "TILECOL", "TILECOL must be a non-negative integer");
+    tiles::Tile t = ts.render(layer->id, z, col, row, format);
+    if (t.status == TileStatus::out_of_range) {
+        const auto& m = set->matrices[z];
+        const char* which = row >= m.matrix_height ? "TILEROW" : "TILECOL";
+        return ows_exception(400, "TileOutOfRange", which, fmt::format("Tile {}/{}/{} is out of range for layer {}", z, row, col, layer->id));
+    }
+    return tile_response(req, std::move(t), o);
+}
+
+// ---- TileMapService list ---------------------------------------------------------------------------
+
+std::string tile_map_service(const Request& req, const tiles::Tileset& ts, const TilesApiOptions& o) {
+    const std::string base = base_url(req, o);
+    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TileMapService version=\"1.0.0\">\n  <Title>geoplex TMS</Title>\n  <TileMaps>\n";
+    for (const auto& l : ts.layers()) {
+        const auto* s = ts.find_tile_matrix_set(l.tile_matrix_set);
+        x += fmt::format("    <TileMap title=\"{}\" srs=\"{}\" profile=\"{}\" href=\"{}/tms/1.0.0/{}/metadata.json\"/>\n",
+                         xml_escape(l.title), s != nullptr ? s->crs : "", s != nullptr && s->is_web_mercator_quad() ? "global-mercator" : "none",
+                         xml_escape(base), xml_escape(l.id));
+    }
+    x += "  </TileMaps>\n</TileMapService>\n";
+    return x;
+}
+
+constexpr std::string_view tile_openapi = R"JSON({
+  "summary": "A map tile (row y counted from the top)",
+  "tags": ["tiles"],
+  "parameters": [
+    {"name": "layer", "in": "path", "required": true, "schema": {"type": "string"}},
+    {"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}},
+    {"name": "x", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}},
+    {"name": "file", "in": "path", "required": true, "description": "{y}.{png|jpeg|webp|pbf}", "schema": {"type": "string"}}],
+  "responses": {
+    "200": {"description": "The tile", "content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "application/x-protobuf": {}}},
+    "204": {"description": "No data in this tile"},
+    "304": {"description": "Not modified (If-None-Match)"},
+    "404": {"description": "Unknown layer or tile outside the layer"}}
+})JSON";
+constexpr std::string_view wmts_openapi = R"JSON({
+  "summary": "WMTS 1.0.0 (KVP): GetCapabilities, GetTile",
+  "tags": ["tiles"],
+  "parameters": [
+    {"name": "SERVICE", "in": "query", "required": true, "schema": {"type": "string", "enum": ["WMTS"]}},
+    {"name": "REQUEST", "in": "query", "required": true, "schema": {"type": "string", "enum": ["GetCapabilities", "GetTile"]}},
+    {"name": "VERSION", "in": "query", "schema": {"type": "string", "enum": ["1.0.0"]}},
+    {"name": "LAYER", "in": "query", "schema": {"type": "string"}},
+    {"name": "STYLE", "in": "query", "schema": {"type": "string"}},
+    {"name": "FORMAT", "in": "query", "schema": {"type": "string"}},
+    {"name": "TILEMATRIXSET", "in": "query", "schema": {"type": "string"}},
+    {"name": "TILEMATRIX", "in": "query", "schema": {"type": "string"}},
+    {"name": "TILEROW", "in": "query", "schema": {"type": "integer"}},
+    {"name": "TILECOL", "in": "query", "schema": {"type": "integer"}}],
+  "responses": {"200": {"description": "Capabilities XML or a tile"}, "204": {"description": "No data in this tile"},
+                "400": {"description": "OWS ExceptionReport (MissingParameterValue, InvalidParameterValue, TileOutOfRange)"}}
+})JSON";
+constexpr std::string_view tilejson_openapi = R"JSON({
+  "summary": "TileJSON 3.0.0 of a layer",
+  "tags": ["tiles"],
+  "parameters": [{"name": "layer", "in": "path", "required": true, "schema": {"type": "string"}}],
+  "responses": {"200": {"description": "TileJSON", "content": {"application/json": {}}}, "404": {"description": "Unknown layer"}}
+})JSON";
+constexpr std::string_view style_openapi = R"JSON({
+  "summary": "A MapLibre style (v8) showing the layer",
+  "tags": ["tiles"],
+  "parameters": [{"name": "layer", "in": "path", "required": true, "schema": {"type": "string"}}],
+  "responses": {"200": {"description": "Style JSON", "content": {"application/json": {}}}, "404": {"description": "Unknown layer"}}
+})JSON";
+constexpr std::string_view tms_openapi = R"JSON({
+  "summary": "TMS 1.0.0 TileMapService: the tile layers",
+  "tags": ["tiles"],
+  "responses": {"200": {"description": "TileMapService XML", "content": {"application/xml": {}}}}
+})JSON";
+
+}  // namespace
+
+void add_tiles_routes(Router& router, const TilesApiOptions& options) {
+    const TilesApiOptions o = options;
+    router.add(Router::Route{{"GET"}, "/wmts", [o](const Request& r, const bundle::Engine& e) { return wmts(r, e, o); },
+                             ErrorStyle::plain, std::string(wmts_openapi)});
+    router.add(Router::Route{{"GET"}, "/tms/1.0.0",
+                             [o](const Request& r, const bundle::Engine& e) {
+                                 Response res = Response::text(tile_map_service(r, e.tiles(), o), "application/xml");
+                                 res.headers.emplace_back("Cache-Control", o.metadata_cache_control);
+                                 return res;
+                             },
+                             ErrorStyle::plain, std::string(tms_openapi)});
+    for (const std::string prefix : {"/tms/1.0.0", "/tiles"}) {
+        router.add(Router::Route{{"GET"}, prefix + "/{layer}/{z}/{x}/{file}",
+                                 [o](const Request& r, const bundle::Engine& e) { return tms_tile(r, e, o); }, ErrorStyle::plain,
+                                 std::string(tile_openapi)});
+        router.add(Router::Route{{"GET"}, prefix + "/{layer}/style.json",
+                                 [o, prefix](const Request& r, const bundle::Engine& e) {
+                                     const auto& l = layer_or_404(e.tiles(), *r.path_param("layer"));
+                                     return json_response(maplibre_style(r, l, o, prefix), o);
+                                 },
+                                 ErrorStyle::plain, std::string(style_openapi)});
+    }
+    router.add(Router::Route{{"GET"}, "/tms/1.0.0/{layer}/metadata.json",
+                             [o](const Request& r, const bundle::Engine& e) {
+                                 const auto& l = layer_or_404(e.tiles(), *r.path_param("layer"));
+                                 return json_response(tilejson(r, e.tiles(), l, o, "/tms/1.0.0"), o);
+                             },
+                             ErrorStyle::plain, std::string(tilejson_openapi)});
+    // /tiles/{layer}.json: the capture is "{layer}.json"; strip the suffix in the handler.
+    router.add(Router::Route{{"GET"}, "/tiles/{layerjson}",
+                             [o](const Request& r, const bundle::Engine& e) {
+                                 std::string id = *r.path_param("layerjson");
+                                 if (!id.ends_with(".json")) throw HttpError(404, "expected /tiles/{layer}.json", {}, "NOT_FOUND");
+                                 id.resize(id.size() - 5);
+                                 const auto& l = layer_or_404(e.tiles(), id);
+                                 return json_response(tilejson(r, e.tiles(), l, o, "/tiles"), o);
+                             },
+                             ErrorStyle::plain, std::string(tilejson_openapi)});
+}
+
+}  // namespace geoplex::server

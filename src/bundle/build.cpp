@@ -7,8 +7,14 @@
 #include <unistd.h>
 
 #include "altitude/spec.hpp"
+#include "geocoder/spec.hpp"
+#include "routing/spec.hpp"
+#include "tiles/spec.hpp"
 #include "bundle/manifest.hpp"
 #include "geoplex/altitude/altitude.hpp"
+#include "geoplex/geocoder/geocoder.hpp"
+#include "geoplex/routing/routing.hpp"
+#include "geoplex/tiles/tiles.hpp"
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/version.hpp"
@@ -72,6 +78,36 @@ void install_bundle(const std::filesystem::path& tmp, const std::filesystem::pat
     if (!old.empty()) std::filesystem::remove_all(old, ec);
 }
 
+// Parses the `[name]` section with the component's own parser; its problems are appended to
+// `problems` (prefixed with the section) so that every problem of the spec is reported at once.
+template <class Parse>
+auto parse_section(const toml::table& spec, std::string_view name, const std::filesystem::path& spec_dir, Parse parse,
+                   std::vector<std::string>& problems) -> std::optional<decltype(parse(spec, spec_dir))> {
+    const auto node = spec[name];
+    if (!node) return std::nullopt;
+    const auto* section = node.as_table();
+    if (section == nullptr) {
+        problems.push_back(fmt::format("[{}] must be a table", name));
+        return std::nullopt;
+    }
+    try {
+        return parse(*section, spec_dir);
+    } catch (const InvalidArgument& e) {
+        for (const auto& p : e.problems()) problems.push_back(fmt::format("[{}] {}", name, p));
+    }
+    return std::nullopt;
+}
+
+template <class Builder, class Config>
+void build_component(std::string_view name, const std::optional<Config>& config, const std::filesystem::path& tmp,
+                     const core::Callbacks& callbacks, Manifest& manifest) {
+    if (!config) return;
+    callbacks.info(fmt::format("building {}", name));
+    (void)Builder(*config).build(tmp / name, callbacks);
+    manifest.components.emplace_back(name);
+    callbacks.check_cancelled();
+}
+
 }  // namespace
 
 void build(const std::filesystem::path& spec, const std::filesystem::path& out_dir, const core::Callbacks& callbacks) {
@@ -80,29 +116,23 @@ void build(const std::filesystem::path& spec, const std::filesystem::path& out_d
     const toml::table t = parse_spec(spec_path);
 
     // Validate the whole spec before doing any work, and report every problem at once.
-    static const std::set<std::string, std::less<>> known = {"name", "altitude"};
+    static const std::set<std::string, std::less<>> known = {"name", "altitude", "geocoder", "routing", "tiles"};
     std::vector<std::string> problems;
     for (const auto& [key, node] : t) {
         if (!known.contains(key.str()))
-            problems.push_back(fmt::format("unknown top-level key '{}' in '{}' (known: name, altitude)", key.str(),
-                                           spec_path.string()));
+            problems.push_back(fmt::format("unknown top-level key '{}' in '{}' (known: {})", key.str(),
+                                           spec_path.string(), fmt::join(known, ", ")));
     }
     const auto name = t["name"].value<std::string>();
     if (!name || name->empty()) problems.push_back("the spec needs a non-empty `name = \"…\"`");
 
-    std::optional<altitude::BuildConfig> altitude_config;
-    if (const auto* section = t["altitude"].as_table()) {
-        try {
-            altitude_config = altitude::detail::config_from_toml(*section, spec_dir);
-        } catch (const InvalidArgument& e) {
-            for (const auto& p : e.problems()) problems.push_back("[altitude] " + p);
-        }
-    } else if (t.contains("altitude")) {
-        problems.push_back("[altitude] must be a table");
-    }
-    if (!altitude_config) {
+    auto altitude_config = parse_section(t, "altitude", spec_dir, altitude::detail::config_from_toml, problems);
+    auto geocoder_config = parse_section(t, "geocoder", spec_dir, geocoder::detail::config_from_toml, problems);
+    auto routing_config = parse_section(t, "routing", spec_dir, routing::detail::config_from_toml, problems);
+    auto tiles_config = parse_section(t, "tiles", spec_dir, tiles::detail::config_from_toml, problems);
+    if (!altitude_config && !geocoder_config && !routing_config && !tiles_config) {
         if (problems.empty())
-            problems.push_back("the spec builds nothing: add at least one component section ([altitude])");
+            problems.push_back("the spec builds nothing: add at least one component section ([altitude], [geocoder], [routing], [tiles])");
     }
     if (!problems.empty()) throw InvalidArgument(problems);
 
@@ -119,11 +149,10 @@ void build(const std::filesystem::path& spec, const std::filesystem::path& out_d
     manifest.created = utc_now_iso8601();
     manifest.geoplex_version = std::string(geoplex::version);
 
-    if (altitude_config) {
-        callbacks.info("building altitude");
-        altitude::Builder(*altitude_config).build(tmp / "altitude", callbacks);
-        manifest.components.emplace_back("altitude");
-    }
+    build_component<altitude::Builder>("altitude", altitude_config, tmp, callbacks, manifest);
+    build_component<geocoder::Builder>("geocoder", geocoder_config, tmp, callbacks, manifest);
+    build_component<routing::Builder>("routing", routing_config, tmp, callbacks, manifest);
+    build_component<tiles::Builder>("tiles", tiles_config, tmp, callbacks, manifest);
     callbacks.check_cancelled();
     detail::write_manifest(tmp, manifest);
     install_bundle(tmp, out);

@@ -11,6 +11,9 @@
 #include "geoplex/core/progress.hpp"
 
 namespace geoplex::altitude { class Altimetry; }
+namespace geoplex::geocoder { class Geocoder; }
+namespace geoplex::routing { class Router; }
+namespace geoplex::tiles { class Tileset; }
 
 namespace geoplex::bundle {
 
@@ -41,6 +44,18 @@ public:
     [[nodiscard]] bool has_altitude() const noexcept;
     /// Throws Error(errc::not_found) when the bundle has no altitude component.
     [[nodiscard]] const altitude::Altimetry& altitude() const;
+
+    [[nodiscard]] bool has_geocoder() const noexcept;
+    /// Throws Error(errc::not_found) when the bundle has no geocoder component.
+    [[nodiscard]] const geocoder::Geocoder& geocoder() const;
+
+    [[nodiscard]] bool has_routing() const noexcept;
+    /// Throws Error(errc::not_found) when the bundle has no routing component.
+    [[nodiscard]] const routing::Router& routing() const;
+
+    [[nodiscard]] bool has_tiles() const noexcept;
+    /// Throws Error(errc::not_found) when the bundle has no tiles component.
+    [[nodiscard]] const tiles::Tileset& tiles() const;
 
 private:
     struct Impl;

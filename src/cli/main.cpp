@@ -127,7 +127,7 @@ void report_error(const std::exception& e) {
 int main(int argc, char** argv) {
     CLI::App app{fmt::format(
         "geoplex {} — an embeddable engine for national geodata platform services\n"
-        "(altitude lookup today; routing, isochrones, geocoding, tiles and a catalog are coming).\n\n"
+        "(altitude, routing, geocoding and tiles today; isochrones and a catalog are coming).\n\n"
         "Typical use:\n"
         "  geoplex demo                                # synthetic town + bundle + server on :8080\n"
         "  geoplex synth --size town -o territory/     # generate a synthetic territory\n"

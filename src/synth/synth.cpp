@@ -676,11 +676,35 @@ void write_bundle(const Config& config, const Summary& s, const fs::path& path) 
         << "priority = 1\n"
         << "storage = \"embed\"\n"
         << "title = \"" << fmt::format("Synthetic DEM {:.0f} m", s.dem_resolution_m) << "\"\n"
-        << "accuracy = \"Synthetic\"\n\n"
-        << "# Components to come (the files already exist):\n"
-        << "# [routing]\n# osm = \"roads.osm.pbf\"\n"
-        << "# [geocoder]\n# addresses = \"addresses.csv\"   # BAN format\n"
-        << "# [tiles]\n# basemap = \"basemap.tif\"\n# layers = \"layers.gpkg\"   # communes, pois\n";
+        << "accuracy = \"Synthetic\"\n";
+    // Every other component whose source files were written.
+    if (config.write_roads) {
+        out << "\n[routing]\n"
+            << "[[routing.resources]]\n"
+            << "id = \"synth-osm\"\n"
+            << "title = \"Synthetic road network\"\n"
+            << "format = \"osm\"\n"
+            << "path = \"roads.osm.pbf\"\n"
+            << "profiles = [\"car\", \"pedestrian\"]\n"
+            << "optimizations = [\"fastest\", \"shortest\"]\n"
+            << "crs = [\"EPSG:4326\", \"EPSG:2154\"]\n";
+    }
+    if (config.write_addresses) {
+        out << "\n[geocoder]\n"
+            << "[[geocoder.sources]]\n"
+            << "format = \"ban-csv\"\n"
+            << "path = \"addresses.csv\"\n";
+    }
+    if (config.write_basemap || config.write_layers) {
+        out << "\n[tiles]\n";
+        if (config.write_basemap)
+            out << "[[tiles.raster]]\nid = \"basemap\"\npath = \"basemap.tif\"\nstyle = \"bands\"\nformat = \"png\"\n"
+                << "tile_matrix_set = \"PM\"\nmax_zoom = 15\n";
+        out << "[[tiles.raster]]\nid = \"relief\"\npath = \"dem.tif\"\nstyle = \"hillshade\"\nformat = \"png\"\n"
+            << "tile_matrix_set = \"PM\"\nmax_zoom = 14\n";
+        if (config.write_layers)
+            out << "[[tiles.vector]]\nid = \"communes\"\npath = \"layers.gpkg\"\nmax_zoom = 14\n";
+    }
     out.close();
     if (!out) throw IoError("cannot write " + path.string());
 }

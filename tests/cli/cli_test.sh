@@ -20,7 +20,7 @@ done
 "$GEOPLEX" build "$WORK/territory/bundle.toml" -o "$WORK/bundle" -q
 [ -f "$WORK/bundle/manifest.toml" ] || fail "no manifest.toml"
 "$GEOPLEX" info "$WORK/bundle" --verify > "$WORK/info.out"
-grep -q "components:  altitude" "$WORK/info.out" || fail "info does not list the altitude component"
+grep -q "components:  altitude, geocoder, routing, tiles" "$WORK/info.out" || fail "info does not list every component: $(cat "$WORK/info.out")"
 grep -q "checksums:   verified" "$WORK/info.out" || fail "info --verify did not verify"
 
 # A bad spec: non-zero exit, every problem listed, the existing bundle untouched.

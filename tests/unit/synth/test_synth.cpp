@@ -644,3 +644,14 @@ TEST_CASE("town: node count near the target; progress and cancellation", "[synth
         CHECK(e.code() == geoplex::errc::cancelled);
     }
 }
+
+TEST_CASE("village: bundle.toml declares a component for every source it wrote", "[synth]") {
+    const Generated& g = village();
+    const toml::table t = toml::parse_file((g / "bundle.toml").string());
+    CHECK(t["routing"]["resources"][0]["path"].value_or(std::string()) == "roads.osm.pbf");
+    CHECK(t["geocoder"]["sources"][0]["format"].value_or(std::string()) == "ban-csv");
+    CHECK(t["geocoder"]["sources"][0]["path"].value_or(std::string()) == "addresses.csv");
+    CHECK(t["tiles"]["raster"][0]["path"].value_or(std::string()) == "basemap.tif");
+    CHECK(t["tiles"]["vector"][0]["path"].value_or(std::string()) == "layers.gpkg");
+    for (const char* f : {"roads.osm.pbf", "addresses.csv", "basemap.tif", "layers.gpkg"}) CHECK(fs::exists(g / f));
+}

@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-pbf="${1:-${GEOPLEX_TEST_DATA:-/work/shared/data}/osm/andorra.osm.pbf}"
+pbf="${1:-${GEOPLEX_TEST_DATA:?set GEOPLEX_TEST_DATA or pass a PBF}/osm/andorra.osm.pbf}"
 build="${2:-$root/build/h-route-rel}"
 pairs="${3:-2000}"
 work="$(mktemp -d /tmp/geoplex-vs-valhalla.XXXXXX)"

@@ -7,37 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "core/spec_reader.hpp"
 #include "geoplex/core/error.hpp"
 
 namespace geoplex::altitude::detail {
 
 namespace {
 
-struct Reader {
-    std::vector<std::string>& problems;
-
-    void check_keys(const toml::table& t, const std::string& where, std::initializer_list<std::string_view> known) {
-        for (const auto& [key, value] : t) {
-            if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-                std::string list;
-                for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-                problems.push_back(fmt::format("{}: unknown key '{}' (known: {})", where, key.str(), list));
-            }
-        }
-    }
-
-    std::string string(const toml::table& t, const std::string& where, std::string_view key, bool required,
-                       std::string fallback = {}) {
-        const auto* node = t.get(key);
-        if (node == nullptr) {
-            if (required) problems.push_back(fmt::format("{}.{}: missing (a string)", where, key));
-            return fallback;
-        }
-        if (const auto v = node->value<std::string>()) return *v;
-        problems.push_back(fmt::format("{}.{}: must be a string", where, key));
-        return fallback;
-    }
-
+struct Reader : core::detail::SpecReader {
     template <class T>
     T number(const toml::table& t, const std::string& where, std::string_view key, T fallback, const char* what) {
         const auto* node = t.get(key);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/spec_reader.hpp"
 #include "geoplex/core/error.hpp"
 
 namespace geoplex::tiles::detail {
@@ -24,29 +25,7 @@ std::optional<std::int64_t> integer_at(const toml::array& a, std::size_t i) {
     return n->value<std::int64_t>();
 }
 
-struct Reader {
-    std::vector<std::string>& problems;
-
-    void check_keys(const toml::table& t, const std::string& where, std::initializer_list<std::string_view> known) {
-        for (const auto& [key, value] : t) {
-            if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-                std::string list;
-                for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-                problems.push_back(fmt::format("{}: unknown key '{}' (known: {})", where, key.str(), list));
-            }
-        }
-    }
-    std::string string(const toml::table& t, const std::string& where, std::string_view key, bool required,
-                       std::string fallback = {}) {
-        const auto* node = t.get(key);
-        if (node == nullptr) {
-            if (required) problems.push_back(fmt::format("{}.{}: missing (a string)", where, key));
-            return fallback;
-        }
-        if (const auto v = node->value<std::string>()) return *v;
-        problems.push_back(fmt::format("{}.{}: must be a string", where, key));
-        return fallback;
-    }
+struct Reader : core::detail::SpecReader {
     template <class T>
     T number(const toml::table& t, const std::string& where, std::string_view key, T fallback) {
         const auto* node = t.get(key);
@@ -60,20 +39,6 @@ struct Reader {
             problems.push_back(fmt::format("{}.{}: must be a number", where, key));
         }
         return fallback;
-    }
-    std::vector<std::string> strings(const toml::table& t, const std::string& where, std::string_view key) {
-        std::vector<std::string> out;
-        const auto* node = t.get(key);
-        if (node == nullptr) return out;
-        const auto* arr = node->as_array();
-        bool ok = arr != nullptr;
-        if (arr != nullptr)
-            for (const auto& k : *arr) {
-                if (const auto v = k.value<std::string>()) out.push_back(*v);
-                else ok = false;
-            }
-        if (!ok) problems.push_back(fmt::format("{}.{}: must be an array of strings", where, key));
-        return out;
     }
     std::filesystem::path path(const toml::table& t, const std::string& where, const std::filesystem::path& dir) {
         const std::string p = string(t, where, "path", true);

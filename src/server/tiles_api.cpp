@@ -12,11 +12,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/tiles/tiles.hpp"
+#include "tiles/detail.hpp"
 
 namespace geoplex::server {
 
@@ -97,28 +97,6 @@ bool accepts_gzip(const Request& req) {
     return l.find("gzip") != std::string::npos && l.find("gzip;q=0") == std::string::npos;
 }
 
-std::string gunzip(std::string_view in) {
-    z_stream zs{};
-    if (inflateInit2(&zs, 15 + 32) != Z_OK) throw Error(errc::internal, "zlib inflateInit2 failed");
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    std::string out;
-    char buf[65536];
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&zs);
-            throw Error(errc::format_error, "corrupt gzip tile");
-        }
-        out.append(buf, sizeof buf - zs.avail_out);
-    }
-    inflateEnd(&zs);
-    return out;
-}
-
 /// The HTTP response of a rendered tile (status ok/empty) with caching headers.
 Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptions& o) {
     Response r;
@@ -144,7 +122,7 @@ Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptio
             r.headers.emplace_back("Content-Encoding", "gzip");
             r.body = std::move(tile.bytes);
         } else {
-            r.body = gunzip(tile.bytes);
+            r.body = tiles::detail::gzip_decompress(tile.bytes);
         }
     } else {
         r.body = std::move(tile.bytes);

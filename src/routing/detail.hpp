@@ -79,6 +79,16 @@ struct GridParams {
     double nx = 0, ny = 0;  // stored as doubles to keep the section a double array
 };
 
+/// Per-way cost factor of a request's constraints: 0 = banned, else a weight multiplier
+/// (`any` = false and `factor` empty when there is no constraint). Used by routes and isochrones.
+struct WayCosts {
+    std::vector<double> factor;
+    bool any = false;
+};
+/// Evaluates Road2 constraints on every way (wayType flags, BD TOPO attributes). Throws
+/// InvalidArgument listing every unknown key, bad operator or value.
+[[nodiscard]] WayCosts way_costs(const Graph& g, const std::vector<Constraint>& constraints);
+
 [[nodiscard]] std::uint64_t peak_rss_bytes();
 
 class SectionReader;

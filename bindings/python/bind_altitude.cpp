@@ -18,14 +18,13 @@
 #include <fmt/format.h>
 
 #include "bindings.hpp"
+#include "convert.hpp"
 #include "geoplex/altitude/altitude.hpp"
 #include "geoplex/core/error.hpp"
 
 namespace geoplex::python {
 
 namespace {
-
-using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 /// The bound elevation profile: numpy views over the C++ result (no copy; a capsule owns it).
 struct PyElevationLine {
@@ -43,12 +42,6 @@ altitude::Interpolation parse_interpolation(const std::string& name) {
     throw InvalidArgument(fmt::format("interpolation must be 'bilinear' or 'nearest', not '{}'", name));
 }
 
-std::string shape_string(const py::array& a) {
-    std::string s = "(";
-    for (py::ssize_t i = 0; i < a.ndim(); ++i) s += fmt::format("{}{}", i ? ", " : "", a.shape(i));
-    return s + (a.ndim() == 1 ? ",)" : ")");
-}
-
 /// A coordinate argument as a contiguous float64 array of 0 or 1 dimension (checked here, at
 /// the binding edge, so that the message names the Python argument).
 DoubleArray coordinate_array(const py::object& values, const char* name) {
@@ -58,7 +51,7 @@ DoubleArray coordinate_array(const py::object& values, const char* name) {
         throw InvalidArgument(
             fmt::format("{} must be a number or a 1-D sequence of numbers (list or numpy array), "
                         "not {}",
-                        name, py::str(py::type::handle_of(values).attr("__name__")).cast<std::string>()));
+                        name, type_name(values)));
     if (array.ndim() > 1)
         throw InvalidArgument(fmt::format("{} must be 1-D, got an array of shape {}", name, shape_string(array)));
     return array;
@@ -76,10 +69,6 @@ std::string resource_or_default(const altitude::Altimetry& altimetry, const std:
     if (resource) return *resource;
     if (altimetry.resources().empty()) throw Error(errc::not_found, "this altimetry has no DEM resource");
     return altimetry.resources().front().id;
-}
-
-py::tuple bbox_tuple(const BBox& b) {
-    return py::make_tuple(b.min_x, b.min_y, b.max_x, b.max_y);
 }
 
 py::dict source_dict(const altitude::SourceInfo& s) {

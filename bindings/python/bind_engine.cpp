@@ -39,6 +39,15 @@ py::dict manifest_dict(const bundle::Manifest& m) {
     return d;
 }
 
+/// The component object of an Engine, created on first access and cached on the instance (a
+/// Router or Geocoder keeps a pool of query states worth reusing across calls).
+py::object component(const py::object& self, const char* attribute, py::object (*make)(const bundle::Engine&)) {
+    if (py::hasattr(self, attribute)) return self.attr(attribute);
+    py::object value = make(self.cast<const bundle::Engine&>());
+    py::setattr(self, attribute, value);
+    return value;
+}
+
 }  // namespace
 
 void bind_engine(py::module_& m) {
@@ -54,9 +63,11 @@ void bind_engine(py::module_& m) {
         .def("to_dict", &manifest_dict, "The manifest as a plain dict.")
         .def("__repr__", &manifest_repr);
 
+    // dynamic_attr: the component objects are cached on the instance (see component()).
     py::class_<bundle::Engine>(m, "Engine",
                                "An opened bundle: memory-mapped, immutable, safe to share between threads.\n"
-                               "Create it with geoplex.open(path).")
+                               "Create it with geoplex.open(path).",
+                               py::dynamic_attr())
         .def_property_readonly("manifest", &bundle::Engine::manifest, py::return_value_policy::reference_internal,
                                "The bundle's Manifest (name, created, components…).")
         .def_property_readonly(
@@ -70,6 +81,23 @@ void bind_engine(py::module_& m) {
             [](const bundle::Engine& self) { return altitude::Altimetry(self.altitude()); },
             "The bundle's Altimetry (DEM resources). Raises geoplex.NotFound when the bundle has no\n"
             "altitude component.")
+        .def_property_readonly("has_routing", &bundle::Engine::has_routing,
+                               "True when the bundle has a routing component.")
+        .def_property_readonly(
+            "routing", [](const py::object& self) { return component(self, "_geoplex_routing", &routing_object); },
+            "The bundle's Router (routes, matrices, nearest). Raises geoplex.NotFound when the bundle has no\n"
+            "routing component. The same object is returned each time (its query state is reused).")
+        .def_property_readonly("has_geocoder", &bundle::Engine::has_geocoder,
+                               "True when the bundle has a geocoder component.")
+        .def_property_readonly(
+            "geocoder", [](const py::object& self) { return component(self, "_geoplex_geocoder", &geocoder_object); },
+            "The bundle's Geocoder (search, reverse, completion, CSV batches). Raises geoplex.NotFound when\n"
+            "the bundle has no geocoder component. The same object is returned each time.")
+        .def_property_readonly("has_tiles", &bundle::Engine::has_tiles, "True when the bundle has a tiles component.")
+        .def_property_readonly(
+            "tiles", [](const py::object& self) { return component(self, "_geoplex_tiles", &tiles_object); },
+            "The bundle's Tileset (raster and vector tile layers). Raises geoplex.NotFound when the bundle has\n"
+            "no tiles component. The same object is returned each time (its tile cache is shared).")
         .def(py::pickle(
             // A bundle is immutable and opening it is cheap: pickle the path, reopen on load (what a
             // Dask or multiprocessing worker needs). The bundle must be reachable at the same path.

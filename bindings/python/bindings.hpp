@@ -14,14 +14,25 @@
 
 #include "geoplex/core/progress.hpp"
 
+namespace geoplex::bundle { class Engine; }
+
 namespace geoplex::python {
 
 namespace py = pybind11;
 
 void bind_errors(py::module_& m);
 void bind_altitude(py::module_& m);
+void bind_routing(py::module_& m);
+void bind_geocoder(py::module_& m);
+void bind_tiles(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_synth(py::module_& m);
+
+/// The Python objects Engine.routing / .geocoder / .tiles return (geoplex.Router, Geocoder,
+/// Tileset) for a bundle's component; Error(not_found) when the bundle has none.
+py::object routing_object(const bundle::Engine& engine);
+py::object geocoder_object(const bundle::Engine& engine);
+py::object tiles_object(const bundle::Engine& engine);
 
 /// core::Callbacks that forward to Python: `progress(task, done, total)` to a Python callable
 /// (throttled), log lines to the `logging` logger "geoplex", and cancellation to Ctrl-C

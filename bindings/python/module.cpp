@@ -11,6 +11,9 @@ PYBIND11_MODULE(_geoplex, m) {
     m.attr("__version__") = GEOPLEX_VERSION_STRING;
     geoplex::python::bind_errors(m);
     geoplex::python::bind_altitude(m);
+    geoplex::python::bind_routing(m);
+    geoplex::python::bind_geocoder(m);
+    geoplex::python::bind_tiles(m);
     geoplex::python::bind_engine(m);
     geoplex::python::bind_synth(m);
 }

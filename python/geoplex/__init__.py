@@ -11,6 +11,16 @@ Open a bundle built by ``geoplex build`` (or :func:`build`) and query it with nu
     line = alti.elevation_line([7.42, 7.45], [43.73, 43.75], sampling=100)
     feature = line.to_geojson()                                          # GeoJSON dict
 
+Routing, geocoding and tiles work the same way::
+
+    route = engine.routing.route([(2.47, 48.90), (2.49, 48.91)], profile="car")
+    route.distance, route.duration, route.to_geojson()
+    durations, distances = engine.routing.matrix(points)              # (N, N) float64 arrays
+    engine.geocoder.search("12 rue de la paix bondy", limit=5)        # list of dicts
+    df = engine.geocoder.geocode_dataframe(df, columns=["adresse", "ville"])
+    png = engine.tiles.render("basemap", 12, 2075, 1409)              # bytes
+    rgba = engine.tiles.render_array("basemap", 12, 2075, 1409)       # (256, 256, 4) uint8
+
 Every failure raises a subclass of :class:`geoplex.Error` (see ``docs/python.md``). Heavy calls
 release the GIL, so threads can query one Engine concurrently.
 """
@@ -28,15 +38,26 @@ from ._geoplex import (
     Engine,
     Error,
     FormatError,
+    Geocoder,
     InvalidArgument,
     IoError,
     Manifest,
     NotFound,
     ResourceInfo,
+    Route,
+    Router,
     SourceInfo,
+    Tile,
+    Tileset,
     __version__,
 )
-from ._geojson import elevation_line_to_shapely, points_feature_collection
+from ._geocoding import RESULT_COLUMNS, geocode_dataframe, reverse_dataframe
+from ._geojson import (
+    elevation_line_to_shapely,
+    points_feature_collection,
+    results_feature_collection,
+    route_to_shapely,
+)
 from ._progress import TextProgress
 
 # `open` is deliberately left out: `from geoplex import *` must not shadow the builtin open().
@@ -46,6 +67,8 @@ __all__ = [
     "build",
     "synth",
     "points_feature_collection",
+    "results_feature_collection",
+    "RESULT_COLUMNS",
     # classes
     "Engine",
     "Manifest",
@@ -53,6 +76,11 @@ __all__ = [
     "ResourceInfo",
     "SourceInfo",
     "ElevationLine",
+    "Router",
+    "Route",
+    "Geocoder",
+    "Tileset",
+    "Tile",
     "TextProgress",
     # exceptions
     "Error",
@@ -71,6 +99,9 @@ open = _geoplex.open  # noqa: A001  (shadows the builtin inside this package onl
 
 ElevationLine.to_shapely = elevation_line_to_shapely
 ElevationLine.to_shapely.__doc__ = "The profile as a shapely LineString with z (needs shapely)."
+Route.to_shapely = route_to_shapely
+Geocoder.geocode_dataframe = geocode_dataframe
+Geocoder.reverse_dataframe = reverse_dataframe
 
 
 def _progress_callable(progress: Progress):

@@ -3,7 +3,7 @@ except shapely for the to_shapely helpers)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -36,6 +36,32 @@ def elevation_line_to_shapely(line):
     from shapely.geometry import LineString
 
     return LineString(np.column_stack([line.lon, line.lat, line.z]))
+
+
+def route_to_shapely(route):
+    """The Route's geometry as a shapely LineString (needs shapely)."""
+    from shapely.geometry import LineString
+
+    if len(route) < 2:
+        raise ValueError(f"the route has no line to convert (status {route.status!r}, {len(route)} points; "
+                         "was it computed with geometry=False?)")
+    return LineString(np.asarray(route.geometry))
+
+
+def results_feature_collection(results: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Geocoder results (the dicts of ``Geocoder.search``/``reverse``/``completion``) as a GeoJSON
+    FeatureCollection of Points, as the Géoplateforme's /geocodage/search returns: every key but
+    lon/lat becomes a property, with ``x``/``y`` = lon/lat."""
+    features = []
+    for r in results:
+        properties = {k: v for k, v in r.items() if k not in ("lon", "lat")}
+        properties["x"], properties["y"] = r["lon"], r["lat"]
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": properties,
+        })
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _plain(value):

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CTest `python_venv_install`: installs the `python` component and imports the installed package
 # from a virtualenv (made with --system-site-packages, for Debian's numpy), from a directory far
-# from the build tree and with no PYTHONPATH, then synthesises, builds, opens a bundle and samples
-# an elevation. Checks that the libgeoplex_*.so loaded are the installed ones, not the build tree's.
+# from the build tree and with no PYTHONPATH, then synthesises, builds, opens a bundle, samples
+# an elevation, routes, reverse-geocodes and renders a tile. Checks that the libgeoplex_*.so loaded are the installed ones, not the build tree's.
 #
 # The install destination (GEOPLEX_PYTHON_INSTALL_DIR) is fixed at configure time, so the
 # component is installed with DESTDIR into a staging folder and its `geoplex` package folder is
@@ -64,6 +64,17 @@ min_lon, min_lat, max_lon, max_lat = summary["bbox"]
 z = engine.altitude.elevation(np.array([(min_lon + max_lon) / 2]), np.array([(min_lat + max_lat) / 2]))
 nodata = engine.altitude.resources()[0].nodata
 assert z.dtype == np.float64 and z.shape == (1,) and np.isfinite(z[0]) and z[0] != nodata, z
+# The other components load from the installed package too.
+a = (min_lon + 0.3 * (max_lon - min_lon), min_lat + 0.3 * (max_lat - min_lat))
+b = (min_lon + 0.7 * (max_lon - min_lon), min_lat + 0.7 * (max_lat - min_lat))
+route = engine.routing.route([a, b])
+assert route.ok and route.distance > 0, route
+assert engine.geocoder.reverse(*a)[0]["label"]
+zoom = 14
+col = int((a[0] + 180) / 360 * 2**zoom)
+row = int((1 - np.arcsinh(np.tan(np.radians(a[1]))) / np.pi) / 2 * 2**zoom)
+rgba = engine.tiles.render_array("basemap", zoom, col, row)
+assert rgba.shape == (256, 256, 4) and rgba[..., 3].max() == 255
 
 # Every libgeoplex_*.so mapped must come from the installed package, not the build tree.
 libs = {line.split()[-1] for line in open("/proc/self/maps") if "libgeoplex_" in line}

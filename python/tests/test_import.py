@@ -12,6 +12,11 @@ PUBLIC_CLASSES = [
     geoplex.ResourceInfo,
     geoplex.SourceInfo,
     geoplex.ElevationLine,
+    geoplex.Router,
+    geoplex.Route,
+    geoplex.Geocoder,
+    geoplex.Tileset,
+    geoplex.Tile,
     geoplex.TextProgress,
 ]
 
@@ -61,3 +66,12 @@ def test_arguments_are_named():
         assert arg in signature(geoplex.Altimetry.elevation_line), arg
     assert list(inspect.signature(geoplex.build).parameters) == ["spec", "out_dir", "progress"]
     assert list(inspect.signature(geoplex.synth).parameters)[:3] == ["out_dir", "size", "seed"]
+    for arg in ("points: ", "profile: str = 'car'", "optimization: str = 'fastest'", "constraints: ", "snap_radius: "):
+        assert arg in signature(geoplex.Router.route), arg
+    for arg in ("sources: ", "targets: ", "max_size: "):
+        assert arg in signature(geoplex.Router.matrix), arg
+    for arg in ("q: str", "limit: int = 10", "index: str = 'address'", "lon: ", "lat: ", "postcode: ", "city: "):
+        assert arg in signature(geoplex.Geocoder.search), arg
+    for arg in ("layer: str", "z: int", "x: int", "y: int", "format: "):
+        assert arg in signature(geoplex.Tileset.render), arg
+    assert list(inspect.signature(geoplex.Geocoder.geocode_dataframe).parameters)[:3] == ["self", "df", "columns"]

@@ -1,6 +1,8 @@
 // Geocoder benchmark: a plain timed driver printing JSON.
 //
-//   geocoder_bench [--addresses N] [--dir DIR] [--queries Q] [--keep]
+//   geocoder_bench [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse]
+//
+// --reuse: keep an index already built in DIR by a --keep run (same N) and time the queries only.
 //
 // Writes a deterministic synthetic BAN CSV of N addresses (default 5 000 000: 1 000 communes ×
 // 200 streets × 25 numbers, French-like street names), builds the index (build speed, bytes per
@@ -98,13 +100,15 @@ int main(int argc, char** argv) {
     std::filesystem::path dir = std::filesystem::temp_directory_path() / "geoplex-geocoder-bench";
     std::size_t n_queries = 20000;
     bool keep = false;
+    bool reuse = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--addresses" && i + 1 < argc) n_addresses = std::stoull(argv[++i]);
         else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
         else if (a == "--queries" && i + 1 < argc) n_queries = std::stoul(argv[++i]);
         else if (a == "--keep") keep = true;
-        else { std::fprintf(stderr, "usage: %s [--addresses N] [--dir DIR] [--queries Q] [--keep]\n", argv[0]); return 2; }
+        else if (a == "--reuse") reuse = keep = true;
+        else { std::fprintf(stderr, "usage: %s [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse]\n", argv[0]); return 2; }
     }
     std::filesystem::create_directories(dir);
     const auto csv = dir / "adresses-synthetic.csv";
@@ -115,8 +119,10 @@ int main(int argc, char** argv) {
     std::vector<Address> sample;
     std::mt19937_64 pick(7);
     const double keep_every = static_cast<double>(n_addresses) / static_cast<double>(n_queries);
+    const bool build = !(reuse && std::filesystem::exists(dir / "geocoder" / "address.idx"));
     {
-        std::ofstream out(csv);
+        std::ofstream out;
+        if (build) out.open(csv);
         out << "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
                "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
                "source_position;source_nom_voie;certification_commune;cad_parcelles\n";
@@ -135,10 +141,12 @@ int main(int argc, char** argv) {
                 for (std::uint32_t k = 1; k <= per_street && written < n_addresses; ++k) {
                     const bool bis = k % 11 == 0;
                     const double lon = slon + k * 0.00006, lat = slat + (k % 2) * 0.00015;
-                    line.clear();
-                    fmt::format_to(std::back_inserter(line), "{}_{:05d}{};;{};{};{};{};{};{};;;0;0;{:.6f};{:.6f};;;;;;;;;\n",
-                                   sid, k, bis ? "_bis" : "", k, bis ? "bis" : "", voie, cp, insee, city, lon, lat);
-                    out << line;
+                    if (build) {
+                        line.clear();
+                        fmt::format_to(std::back_inserter(line), "{}_{:05d}{};;{};{};{};{};{};{};;;0;0;{:.6f};{:.6f};;;;;;;;;\n",
+                                       sid, k, bis ? "_bis" : "", k, bis ? "bis" : "", voie, cp, insee, city, lon, lat);
+                        out << line;
+                    }
                     if (static_cast<double>(sample.size()) * keep_every <= static_cast<double>(written)) {
                         const std::string hn = bis ? fmt::format("{} bis", k) : fmt::format("{}", k);
                         sample.push_back({fmt::format("{} {} {} {}", hn, voie, cp, city), hn + " " + voie,
@@ -149,19 +157,30 @@ int main(int argc, char** argv) {
             }
         }
     }
-    const auto csv_bytes = std::filesystem::file_size(csv);
+    const auto csv_bytes = std::filesystem::exists(csv) ? std::filesystem::file_size(csv) : 0;
 
-    // 2. Build.
-    gc::BuildConfig cfg;
-    cfg.sources.push_back({gc::SourceFormat::ban_csv, csv});
-    const auto t0 = Clock::now();
-    const double c0 = cpu_us();
-    const auto stats = gc::Builder(cfg).build(dir / "geocoder");
-    const double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double build_cpu_s = (cpu_us() - c0) / 1e6;
+    // 2. Build (skipped with --reuse when the index exists: the build figures are then 0).
+    gc::BuildStats stats;
+    double build_s = 0, build_cpu_s = 0;
+    if (build) {
+        gc::BuildConfig cfg;
+        cfg.sources.push_back({gc::SourceFormat::ban_csv, csv});
+        const auto t0 = Clock::now();
+        const double c0 = cpu_us();
+        stats = gc::Builder(cfg).build(dir / "geocoder");
+        build_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        build_cpu_s = (cpu_us() - c0) / 1e6;
+    }
     const auto t1 = Clock::now();
     const auto geocoder = gc::Geocoder::open(dir / "geocoder");
     const double open_ms = std::chrono::duration<double, std::milli>(Clock::now() - t1).count();
+    if (!build) {
+        stats.housenumbers = geocoder.info().housenumbers;
+        stats.municipalities = geocoder.info().municipalities;
+        stats.streets = geocoder.info().streets;
+        stats.terms = geocoder.info().terms;
+        stats.index_bytes = geocoder.info().bytes;
+    }
 
     gc::Query query(geocoder);
     std::mt19937 rng(11);
@@ -217,7 +236,7 @@ int main(int argc, char** argv) {
     std::printf("  \"csv_bytes\": %llu, \"index_bytes\": %llu, \"bytes_per_address\": %.1f,\n",
                 static_cast<unsigned long long>(csv_bytes), static_cast<unsigned long long>(stats.index_bytes), bpa);
     std::printf("  \"build_seconds\": %.2f, \"build_cpu_seconds\": %.2f, \"build_addresses_per_cpu_second\": %.0f, "
-                "\"open_ms\": %.2f,\n", build_s, build_cpu_s, static_cast<double>(stats.housenumbers) / build_cpu_s, open_ms);
+                "\"open_ms\": %.2f,\n", build_s, build_cpu_s, build_cpu_s > 0 ? static_cast<double>(stats.housenumbers) / build_cpu_s : 0.0, open_ms);
     std::printf("  \"queries\": %zu,\n", sample.size());
     const auto line = [&](const char* name, Timing& t, const char* hit_name, double hit_rate, bool last) {
         double cpu_total = 0;

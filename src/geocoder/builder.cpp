@@ -1,5 +1,6 @@
-// Builder: reads BAN CSV and addok NDJSON sources, groups house numbers by street, computes
-// importance, tokenises names and writes address.idx (layout in format.hpp).
+// Builder: reads BAN CSV, addok NDJSON and OSM addresses, OSM/GDAL POIs and GDAL parcels,
+// groups house numbers by street, computes importance, tokenises names and writes address.idx
+// (layout in format.hpp).
 
 #include <algorithm>
 #include <charconv>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "geocoder/format.hpp"
+#include "geocoder/gdal_source.hpp"
 #include "geocoder/line_reader.hpp"
 #include "geocoder/osm.hpp"
 #include "geoplex/core/error.hpp"
@@ -31,8 +33,30 @@ std::string_view to_string(DocType t) noexcept {
         case DocType::locality: return "locality";
         case DocType::street: return "street";
         case DocType::housenumber: return "housenumber";
+        case DocType::poi: return "poi";
+        case DocType::parcel: return "parcel";
     }
     return "?";
+}
+
+std::string_view to_string(IndexKind k) noexcept {
+    switch (k) {
+        case IndexKind::address: return "address";
+        case IndexKind::poi: return "poi";
+        case IndexKind::parcel: return "parcel";
+    }
+    return "?";
+}
+
+std::optional<IndexKind> index_kind_from_string(std::string_view s) noexcept {
+    if (s == "address") return IndexKind::address;
+    if (s == "poi") return IndexKind::poi;
+    if (s == "parcel") return IndexKind::parcel;
+    return std::nullopt;
+}
+
+IndexKind index_of(DocType t) noexcept {
+    return t == DocType::poi ? IndexKind::poi : t == DocType::parcel ? IndexKind::parcel : IndexKind::address;
 }
 
 std::optional<DocType> doc_type_from_string(std::string_view s) noexcept {
@@ -40,6 +64,8 @@ std::optional<DocType> doc_type_from_string(std::string_view s) noexcept {
     if (s == "locality") return DocType::locality;
     if (s == "street") return DocType::street;
     if (s == "housenumber") return DocType::housenumber;
+    if (s == "poi") return DocType::poi;
+    if (s == "parcel") return DocType::parcel;
     return std::nullopt;
 }
 
@@ -48,6 +74,9 @@ std::string_view to_string(SourceFormat f) noexcept {
         case SourceFormat::ban_csv: return "ban-csv";
         case SourceFormat::addok_ndjson: return "addok-ndjson";
         case SourceFormat::osm: return "osm";
+        case SourceFormat::osm_poi: return "osm-poi";
+        case SourceFormat::gdal_poi: return "gdal-poi";
+        case SourceFormat::gdal_parcel: return "gdal-parcel";
     }
     return "?";
 }
@@ -56,6 +85,19 @@ std::vector<std::string> SourceConfig::validate() const {
     std::vector<std::string> p;
     if (path.empty()) p.emplace_back("path: missing");
     else if (!std::filesystem::exists(path)) p.push_back(fmt::format("path: '{}' does not exist", path.string()));
+    const bool gdal = format == SourceFormat::gdal_poi || format == SourceFormat::gdal_parcel;
+    if (!gdal) {
+        for (const auto& [name, v] : {std::pair{"layer", &layer}, {"name_field", &name_field}, {"category_field", &category_field},
+                                      {"id_field", &id_field}, {"citycode_field", &citycode_field},
+                                      {"postcode_field", &postcode_field}, {"sheet_field", &sheet_field}})
+            if (!v->empty()) p.push_back(fmt::format("{}: only for the gdal-poi and gdal-parcel formats", name));
+    } else if (format == SourceFormat::gdal_parcel) {
+        for (const auto& [name, v] : {std::pair{"name_field", &name_field}, {"category_field", &category_field},
+                                      {"citycode_field", &citycode_field}, {"postcode_field", &postcode_field}})
+            if (!v->empty()) p.push_back(fmt::format("{}: not used by gdal-parcel (the id holds the commune)", name));
+    } else if (!sheet_field.empty()) {
+        p.emplace_back("sheet_field: only for gdal-parcel");
+    }
     return p;
 }
 
@@ -107,6 +149,18 @@ struct BHn {
 
 constexpr std::uint32_t derived_id = 0xFFFFFFFFU;
 
+struct BPoi {
+    std::string name, id, categories, postcode;  // categories joined by '|'
+    std::uint32_t commune = 0;
+    double lon = 0, lat = 0;
+};
+
+struct BParcel {
+    std::string id, sheet;
+    std::uint32_t commune = 0;
+    double lon = 0, lat = 0;
+};
+
 class Collector {
 public:
     std::vector<BCommune> communes;
@@ -114,6 +168,8 @@ public:
     std::vector<BStreet> streets;
     std::unordered_map<std::string, std::uint32_t> street_index;
     std::vector<BHn> hns;
+    std::vector<BPoi> pois;
+    std::vector<BParcel> parcels;
     std::string strings = std::string(1, '\0');
     std::uint64_t skipped = 0;
 
@@ -419,6 +475,44 @@ void read_osm(const SourceConfig& src, Collector& col, const core::Callbacks& cb
     });
 }
 
+// POIs: the commune by INSEE code when known, else by city name (empty citycode), else none.
+std::uint32_t poi_commune(Collector& col, const std::string& citycode, const std::string& city) {
+    if (!citycode.empty()) return col.commune(citycode, city);
+    const std::uint32_t c = col.commune(city.empty() ? std::string() : "osm-city:" + city, city);
+    col.communes[c].citycode.clear();
+    return c;
+}
+
+void read_osm_poi_source(const SourceConfig& src, Collector& col, const core::Callbacks& cb) {
+    std::uint64_t n = 0;
+    const std::string task = fmt::format("geocoder: read {}", src.path.filename().string());
+    col.skipped += read_osm_pois(src.path, [&](const OsmPoi& p) {
+        if ((++n & 0xFFFU) == 0) {
+            cb.report(task, n, 0);
+            cb.check_cancelled();
+        }
+        col.pois.push_back({p.name, p.id, p.categories, p.postcode, poi_commune(col, p.citycode, p.city), p.lon, p.lat});
+    });
+}
+
+void read_gdal(const SourceConfig& src, Collector& col, const core::Callbacks& cb) {
+    const bool parcels = src.format == SourceFormat::gdal_parcel;
+    std::uint64_t n = 0;
+    const std::string task = fmt::format("geocoder: read {}", src.path.filename().string());
+    col.skipped += read_vector_features(src, [&](const VectorFeature& f) {
+        if ((++n & 0xFFFU) == 0) {
+            cb.report(task, n, 0);
+            cb.check_cancelled();
+        }
+        if (parcels) {
+            // 14 characters: INSEE code (5) + old commune or district (3) + section (2) + number (4).
+            col.parcels.push_back({f.id, f.sheet, col.commune(f.id.substr(0, 5), ""), f.lon, f.lat});
+        } else {
+            col.pois.push_back({f.name, f.id, f.categories, f.postcode, poi_commune(col, f.citycode, ""), f.lon, f.lat});
+        }
+    });
+}
+
 std::uint16_t quantize(double importance) {
     return static_cast<std::uint16_t>(std::lround(std::clamp(importance, 0.0, 1.0) * 65535.0));
 }
@@ -440,7 +534,9 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         cb.info(fmt::format("geocoder: reading {} ({})", src.path.string(), to_string(src.format)));
         if (src.format == SourceFormat::ban_csv) read_ban_csv(src, col, cb);
         else if (src.format == SourceFormat::addok_ndjson) read_addok_ndjson(src, col, cb);
-        else read_osm(src, col, cb);
+        else if (src.format == SourceFormat::osm) read_osm(src, col, cb);
+        else if (src.format == SourceFormat::osm_poi) read_osm_poi_source(src, col, cb);
+        else read_gdal(src, col, cb);
     }
     constexpr std::uint64_t steps = 5;
     const char* task = "geocoder: index";
@@ -525,6 +621,37 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         std::copy_n(s.postcode.begin(), std::min<std::size_t>(s.postcode.size(), 7), d.postcode.begin());
         docs.push_back(d);
     }
+    // POIs (importance 0.3 × municipality + 0.35: a named place ranks with a mid-sized street),
+    // then parcels sorted by id (importance 0; no terms: they are found by id).
+    const auto poi_begin = docs.size();
+    std::vector<std::uint32_t> doc_extra(docs.size(), 0);
+    for (const BPoi& p : col.pois) {
+        DocRec d;
+        d.name = col.intern(p.name);
+        d.id = col.intern(p.id);
+        d.commune = p.commune;
+        d.lon = to_fixed(p.lon);
+        d.lat = to_fixed(p.lat);
+        d.type = static_cast<std::uint8_t>(DocType::poi);
+        d.importance = quantize(0.3 * commune_importance[p.commune] + 0.35);
+        std::copy_n(p.postcode.begin(), std::min<std::size_t>(p.postcode.size(), 7), d.postcode.begin());
+        docs.push_back(d);
+        doc_extra.push_back(col.intern(p.categories));
+    }
+    std::stable_sort(col.parcels.begin(), col.parcels.end(), [](const BParcel& a, const BParcel& b) { return a.id < b.id; });
+    const auto parcel_begin = docs.size();
+    for (std::size_t i = 0; i < col.parcels.size(); ++i) {
+        const BParcel& p = col.parcels[i];
+        if (i > 0 && p.id == col.parcels[i - 1].id) { ++col.skipped; continue; }  // first one wins
+        DocRec d;
+        d.name = d.id = col.intern(p.id);
+        d.commune = p.commune;
+        d.lon = to_fixed(p.lon);
+        d.lat = to_fixed(p.lat);
+        d.type = static_cast<std::uint8_t>(DocType::parcel);
+        docs.push_back(d);
+        doc_extra.push_back(col.intern(p.sheet));
+    }
     // Street doc ids moved when streets without position were dropped: remap house numbers.
     std::vector<std::uint32_t> street_doc(col.streets.size(), 0xFFFFFFFFU);
     {  // docs keep street order: the k-th street with a position is doc street_doc_base + k
@@ -560,8 +687,10 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
     };
     std::vector<std::uint32_t> doc_terms;
     doc_terms.reserve(docs.size() * 6);
-    for (auto& d : docs) {
+    for (std::size_t di = 0; di < docs.size(); ++di) {
+        DocRec& d = docs[di];
         d.terms_begin = static_cast<std::uint32_t>(doc_terms.size());
+        if (static_cast<DocType>(d.type) == DocType::parcel) continue;
         const auto add = [&](std::uint32_t t) {
             for (std::uint32_t k = d.terms_begin; k < doc_terms.size(); ++k)
                 if (doc_terms[k] == t) return;
@@ -573,6 +702,13 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
             for (auto t : token_ids(col.communes[d.commune].city)) add(t);
         const std::string pc(d.postcode.data(), ::strnlen(d.postcode.data(), d.postcode.size()));
         if (!pc.empty()) for (auto t : token_ids(pc)) add(t);
+        if (static_cast<DocType>(d.type) == DocType::poi) {
+            // The main category is searchable too ("restaurant monaco"): "fast_food" → "fast food".
+            std::string category(col.strings.data() + doc_extra[di]);
+            category = category.substr(0, category.find('|'));
+            std::replace(category.begin(), category.end(), '_', ' ');
+            if (!category.empty()) for (auto t : token_ids(category)) add(t);
+        }
         d.terms_count = static_cast<std::uint16_t>(std::min<std::size_t>(doc_terms.size() - d.terms_begin, 0xFFFF));
     }
     // Sort terms bytewise so that a prefix is a contiguous id range, and remap.
@@ -655,7 +791,11 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         meta.max_lon = extent.max_x; meta.max_lat = extent.max_y;
     }
     meta.municipalities = municipalities;
-    meta.streets = docs.size() - municipalities;
+    meta.streets = poi_begin - municipalities;
+    meta.pois = parcel_begin - poi_begin;
+    meta.parcels = docs.size() - parcel_begin;
+    meta.poi_begin = poi_begin;
+    meta.parcel_begin = parcel_begin;
     if (col.strings.size() >= 0xFFFFFFF0ULL)
         throw Error(errc::limit_exceeded, "geocoder: more than 4 GiB of strings; split the sources into several bundles");
 
@@ -680,6 +820,7 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
     put(w, toc, s_grid_offsets, std::span<const std::uint32_t>(grid_offsets));
     put(w, toc, s_grid_items, std::span<const std::uint32_t>(grid_items));
     put(w, toc, s_meta, std::span<const MetaRec>(&meta, 1));
+    put(w, toc, s_doc_extra, std::span<const std::uint32_t>(doc_extra));
     // The TOC goes last too (the writer only appends); the reader takes the trailing copy.
     w.pad_to(8);
     w.write_value(toc);
@@ -688,13 +829,16 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
 
     BuildStats stats;
     stats.municipalities = municipalities;
-    stats.streets = docs.size() - municipalities;
+    stats.streets = meta.streets;
+    stats.pois = meta.pois;
+    stats.parcels = meta.parcels;
     stats.housenumbers = hns.size();
     stats.terms = terms.size();
     stats.index_bytes = std::filesystem::file_size(path);
     stats.skipped_rows = col.skipped;
-    cb.info(fmt::format("geocoder: {} municipalities, {} streets, {} house numbers, {} terms, {} bytes",
-                        stats.municipalities, stats.streets, stats.housenumbers, stats.terms, stats.index_bytes));
+    cb.info(fmt::format("geocoder: {} municipalities, {} streets, {} house numbers, {} POIs, {} parcels, {} terms, {} bytes",
+                        stats.municipalities, stats.streets, stats.housenumbers, stats.pois, stats.parcels, stats.terms,
+                        stats.index_bytes));
     return stats;
 }
 

@@ -18,6 +18,11 @@
 //   grid_offsets   u32[C+1] into grid_items
 //   grid_items     u32[]                        house-number ids per cell, ascending
 //   meta           MetaRec
+//   doc_extra      u32[D]                       per doc: string offset (POI: categories joined by
+//                                               '|'; parcel: sheet; others: 0)
+//
+// Documents are ordered: municipalities, streets/localities, POIs, then parcels sorted by id
+// (so that an id prefix is a range: MetaRec::parcel_begin .. docs.size()).
 
 #include <array>
 #include <cmath>
@@ -37,7 +42,7 @@ inline constexpr double coord_scale = 1e7;  // 1e-7 degree ≈ 1 cm: BAN has 6 d
 enum Section : std::uint32_t {
     s_strings, s_communes, s_docs, s_hns, s_term_offsets, s_term_chars, s_post_offsets, s_postings,
     s_doc_terms, s_tri_keys, s_tri_offsets, s_tri_terms, s_grid_keys, s_grid_offsets, s_grid_items, s_meta,
-    section_count
+    s_doc_extra, section_count
 };
 
 struct SectionRef {
@@ -89,6 +94,10 @@ struct MetaRec {
     double min_lon = 0, min_lat = 0, max_lon = 0, max_lat = 0;
     std::uint64_t municipalities = 0;
     std::uint64_t streets = 0;
+    std::uint64_t pois = 0;
+    std::uint64_t parcels = 0;
+    std::uint64_t poi_begin = 0;     // first POI document
+    std::uint64_t parcel_begin = 0;  // first parcel document (parcels run to the end)
 };
 
 /// Suffix codes, in sort order; code 0 = no suffix. Part of the format (bump the version to change).
@@ -144,6 +153,7 @@ struct Geocoder::Impl {
     std::span<const std::uint64_t> grid_keys;
     std::span<const std::uint32_t> grid_offsets;
     std::span<const std::uint32_t> grid_items;
+    std::span<const std::uint32_t> doc_extra;
 
     [[nodiscard]] std::string_view str(std::uint32_t off) const { return {strings.data() + off}; }
     [[nodiscard]] std::size_t term_count() const { return term_offsets.empty() ? 0 : term_offsets.size() - 1; }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "geocoder/format.hpp"
+#include "geocoder/gdal_source.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/core/geometry.hpp"
 #include "geoplex/geocoder/geocoder.hpp"
@@ -50,9 +51,47 @@ std::vector<std::string> Filters::validate() const {
     return p;
 }
 
+bool ParcelQuery::empty() const noexcept {
+    return departmentcode.empty() && municipalitycode.empty() && oldmunicipalitycode.empty() && districtcode.empty() &&
+           section.empty() && number.empty() && sheet.empty();
+}
+
+std::vector<std::string> ParcelQuery::validate() const {
+    std::vector<std::string> p;
+    const auto digits = [&](const std::string& v, const char* name, std::size_t lo, std::size_t hi) {
+        if (!v.empty() && (v.size() < lo || v.size() > hi || !is_digits(v)))
+            p.push_back(lo == hi ? fmt::format("{}: must be {} digits", name, lo) : fmt::format("{}: must be {} to {} digits", name, lo, hi));
+    };
+    if (!departmentcode.empty()) {
+        const std::string& c = departmentcode;
+        const bool ok = (c.size() == 2 && (is_digits(c) || c == "2A" || c == "2B" || c == "2a" || c == "2b")) ||
+                        (c.size() == 3 && is_digits(c) && c.starts_with("97"));
+        if (!ok) p.emplace_back("departmentcode: must be 2 characters (2A/2B allowed), or 3 digits for 97x");
+    }
+    digits(municipalitycode, "municipalitycode", 2, 3);
+    digits(oldmunicipalitycode, "oldmunicipalitycode", 3, 3);
+    digits(districtcode, "districtcode", 3, 3);
+    digits(number, "number", 1, 4);
+    digits(sheet, "sheet", 1, 2);
+    if (!section.empty()) {
+        // \d{1,2} | [A-Z]{1,2} | 0?[A-Z] (the Géoplateforme's rule)
+        const auto up = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+        const std::string& v = section;
+        const bool ok = (v.size() <= 2 && is_digits(v)) || (v.size() == 1 && up(v[0])) ||
+                        (v.size() == 2 && ((up(v[0]) && up(v[1])) || (v[0] == '0' && up(v[1]))));
+        if (!ok) p.emplace_back("section: must be 1-2 digits, 1-2 letters or 0 and a letter");
+    }
+    return p;
+}
+
 std::vector<std::string> SearchRequest::validate() const {
     std::vector<std::string> p;
-    if (q.find_first_not_of(" \t\r\n") == std::string::npos) p.emplace_back("q: must not be empty");
+    const bool parcel_only = indexes.size() == 1 && indexes[0] == IndexKind::parcel;
+    if (q.find_first_not_of(" \t\r\n") == std::string::npos && !(parcel_only && !parcel.empty()))
+        p.emplace_back(parcel_only ? "q: must not be empty without a structured parcel search (departmentcode, "
+                                     "municipalitycode, section, number, …)"
+                                   : "q: must not be empty");
+    for (auto& f : parcel.validate()) p.push_back("parcel." + f);
     if (q.size() > 1000) p.emplace_back("q: longer than 1000 bytes");
     if (limit == 0 || limit > 100) p.push_back(fmt::format("limit: must be in 1..100 (got {})", limit));
     if (bias && !is_valid_lonlat(*bias)) p.emplace_back("bias: lon must be in [-180, 180] and lat in [-90, 90]");
@@ -110,13 +149,18 @@ Geocoder Geocoder::open(const std::filesystem::path& dir, const OpenOptions& opt
     m.grid_keys = section<std::uint64_t>(payload, toc, s_grid_keys, name);
     m.grid_offsets = section<std::uint32_t>(payload, toc, s_grid_offsets, name);
     m.grid_items = section<std::uint32_t>(payload, toc, s_grid_items, name);
+    m.doc_extra = section<std::uint32_t>(payload, toc, s_doc_extra, name);
     const auto meta = section<MetaRec>(payload, toc, s_meta, name);
     if (meta.size() != 1 || m.strings.empty() || m.strings.back() != '\0' ||
-        m.post_offsets.size() != m.term_offsets.size() || m.grid_offsets.size() != m.grid_keys.size() + (m.grid_keys.empty() ? 0 : 1))
+        m.post_offsets.size() != m.term_offsets.size() || m.doc_extra.size() != m.docs.size() || (m.grid_keys.empty() ? m.grid_offsets.size() > 1 : m.grid_offsets.size() != m.grid_keys.size() + 1))
         throw FormatError(fmt::format("'{}' is corrupt (inconsistent sections); rebuild the bundle", name));
     m.meta = meta[0];
+    if (m.meta.poi_begin > m.meta.parcel_begin || m.meta.parcel_begin > m.docs.size())
+        throw FormatError(fmt::format("'{}' is corrupt (document ranges); rebuild the bundle", name));
     m.info.municipalities = m.meta.municipalities;
     m.info.streets = m.meta.streets;
+    m.info.pois = m.meta.pois;
+    m.info.parcels = m.meta.parcels;
     m.info.housenumbers = m.hns.size();
     m.info.terms = m.term_count();
     m.info.bytes = std::filesystem::file_size(path);
@@ -156,6 +200,13 @@ struct Expansion {
         return it != typos.end() && it->first == t ? it->second : 0.0F;
     }
     [[nodiscard]] bool empty() const { return exact == 0xFFFFFFFFU && lo == hi && lo2 == hi2 && typos.empty(); }
+    /// The best match() any term can get.
+    [[nodiscard]] float best() const {
+        if (exact != 0xFFFFFFFFU) return exact_match;
+        float b = lo < hi || lo2 < hi2 ? prefix_match : 0.0F;
+        for (const auto& [t, v] : typos) b = std::max(b, v);
+        return b;
+    }
 };
 
 struct QToken {
@@ -197,6 +248,9 @@ struct Query::State {
     std::vector<std::uint16_t> tri_count;  // per term, for typo candidates
     std::vector<std::uint32_t> touched;
     std::vector<std::uint32_t> candidates;
+    std::vector<std::uint64_t> order;  // (0xFFFF - importance) << 32 | doc, a min-heap
+    std::vector<Scored> top;           // the best scored so far, a heap whose front is the worst
+    std::array<bool, 6> type_ok{};     // per DocType: searched in this request (its indexes)
     std::vector<QToken> tokens;
     std::vector<Scored> scored;
     std::unordered_map<std::uint32_t, bool> city_ok;  // per commune, for the city filter
@@ -299,6 +353,20 @@ struct Query::State {
 
     [[nodiscard]] bool passes(const DocRec& d, const Filters& f) {
         const CommuneRec& c = ix->communes[d.commune];
+        if (!f.categories.empty() && static_cast<DocType>(d.type) == DocType::poi) {
+            // "restaurant|amenity": any category, case-insensitively.
+            const std::string_view cats = ix->str(ix->doc_extra[static_cast<std::size_t>(&d - ix->docs.data())]);
+            bool any = false;
+            for (std::size_t start = 0; start <= cats.size() && !any;) {
+                const std::size_t end = std::min(cats.find('|', start), cats.size());
+                const std::string_view one = cats.substr(start, end - start);
+                any = std::any_of(f.categories.begin(), f.categories.end(), [&](const std::string& x) {
+                    return x.size() == one.size() && ::strncasecmp(x.data(), one.data(), one.size()) == 0;
+                });
+                start = end + 1;
+            }
+            if (!any) return false;
+        }
         if (!f.postcodes.empty()) {
             const std::string_view pc(d.postcode.data(), ::strnlen(d.postcode.data(), d.postcode.size()));
             if (std::find(f.postcodes.begin(), f.postcodes.end(), pc) == f.postcodes.end()) return false;
@@ -327,13 +395,12 @@ struct Query::State {
     void run(const SearchRequest& req, bool intersect) {
         scored.clear();
         candidates.clear();
-        if (generation >= 0xFFFFFFF0U) {
+        if (generation >= 0xFFFFFF00U) {
             std::fill(stamp.begin(), stamp.end(), 0U);
             generation = 0;
         }
         ++generation;
-        // Candidates: postings of the two cheapest word tokens (so that one wrong or unknown word
-        // does not lose the answer); numbers and postcodes only when there is no word.
+        // Candidates come from word tokens; numbers and postcodes only when there is no word.
         std::vector<const QToken*> gen;
         for (const auto& t : tokens)
             if (!t.numeric && !t.exp.empty()) gen.push_back(&t);
@@ -341,7 +408,12 @@ struct Query::State {
             for (const auto& t : tokens)
                 if (!t.exp.empty()) gen.push_back(&t);
         std::sort(gen.begin(), gen.end(), [](const QToken* a, const QToken* b) { return a->exp.cost < b->exp.cost; });
-        if (gen.size() > 2) gen.resize(2);
+        const auto each_term = [](const QToken& t, auto&& f) {
+            if (t.exp.exact != 0xFFFFFFFFU) f(t.exp.exact);
+            for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) f(term);
+            for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) f(term);
+            for (const auto& [term, s] : t.exp.typos) f(term);
+        };
         const auto collect = [&](std::uint32_t term) {
             for (const std::uint32_t d : ix->posting(term)) {
                 if (candidates.size() >= max_candidates) return;
@@ -351,40 +423,77 @@ struct Query::State {
                 }
             }
         };
-        const auto each_term = [](const QToken& t, auto&& f) {
-            if (t.exp.exact != 0xFFFFFFFFU) f(t.exp.exact);
-            for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) f(term);
-            for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) f(term);
-            for (const auto& [term, s] : t.exp.typos) f(term);
-        };
-        if (intersect && gen.size() >= 2) {
-            // First pass: documents having both cheapest words (few candidates when every word is
-            // right); the union below is the fallback.
-            const std::uint32_t g1 = generation;
-            each_term(*gen[0], [&](std::uint32_t term) { for (const std::uint32_t d : ix->posting(term)) stamp[d] = g1; });
-            const std::uint32_t g2 = ++generation;
-            each_term(*gen[1], [&](std::uint32_t term) {
-                for (const std::uint32_t d : ix->posting(term)) {
-                    if (stamp[d] == g1 && candidates.size() < max_candidates) {
-                        stamp[d] = g2;
-                        candidates.push_back(d);
+        if (intersect && !gen.empty()) {
+            // Documents having every word (each one exactly, by prefix or by a typo), rarest word
+            // first: its postings, then filtered by each next word either through that word's
+            // postings (stamps) when they are few, or through the candidate's own terms.
+            each_term(*gen[0], collect);
+            for (std::size_t g = 1; g < gen.size() && !candidates.empty(); ++g) {
+                const QToken& t = *gen[g];
+                std::size_t kept = 0;
+                if (t.exp.cost <= 4 * candidates.size()) {
+                    const std::uint32_t mark = ++generation;
+                    each_term(t, [&](std::uint32_t term) {
+                        for (const std::uint32_t d : ix->posting(term)) stamp[d] = mark;
+                    });
+                    for (const std::uint32_t d : candidates)
+                        if (stamp[d] == mark) candidates[kept++] = d;
+                } else {
+                    for (const std::uint32_t d : candidates) {
+                        const auto dterms = ix->terms_of(ix->docs[d]);
+                        if (std::any_of(dterms.begin(), dterms.end(), [&](std::uint32_t term) { return t.exp.match(term) > 0.0F; }))
+                            candidates[kept++] = d;
                     }
                 }
-            });
+                candidates.resize(kept);
+            }
         } else {
-            for (const QToken* t : gen) each_term(*t, collect);
+            // Fallback: documents having either of the two cheapest words, so that one wrong or
+            // unknown word does not lose the answer.
+            for (std::size_t g = 0; g < std::min<std::size_t>(2, gen.size()); ++g) each_term(*gen[g], collect);
         }
 
         const auto& types = req.filters.types;
-        const auto allowed = [&](DocType ty) { return types.empty() || std::find(types.begin(), types.end(), ty) != types.end(); };
+        // `types` filters the address index only.
+        const auto allowed = [&](DocType ty) {
+            return types.empty() || index_of(ty) != IndexKind::address || std::find(types.begin(), types.end(), ty) != types.end();
+        };
         const double cos_bias = req.bias ? std::cos(req.bias->lat * deg) : 1.0;
         const auto total_weight = static_cast<double>(tokens.size());  // every token weighs 1
         bool has_number = false;
         for (const auto& t : tokens) has_number = has_number || t.numeric;
 
-        for (const std::uint32_t di : candidates) {
+        // Early termination: candidates are scored by decreasing importance (then document
+        // order); the best text score any document can reach is known from the expansions
+        // (`best_text`, computed as the score is), so once the (limit + 8)-th best score is
+        // above what the next candidate could reach, nothing left can enter the answer.
+        double best_matched = 0.0;
+        for (std::size_t ti = 0; ti < 2 * tokens.size(); ++ti) {
+            const QToken& tok = tokens[ti % tokens.size()];
+            if ((ti < tokens.size()) == (tok.numeric && !tok.suffix.empty())) continue;
+            best_matched += tok.numeric ? 1.0 : static_cast<double>(tok.exp.best());
+        }
+        const double best_text = 0.8 * (total_weight > 0 ? best_matched / total_weight : 0.0) + 0.2 * 1.0;
+        const auto upper_bound = [&](double importance) {
+            return std::clamp(req.bias ? 0.8 * best_text + 0.05 * importance + 0.15 : 0.9 * best_text + 0.1 * importance, 0.0, 1.0);
+        };
+        order.clear();
+        for (const std::uint32_t di : candidates)
+            order.push_back((std::uint64_t{0xFFFFU - ix->docs[di].importance} << 32U) | di);
+        std::make_heap(order.begin(), order.end(), std::greater<>());
+        const std::size_t keep = req.limit + 8;
+        top.clear();
+        while (!order.empty()) {
+            std::pop_heap(order.begin(), order.end(), std::greater<>());
+            const auto di = static_cast<std::uint32_t>(order.back() & 0xFFFFFFFFU);
+            order.pop_back();
+            if (top.size() >= keep) {
+                const Scored& worst = top.front();
+                const double ub = upper_bound(ix->docs[di].importance / 65535.0);
+                if (worst.score > ub || (worst.score == ub && worst.doc < di)) break;
+            }
             const DocRec& d = ix->docs[di];
-            if (!passes(d, req.filters)) continue;
+            if (!type_ok[d.type] || !passes(d, req.filters)) continue;
             const auto dterms = ix->terms_of(d);
             std::uint32_t name_matched_mask = 0;  // bit k = name term k matched
             std::uint64_t used = 0;               // bit k = doc term k explains a query token already
@@ -469,6 +578,14 @@ struct Query::State {
             s.query_cov = static_cast<float>(query_cov);
             s.complete = explained == tokens.size();
             scored.push_back(s);
+            if (top.size() < keep) {
+                top.push_back(s);
+                std::push_heap(top.begin(), top.end(), better);
+            } else if (better(s, top.front())) {
+                std::pop_heap(top.begin(), top.end(), better);
+                top.back() = s;
+                std::push_heap(top.begin(), top.end(), better);
+            }
         }
         // Tie-break between documents equal after normalisation ("Av du Mal …" / "Avenue du Mal …",
         // "Rue Fontaine" / "Rue La Fontaine"): a small bonus when the name, folded but not
@@ -481,6 +598,69 @@ struct Query::State {
         }
         std::sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k2), better);
         scored.resize(std::min(req.limit, k2));
+    }
+
+    // Parcels (documents parcel_begin.. sorted by id): `q` as an id or the start of one (score 1
+    // for a whole id, less for a prefix), and the structured fields; appended to `scored`.
+    void search_parcels(const SearchRequest& req) {
+        const auto begin = static_cast<std::uint32_t>(ix->meta.parcel_begin);
+        const auto end = static_cast<std::uint32_t>(ix->docs.size());
+        const ParcelQuery& pq = req.parcel;
+        const auto upper = [](std::string v) {
+            for (auto& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            return v;
+        };
+        const auto pad = [](const std::string& v, std::size_t n) { return v.size() >= n ? v : std::string(n - v.size(), '0') + v; };
+        std::string key;
+        double score = 1.0;
+        if (req.q.find_first_not_of(" \t\r\n") != std::string::npos) {
+            for (const char c : req.q)
+                if (std::isspace(static_cast<unsigned char>(c)) == 0) key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (key.size() < 5 || key.size() > 14 || !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }))
+                return;  // not a parcel id
+            score = key.size() == 14 ? 1.0 : 0.5 + 0.5 * static_cast<double>(key.size()) / 14.0;
+        } else if (!pq.departmentcode.empty() && !pq.municipalitycode.empty()) {
+            const std::string dep = upper(pq.departmentcode);
+            key = dep + pad(pq.municipalitycode, 5 - dep.size());
+        }
+        const auto id_of = [&](std::uint32_t i) { return ix->str(ix->docs[i].id); };
+        std::uint32_t lo = begin, hi = end;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            if (id_of(mid) < key) lo = mid + 1;
+            else hi = mid;
+        }
+        const std::string dep = upper(pq.departmentcode);
+        const std::string section = pq.section.empty() ? "" : pad(upper(pq.section), 2);
+        const std::string number = pq.number.empty() ? "" : pad(pq.number, 4);
+        const std::string muni = pq.municipalitycode.empty() ? "" : pad(pq.municipalitycode, dep.size() == 3 ? 2 : 3);
+        std::size_t found = 0;
+        for (std::uint32_t i = lo; i < end && found < req.limit; ++i) {
+            const std::string_view id = id_of(i);
+            if (!id.starts_with(key)) break;
+            const std::size_t dl = id.starts_with("97") ? 3 : 2;
+            const std::string_view insee = id.substr(0, 5);
+            const bool plm = insee == "75056" || insee == "69123" || insee == "13055";
+            if (!dep.empty() && id.substr(0, dl) != dep) continue;
+            if (!muni.empty() && id.substr(dl, 5 - dl) != muni) continue;
+            if (!pq.oldmunicipalitycode.empty() && (plm ? std::string_view("000") : id.substr(5, 3)) != pq.oldmunicipalitycode) continue;
+            if (!pq.districtcode.empty() && (!plm || id.substr(5, 3) != pq.districtcode)) continue;
+            if (!section.empty() && id.substr(8, 2) != section) continue;
+            if (!number.empty() && id.substr(10, 4) != number) continue;
+            if (!pq.sheet.empty()) {
+                const std::string_view sheet = ix->str(ix->doc_extra[i]);
+                const auto strip = [](std::string_view v) { return v.substr(std::min(v.find_first_not_of('0'), v.size())); };
+                if (strip(sheet) != strip(pq.sheet)) continue;
+            }
+            if (!passes(ix->docs[i], req.filters)) continue;
+            Scored sc;
+            sc.score = score;
+            sc.doc = i;
+            sc.complete = true;
+            sc.type = DocType::parcel;
+            scored.push_back(sc);
+            ++found;
+        }
     }
 
     [[nodiscard]] Result materialise(std::uint32_t doc, std::uint32_t hn) const {
@@ -515,7 +695,30 @@ struct Query::State {
             r.name = std::string(name);
             r.id = std::string(ix->str(d.id));
             r.position = LonLat{from_fixed(d.lon), from_fixed(d.lat)};
-            if (r.type == DocType::municipality) {
+            const std::string_view extra = ix->str(ix->doc_extra[doc]);
+            if (r.type == DocType::poi) {
+                r.label = r.city.empty() ? r.name : r.name + ", " + r.city;
+                for (std::size_t start = 0; start < extra.size();) {
+                    const std::size_t end = std::min(extra.find('|', start), extra.size());
+                    if (end > start) r.categories.emplace_back(extra.substr(start, end - start));
+                    start = end + 1;
+                }
+            } else if (r.type == DocType::parcel) {
+                // INSEE code (5) = department (2, or 3 for 97x) + municipality; then the old
+                // commune, or the district for Paris, Lyon and Marseille (3); section (2); number (4).
+                const std::string_view id = r.id;
+                const std::size_t dep = id.starts_with("97") ? 3 : 2;
+                r.label = r.id;
+                r.departmentcode = std::string(id.substr(0, dep));
+                r.municipalitycode = std::string(id.substr(dep, 5 - dep));
+                const std::string_view insee = id.substr(0, 5);
+                const bool plm = insee == "75056" || insee == "69123" || insee == "13055";
+                r.oldmunicipalitycode = plm ? "000" : std::string(id.substr(5, 3));
+                r.districtcode = plm ? std::string(id.substr(5, 3)) : "";
+                r.section = std::string(id.substr(8, 2));
+                r.number = std::string(id.substr(10, 4));
+                r.sheet = std::string(extra);
+            } else if (r.type == DocType::municipality) {
                 r.label = r.name;
             } else {
                 r.street = r.name;
@@ -535,49 +738,73 @@ const Geocoder& Query::geocoder() const noexcept { return m_state->geocoder; }
 std::vector<Result> Query::search(const SearchRequest& req) {
     if (auto p = req.validate(); !p.empty()) throw InvalidArgument(std::move(p));
     State& s = *m_state;
+    s.type_ok.fill(false);
+    bool want_text = req.indexes.empty();
+    bool want_parcels = false;
+    for (const IndexKind k : req.indexes) {
+        if (k == IndexKind::parcel) want_parcels = true;
+        else want_text = true;
+        if (k == IndexKind::poi) s.type_ok[static_cast<std::size_t>(DocType::poi)] = true;
+        if (k == IndexKind::address)
+            for (const DocType t : {DocType::municipality, DocType::locality, DocType::street, DocType::housenumber})
+                s.type_ok[static_cast<std::size_t>(t)] = true;
+    }
+    if (req.indexes.empty())
+        for (const DocType t : {DocType::municipality, DocType::locality, DocType::street, DocType::housenumber})
+            s.type_ok[static_cast<std::size_t>(t)] = true;
+    s.scored.clear();
     s.tokens.clear();
     s.city_ok.clear();
-    s.folded_query = " " + fold(req.q) + " ";
-    const auto words = tokenize(req.q);
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        const bool numeric = is_digits(words[i]);
-        if (!numeric && !s.tokens.empty() && s.tokens.back().numeric && s.tokens.back().suffix.empty() &&
-            s.tokens.back().text.size() <= 5) {
-            // tokenize() keeps bis/ter/a..g after a number only as suffixes.
-            // Any single letter after a number is a suffix ("19 p"): abbreviations such as
-            // "r" were already expanded by tokenize().
-            if (const auto sfx = housenumber_suffix(words[i]); sfx && words[i] != "qu") {
-                s.tokens.back().suffix = std::string(*sfx);
-                continue;
+    if (want_text) {
+        s.folded_query = " " + fold(req.q) + " ";
+        const auto words = tokenize(req.q);
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            const bool numeric = is_digits(words[i]);
+            if (!numeric && !s.tokens.empty() && s.tokens.back().numeric && s.tokens.back().suffix.empty() &&
+                s.tokens.back().text.size() <= 5) {
+                // tokenize() keeps bis/ter/a..g after a number only as suffixes.
+                // Any single letter after a number is a suffix ("19 p"): abbreviations such as
+                // "r" were already expanded by tokenize().
+                if (const auto sfx = housenumber_suffix(words[i]); sfx && words[i] != "qu") {
+                    s.tokens.back().suffix = std::string(*sfx);
+                    continue;
+                }
+            }
+            QToken t;
+            t.text = words[i];
+            t.numeric = numeric;
+            s.tokens.push_back(std::move(t));
+        }
+        if (req.autocomplete && !s.tokens.empty() && !s.tokens.back().numeric) {
+            const auto sp = s.folded_query.find_last_not_of(' ');
+            const auto start = s.folded_query.rfind(' ', sp) + 1;
+            const std::string raw = s.folded_query.substr(start, sp + 1 - start);
+            if (expand_abbreviation(raw) == s.tokens.back().text) s.tokens.back().raw = raw;
+        }
+        if (!s.tokens.empty()) {
+            s.expand(req.autocomplete, false);
+            s.run(req, true);
+            if (s.scored.empty() || !s.scored.front().complete) {
+                const auto first = s.scored;
+                s.run(req, false);
+                if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
+            }
+            // Typo pass: when the best answer leaves a query word unexplained, words that exist in
+            // the index may still be typos of others ("rue jule guesde": "jule" is a term somewhere).
+            const bool complete = !s.scored.empty() && s.scored.front().complete;
+            if (!complete) {
+                const auto first = s.scored;
+                s.expand(req.autocomplete, true);
+                s.run(req, false);
+                if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
             }
         }
-        QToken t;
-        t.text = words[i];
-        t.numeric = numeric;
-        s.tokens.push_back(std::move(t));
     }
-    if (s.tokens.empty()) return {};
-    if (req.autocomplete && !s.tokens.back().numeric) {
-        const auto sp = s.folded_query.find_last_not_of(' ');
-        const auto start = s.folded_query.rfind(' ', sp) + 1;
-        const std::string raw = s.folded_query.substr(start, sp + 1 - start);
-        if (expand_abbreviation(raw) == s.tokens.back().text) s.tokens.back().raw = raw;
-    }
-    s.expand(req.autocomplete, false);
-    s.run(req, true);
-    if (s.scored.empty() || !s.scored.front().complete) {
-        const auto first = s.scored;
-        s.run(req, false);
-        if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
-    }
-    // Typo pass: when the best answer leaves a query word unexplained, words that exist in the
-    // index may still be typos of others ("rue jule guesde": "jule" is a term somewhere).
-    const bool complete = !s.scored.empty() && s.scored.front().complete;
-    if (!complete) {
-        const auto first = s.scored;
-        s.expand(req.autocomplete, true);
-        s.run(req, false);
-        if (!first.empty() && (s.scored.empty() || first.front().score > s.scored.front().score)) s.scored = first;
+    if (want_parcels) {
+        // Parcels (found by id or by the structured fields) are merged with the text results.
+        s.search_parcels(req);
+        std::sort(s.scored.begin(), s.scored.end(), better);
+        if (s.scored.size() > req.limit) s.scored.resize(req.limit);
     }
     std::vector<Result> out;
     out.reserve(s.scored.size());
@@ -596,7 +823,9 @@ std::vector<Result> Query::reverse(const ReverseRequest& req) {
     const Geocoder::Impl& ix = *s.ix;
     s.city_ok.clear();
     const auto& types = req.filters.types;
-    const bool want_hn = types.empty() || std::find(types.begin(), types.end(), DocType::housenumber) != types.end();
+    const auto wants = [&](IndexKind k) { return std::find(req.indexes.begin(), req.indexes.end(), k) != req.indexes.end(); };
+    const bool want_address = req.indexes.empty() || wants(IndexKind::address);
+    const bool want_hn = want_address && (types.empty() || std::find(types.begin(), types.end(), DocType::housenumber) != types.end());
     const double cos_lat = std::max(1e-6, std::cos(req.point.lat * deg));
     const double radius = req.radius_m.value_or(std::numeric_limits<double>::infinity());
     const double slack = 0.5;  // metres: near-ties are re-ranked with exact geodesics
@@ -653,16 +882,21 @@ std::vector<Result> Query::reverse(const ReverseRequest& req) {
             }
         }
     }
-    // Streets, localities and municipalities by their point, when asked for (a linear scan).
+    // Streets, localities and municipalities by their point when asked for, POIs and parcels by
+    // their point (linear scans over their document ranges).
     const auto n_hn = static_cast<std::uint32_t>(ix.hns.size());
-    if (!types.empty())
-        for (std::uint32_t di = 0; di < ix.docs.size(); ++di) {
+    const auto scan = [&](std::size_t begin, std::size_t end, bool by_type) {
+        for (auto di = static_cast<std::uint32_t>(begin); di < end; ++di) {
             const DocRec& d = ix.docs[di];
-            if (std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
+            if (by_type && std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
             const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(d.lon), from_fixed(d.lat), cos_lat);
             if (dist > radius + slack || !s.passes(d, req.filters)) continue;
             near.emplace_back(dist, n_hn + di);
         }
+    };
+    if (want_address && !types.empty()) scan(0, ix.meta.poi_begin, true);
+    if (wants(IndexKind::poi)) scan(ix.meta.poi_begin, ix.meta.parcel_begin, false);
+    if (wants(IndexKind::parcel)) scan(ix.meta.parcel_begin, ix.docs.size(), false);
     // Exact geodesic distances for everything within the k-th approximate distance + slack, then
     // order by (distance, item) so that ties are deterministic.
     const double kd = kth();

@@ -46,14 +46,28 @@ BuildConfig config_from_toml(const toml::table& section, const std::filesystem::
                 problems.push_back(where + ": must be a table");
                 continue;
             }
-            check_keys(*t, where, {"format", "path"}, problems);
+            check_keys(*t, where, {"format", "path", "layer", "name_field", "category_field", "id_field", "citycode_field",
+                                   "postcode_field", "sheet_field"}, problems);
             SourceConfig s;
             const auto format = (*t)["format"].value<std::string>();
-            if (!format) problems.push_back(where + ".format: missing (\"ban-csv\", \"addok-ndjson\" or \"osm\")");
+            constexpr const char* formats = "ban-csv, addok-ndjson, osm, osm-poi, gdal-poi, gdal-parcel";
+            if (!format) problems.push_back(fmt::format("{}.format: missing (one of {})", where, formats));
             else if (*format == "ban-csv") s.format = SourceFormat::ban_csv;
             else if (*format == "addok-ndjson") s.format = SourceFormat::addok_ndjson;
             else if (*format == "osm") s.format = SourceFormat::osm;
-            else problems.push_back(fmt::format("{}.format: '{}' is not one of ban-csv, addok-ndjson, osm", where, *format));
+            else if (*format == "osm-poi") s.format = SourceFormat::osm_poi;
+            else if (*format == "gdal-poi") s.format = SourceFormat::gdal_poi;
+            else if (*format == "gdal-parcel") s.format = SourceFormat::gdal_parcel;
+            else problems.push_back(fmt::format("{}.format: '{}' is not one of {}", where, *format, formats));
+            for (const auto& [key, field] : {std::pair{"layer", &s.layer}, {"name_field", &s.name_field},
+                                             {"category_field", &s.category_field}, {"id_field", &s.id_field},
+                                             {"citycode_field", &s.citycode_field}, {"postcode_field", &s.postcode_field},
+                                             {"sheet_field", &s.sheet_field}}) {
+                if (!t->contains(key)) continue;
+                const auto v = (*t)[key].value<std::string>();
+                if (!v || v->empty()) problems.push_back(fmt::format("{}.{}: must be a non-empty string", where, key));
+                else *field = *v;
+            }
             const auto path = (*t)["path"].value<std::string>();
             if (!path || path->empty()) {
                 problems.push_back(where + ".path: missing (a string)");

@@ -4,7 +4,8 @@
 // Phases: BuildConfig → Builder::build(dir) → Geocoder::open(dir) (immutable, memory-mapped,
 // thread-safe) → Query (one per thread, reusable; holds scratch buffers).
 //
-// Documents: municipality, street (with its house numbers) and housenumber. Streets and
+// Documents: municipality, street (with its house numbers) and housenumber (the "address" index),
+// named points of interest ("poi") and cadastral parcels ("parcel"). Streets and
 // municipalities are found through an inverted index of normalised tokens (see text.hpp);
 // house numbers are found under their street (as addok does), and by a spatial grid for
 // reverse. Ranking and index layout are explained in docs/geocoder.md.
@@ -25,11 +26,19 @@
 namespace geoplex::geocoder {
 
 /// Index file format version; bump on any layout change.
-inline constexpr std::uint32_t index_format_version = 1;
+inline constexpr std::uint32_t index_format_version = 2;
 
-enum class DocType : std::uint8_t { municipality = 0, locality = 1, street = 2, housenumber = 3 };
+enum class DocType : std::uint8_t { municipality = 0, locality = 1, street = 2, housenumber = 3, poi = 4, parcel = 5 };
 
-/// "municipality", "locality", "street", "housenumber".
+/// The Géoplateforme's indexes: address (municipality, locality, street, housenumber), poi, parcel.
+enum class IndexKind : std::uint8_t { address = 0, poi = 1, parcel = 2 };
+/// "address", "poi", "parcel".
+[[nodiscard]] std::string_view to_string(IndexKind k) noexcept;
+[[nodiscard]] std::optional<IndexKind> index_kind_from_string(std::string_view s) noexcept;
+/// The index a document type belongs to.
+[[nodiscard]] IndexKind index_of(DocType t) noexcept;
+
+/// "municipality", "locality", "street", "housenumber", "poi", "parcel".
 [[nodiscard]] std::string_view to_string(DocType t) noexcept;
 /// Parses the names above; nullopt when unknown.
 [[nodiscard]] std::optional<DocType> doc_type_from_string(std::string_view s) noexcept;
@@ -38,6 +47,9 @@ enum class SourceFormat : std::uint8_t {
     ban_csv,       ///< BAN "adresses-XX.csv": 23 ';'-separated columns with a header row
     addok_ndjson,  ///< addok/BAN bundle: one JSON document per line (optionally .gz)
     osm,           ///< OpenStreetMap (.osm.pbf, .osm…): nodes and ways with addr:housenumber + addr:street
+    osm_poi,       ///< OpenStreetMap named POIs (amenity, shop, tourism, leisure, … → category)
+    gdal_poi,      ///< any GDAL vector layer of POIs (name and category fields configurable)
+    gdal_parcel,   ///< any GDAL vector layer of cadastral parcels (14-character ids)
 };
 
 [[nodiscard]] std::string_view to_string(SourceFormat f) noexcept;
@@ -46,6 +58,15 @@ struct SourceConfig {
     SourceFormat format = SourceFormat::ban_csv;
     /// The file; a name ending in ".gz" is read through zlib.
     std::filesystem::path path;
+    // GDAL sources (gdal_poi, gdal_parcel); empty = the default shown. (Default member
+    // initialisers keep `{format, path}` aggregate initialisation warning-free.)
+    std::string layer{};           ///< layer name; empty = the first layer
+    std::string name_field{};      ///< POI name (default "name")
+    std::string category_field{};  ///< POI category (default "category"; values split on ';' and '|')
+    std::string id_field{};        ///< POI id (default: the feature id) / parcel id (default "id", 14 characters)
+    std::string citycode_field{};  ///< POI INSEE code (optional)
+    std::string postcode_field{};  ///< POI postcode (optional)
+    std::string sheet_field{};     ///< parcel sheet, "feuille" (default "feuille", optional)
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -64,6 +85,8 @@ struct BuildStats {
     std::uint64_t municipalities = 0;
     std::uint64_t streets = 0;
     std::uint64_t housenumbers = 0;
+    std::uint64_t pois = 0;
+    std::uint64_t parcels = 0;
     std::uint64_t terms = 0;
     std::uint64_t index_bytes = 0;  ///< size of address.idx
     std::uint64_t skipped_rows = 0; ///< input rows without a usable position or name
@@ -93,6 +116,8 @@ struct IndexInfo {
     std::uint64_t municipalities = 0;
     std::uint64_t streets = 0;
     std::uint64_t housenumbers = 0;
+    std::uint64_t pois = 0;
+    std::uint64_t parcels = 0;
     std::uint64_t terms = 0;
     std::uint64_t bytes = 0;
     BBox extent;  ///< lon/lat extent of every document
@@ -120,7 +145,22 @@ struct Filters {
     std::vector<std::string> depcodes;   ///< department codes: 2 or 3 characters (97x, 98x)
     std::vector<DocType> types;
     std::string city;                    ///< compared after normalisation (accents, case)
+    std::vector<std::string> categories{}; ///< POIs: any of these categories (case-insensitive)
 
+    [[nodiscard]] std::vector<std::string> validate() const;
+};
+
+/// Structured parcel search (index=parcel): every given field must match; empty = any.
+struct ParcelQuery {
+    std::string departmentcode{};       ///< 2 or 3 characters (2A, 2B, 97x)
+    std::string municipalitycode{};     ///< 2–3 digits (left-padded with 0)
+    std::string oldmunicipalitycode{};  ///< 3 digits ("000" when none)
+    std::string districtcode{};         ///< 3 digits (Paris, Lyon, Marseille)
+    std::string section{};              ///< 1–2 characters (left-padded with 0)
+    std::string number{};               ///< 1–4 digits (left-padded with 0)
+    std::string sheet{};                ///< 1–2 digits
+
+    [[nodiscard]] bool empty() const noexcept;
     [[nodiscard]] std::vector<std::string> validate() const;
 };
 
@@ -133,6 +173,10 @@ struct SearchRequest {
     Filters filters;
     /// Treat the last token as a prefix (typing in progress).
     bool autocomplete = false;
+    /// Indexes searched; empty = {address}. Results of several indexes are merged by score.
+    std::vector<IndexKind> indexes{};
+    /// Structured parcel search (used with IndexKind::parcel; `q` may then be empty).
+    ParcelQuery parcel{};
 
     /// Every problem (empty q, limit 0 or > 100, invalid bias, bad filters).
     [[nodiscard]] std::vector<std::string> validate() const;
@@ -145,6 +189,8 @@ struct ReverseRequest {
     std::size_t limit = 1;
     /// Types default to {housenumber}; street and municipality are matched by their point.
     Filters filters;
+    /// Indexes searched; empty = {address}. POIs and parcels are matched by their point.
+    std::vector<IndexKind> indexes{};
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -166,6 +212,10 @@ struct Result {
     double importance = 0.0;  ///< in [0, 1]
     /// Metres from the reverse point or the search bias; negative when neither was given.
     double distance = -1.0;
+    /// POIs: categories (e.g. {"restaurant", "amenity"}).
+    std::vector<std::string> categories{};
+    /// Parcels: the parts of the 14-character id, and the sheet when the source has it.
+    std::string departmentcode{}, municipalitycode{}, oldmunicipalitycode{}, districtcode{}, section{}, number{}, sheet{};
 };
 
 /// Per-thread query object. Not thread-safe itself; keep one per thread and reuse it.

@@ -76,7 +76,50 @@ struct Cand {
     LonLat point;
 };
 
-/// Nearest road pieces to p within radius (one candidate per segment, nearest first).
+/// A road piece near the query point: segment, piece index, parameter along the piece.
+struct PieceHit {
+    SegmentId seg;
+    std::uint32_t piece;
+    double t;
+    double planar;
+};
+
+/// Fraction along the whole segment (in the segment's own metric) of a point on one piece.
+Cand to_cand(const Graph& g, const PieceHit& h) {
+    const auto pts = g.segment_points(h.seg);
+    const double cl = seg_coslat(g, h.seg);
+    double before = 0, total = 0;
+    const std::size_t np = pts.size() / 2;
+    for (std::size_t q = 0; q + 1 < np; ++q) {
+        const double len = piece_len(pts, q, cl);
+        if (q < h.piece) before += len;
+        total += len;
+    }
+    const double here = piece_len(pts, h.piece, cl);
+    const std::size_t k = h.piece;
+    Cand c;
+    c.seg = h.seg;
+    c.planar = h.planar;
+    c.fraction = total > 0 ? std::clamp((before + h.t * here) / total, 0.0, 1.0) : 0.0;
+    c.point = {pts[2 * k] + h.t * (pts[2 * k + 2] - pts[2 * k]), pts[2 * k + 1] + h.t * (pts[2 * k + 3] - pts[2 * k + 1])};
+    return c;
+}
+
+/// Keeps the nearest hit per segment, sorted by distance then segment.
+void best_per_segment(std::vector<PieceHit>& hits) {
+    std::sort(hits.begin(), hits.end(), [](const PieceHit& a, const PieceHit& b) {
+        return a.seg != b.seg ? a.seg < b.seg : a.planar < b.planar;
+    });
+    hits.erase(std::unique(hits.begin(), hits.end(), [](const PieceHit& a, const PieceHit& b) { return a.seg == b.seg; }),
+               hits.end());
+    std::sort(hits.begin(), hits.end(), [](const PieceHit& a, const PieceHit& b) {
+        return a.planar != b.planar ? a.planar < b.planar : a.seg < b.seg;
+    });
+}
+
+/// Nearest road pieces to p within radius (one candidate per segment, nearest first). Rings of
+/// grid cells are scanned outwards until `count` segments are nearer than the next ring can be;
+/// fractions along segments are computed only for the candidates returned.
 std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double radius, std::size_t count,
                                    const std::function<bool(SegmentId)>& accept, bool with_ties = false) {
     const Graph& g = lp.graph;
@@ -86,7 +129,8 @@ std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double rad
     const double cell_m = std::min(gp.cell_lat * m_per_deg, gp.cell_lon * m_per_deg * coslat);
     const auto cx = static_cast<long>(std::floor((p.lon - gp.min_lon) / gp.cell_lon));
     const auto cy = static_cast<long>(std::floor((p.lat - gp.min_lat) / gp.cell_lat));
-    std::unordered_map<SegmentId, Cand> best;
+    thread_local std::vector<PieceHit> hits, scratch;  // hot path: no allocation once warm
+    hits.clear();
     auto visit = [&](long x, long y) {
         if (x < 0 || y < 0 || x >= nx || y >= ny) return;
         const auto cell = static_cast<std::size_t>(y * nx + x);
@@ -94,44 +138,30 @@ std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double rad
             const SegmentId s = lp.grid_items[2 * std::size_t{i}];
             const std::uint32_t k = lp.grid_items[2 * std::size_t{i} + 1];
             if (accept && !accept(s)) continue;
-            const auto pts = g.segment_points(s);
+            const double* pts = g.points.data() + 2 * std::size_t{g.segment_first_point[s]};
             const double ax = (pts[2 * k] - p.lon) * coslat * m_per_deg, ay = (pts[2 * k + 1] - p.lat) * m_per_deg;
             const double bx = (pts[2 * k + 2] - p.lon) * coslat * m_per_deg, by = (pts[2 * k + 3] - p.lat) * m_per_deg;
             const double vx = bx - ax, vy = by - ay;
             const double l2 = vx * vx + vy * vy;
             const double t = l2 > 0 ? std::clamp(-(ax * vx + ay * vy) / l2, 0.0, 1.0) : 0.0;
             const double qx = ax + t * vx, qy = ay + t * vy;
-            const double d = std::sqrt(qx * qx + qy * qy);
-            auto it = best.find(s);
-            if (it != best.end() && it->second.planar <= d) continue;
-            // fraction along the whole segment in the segment's own metric
-            const double cl = seg_coslat(g, s);
-            double before = 0, total = 0;
-            const std::size_t np = pts.size() / 2;
-            for (std::size_t q = 0; q + 1 < np; ++q) {
-                const double len = piece_len(pts, q, cl);
-                if (q < k) before += len;
-                total += len;
-            }
-            const double here = piece_len(pts, k, cl);
-            Cand c;
-            c.seg = s;
-            c.planar = d;
-            c.fraction = total > 0 ? std::clamp((before + t * here) / total, 0.0, 1.0) : 0.0;
-            c.point = {pts[2 * k] + t * (pts[2 * k + 2] - pts[2 * k]), pts[2 * k + 1] + t * (pts[2 * k + 3] - pts[2 * k + 1])};
-            best[s] = c;
+            hits.push_back({s, k, t, std::sqrt(qx * qx + qy * qy)});
         }
     };
-    std::vector<Cand> sorted;
     for (long k = 0;; ++k) {
         const double lower = static_cast<double>(std::max(0L, k - 1)) * cell_m;
         if (lower > radius) break;
-        if (best.size() >= count) {
-            sorted.clear();
-            for (const auto& [s, c] : best) sorted.push_back(c);
-            std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(count - 1), sorted.end(),
-                             [](const Cand& a, const Cand& b) { return a.planar < b.planar; });
-            if (sorted[count - 1].planar < lower) break;
+        if (hits.size() >= count) {
+            // Enough distinct segments nearer than anything in the rings still to scan?
+            std::size_t nearer = 0;
+            if (count == 1) {
+                for (const auto& h : hits) nearer += h.planar < lower ? 1 : 0;
+            } else {
+                scratch = hits;
+                best_per_segment(scratch);
+                for (const auto& h : scratch) nearer += h.planar < lower ? 1 : 0;
+            }
+            if (nearer >= count) break;
         }
         for (long dy = -k; dy <= k; ++dy) {
             if (dy == -k || dy == k) {
@@ -142,18 +172,25 @@ std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double rad
             }
         }
     }
-    sorted.clear();
-    for (const auto& [s, c] : best)
-        if (c.planar <= radius * 1.01 + 1.0) sorted.push_back(c);
-    std::sort(sorted.begin(), sorted.end(), [](const Cand& a, const Cand& b) {
-        return a.planar != b.planar ? a.planar < b.planar : a.seg < b.seg;
-    });
+    if (count == 1 && !hits.empty()) {
+        // The usual case (route ends): only the nearest piece and its ties matter.
+        double nearest = hits.front().planar;
+        for (const auto& h : hits) nearest = std::min(nearest, h.planar);
+        const double cut_off = nearest + (with_ties ? 0.01 : 0.0);
+        std::erase_if(hits, [cut_off](const PieceHit& h) { return h.planar > cut_off; });
+    }
+    best_per_segment(hits);
+    std::size_t keep = 0;
+    while (keep < hits.size() && hits[keep].planar <= radius * 1.01 + 1.0) ++keep;
+    hits.resize(keep);
     // Ties: pieces as near as the nearest (to the centimetre), e.g. all the roads of a junction.
-    std::size_t keep = std::min(count, sorted.size());
+    keep = std::min(count, hits.size());
     if (with_ties)
-        while (keep < sorted.size() && sorted[keep].planar <= sorted[0].planar + 0.01) ++keep;
-    sorted.resize(keep);
-    return sorted;
+        while (keep < hits.size() && hits[keep].planar <= hits[0].planar + 0.01) ++keep;
+    std::vector<Cand> out;
+    out.reserve(keep);
+    for (std::size_t i = 0; i < keep; ++i) out.push_back(to_cand(g, hits[i]));
+    return out;
 }
 
 Snap to_snap(LonLat input, const Cand& c) {

@@ -120,6 +120,9 @@ void ServerConfig::validate() const {
     for (const char c : cors_allow_origin) {
         if (c == '\r' || c == '\n') problems.emplace_back("cors_allow_origin must be one header line");
     }
+    if (!metrics_path.empty() && metrics_path.front() != '/')
+        problems.push_back(fmt::format("metrics_path must start with '/' (got '{}'); empty turns the route off", metrics_path));
+    rate_limits.validate(problems);
     if (!problems.empty()) throw InvalidArgument(std::move(problems));
 }
 

@@ -191,9 +191,18 @@ Response Router::not_found(std::string_view path) const {
 }
 
 Response Router::handle(Request& request, const bundle::Engine& engine) const {
+    Match found;
+    try {
+        found = match(request.method, request.path);
+    } catch (...) {
+        return error_response(std::current_exception(), ErrorStyle::plain, m_error_log);
+    }
+    return dispatch(request, engine, std::move(found));
+}
+
+Response Router::dispatch(Request& request, const bundle::Engine& engine, Match found) const {
     ErrorStyle style = ErrorStyle::plain;
     try {
-        auto found = match(request.method, request.path);
         if (found.allowed.empty()) return not_found(request.path);
         if (found.route == nullptr) {
             style = style_for_path(request.path);

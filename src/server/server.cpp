@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include "geoplex/core/error.hpp"
@@ -46,7 +48,68 @@ namespace {
 struct State {
     bundle::Engine engine;
     Router router;
+    // Parallel to router.routes(): where each route's requests are counted, and its family.
+    std::vector<Metrics::Endpoint*> endpoints;
+    std::vector<ServiceFamily> families;
 };
+
+bool is_loopback(std::string_view address) {
+    return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+/// Constant-time comparison (the admin token).
+bool same_secret(std::string_view a, std::string_view b) {
+    unsigned diff = a.size() == b.size() ? 0U : 1U;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff |= static_cast<unsigned>(static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b.empty() ? 0 : b[i % b.size()]));
+    }
+    return diff == 0;
+}
+
+/// The client a rate limit applies to: the TCP peer, or the last X-Forwarded-For hop when the
+/// proxy in front is trusted to set it.
+std::string_view client_of(const Request& request, bool trust_forwarded_for) {
+    if (trust_forwarded_for) {
+        if (const std::string* xff = request.header("x-forwarded-for")) {
+            std::string_view v = *xff;
+            const auto comma = v.rfind(',');
+            if (comma != std::string_view::npos) v.remove_prefix(comma + 1);
+            while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+            while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+            if (!v.empty()) return v;
+        }
+    }
+    return request.remote_address;
+}
+
+/// 429 in the error style of the route, with Retry-After (as the Géoplateforme answers).
+Response too_many_requests(ErrorStyle style, ServiceFamily family, const RateLimiter::Decision& d) {
+    ErrorInfo info{429, style == ErrorStyle::altimetry ? "TOO_MANY_REQUESTS" : "", {},
+                   fmt::format("Too many requests: the limit for {} is {} requests per second per client. "
+                               "Retry after {} s.",
+                               to_string(family), d.rate, d.retry_after.count()),
+                   {}};
+    Response r = format_error(info, style);
+    r.status = 429;  // even in the completion style
+    r.headers.emplace_back("Retry-After", std::to_string(d.retry_after.count()));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+}
+
+constexpr std::string_view metrics_openapi = R"({
+  "summary": "Server metrics in the Prometheus text format: requests, latencies, errors per route",
+  "tags": ["server"],
+  "responses": {"200": {"description": "Prometheus text exposition 0.0.4", "content": {"text/plain": {}}}}
+})";
+
+constexpr std::string_view reload_openapi = R"({
+  "summary": "Reopen the bundle directory and serve the new bundle without dropping requests",
+  "description": "Loopback clients only, unless the server has an admin token: then 'Authorization: Bearer <token>' from anywhere.",
+  "tags": ["server"],
+  "responses": {"200": {"description": "Reloaded; the new bundle's name and components"},
+                "403": {"description": "Not allowed"},
+                "500": {"description": "The new bundle could not be opened; the old one keeps serving"}}
+})";
 
 std::string iso_now() {
     const auto now = std::chrono::system_clock::now();
@@ -145,6 +208,13 @@ struct Server::Impl {
 
     mutable std::mutex state_mutex;
     std::shared_ptr<const State> state;
+    std::mutex reload_mutex;  // one reload at a time
+
+    Metrics metrics;
+    std::unique_ptr<RateLimiter> limiter;  // null when rate limits are off
+    Metrics::Endpoint* unmatched_endpoint = nullptr;
+    Metrics::Endpoint* options_endpoint = nullptr;
+    Metrics::Endpoint* protocol_endpoint = nullptr;
 
     std::unique_ptr<asio::io_context> ioc;
     std::unique_ptr<tcp::acceptor> acceptor;
@@ -193,6 +263,110 @@ struct Server::Impl {
         }
     }
 
+    void init(ServerConfig cfg, bool default_router_) {
+        cfg.validate();
+        config = std::move(cfg);
+        default_router = default_router_;
+        server_header = fmt::format("geoplex/{}", version());
+        if (config.rate_limits.enabled) limiter = std::make_unique<RateLimiter>(config.rate_limits);
+        unmatched_endpoint = &metrics.endpoint("(unmatched)");
+        options_endpoint = &metrics.endpoint("(options)");
+        protocol_endpoint = &metrics.endpoint("(protocol)");
+    }
+
+    /// /metrics and /admin/reload, unless switched off or already routed by the embedder.
+    void add_server_routes(Router& router) {
+        if (!config.metrics_path.empty() && router.match("GET", config.metrics_path).route == nullptr) {
+            router.add(Router::Route{{"GET"}, config.metrics_path,
+                                     [this](const Request&, const bundle::Engine& engine) {
+                                         if (limiter) metrics.rate_limit_clients = limiter->tracked_clients();
+                                         Response r = Response::text(metrics.render(engine),
+                                                                     "text/plain; version=0.0.4; charset=utf-8");
+                                         r.headers.emplace_back("Cache-Control", "no-store");
+                                         return r;
+                                     },
+                                     ErrorStyle::plain, std::string(metrics_openapi)});
+        }
+        if (config.admin_reload && router.match("POST", "/admin/reload").route == nullptr) {
+            router.add(Router::Route{{"POST"}, "/admin/reload",
+                                     [this](const Request& request, const bundle::Engine&) { return admin_reload(request); },
+                                     ErrorStyle::plain, std::string(reload_openapi)});
+        }
+    }
+
+    Response admin_reload(const Request& request) {
+        if (!config.admin_token.empty()) {
+            const std::string* auth = request.header("authorization");
+            if (auth == nullptr || !auth->starts_with("Bearer ") ||
+                !same_secret(std::string_view(*auth).substr(7), config.admin_token)) {
+                throw HttpError(403, "POST /admin/reload needs 'Authorization: Bearer <admin token>'");
+            }
+        } else if (!is_loopback(request.remote_address)) {
+            throw HttpError(403, "POST /admin/reload is only allowed from the server's own host "
+                                 "(set an admin token to allow it from elsewhere)");
+        }
+        try {
+            reload();
+        } catch (const std::exception& e) {
+            std::string body = format_error(ErrorInfo{500, "reload_failed", {}, e.what(), {}}, ErrorStyle::plain).body;
+            return Response::json(std::move(body), 500);
+        }
+        const auto st = current();
+        const auto& m = st->engine.manifest();
+        nlohmann::ordered_json body;
+        body["status"] = "reloaded";
+        body["bundle"] = m.name;
+        body["created"] = m.created;
+        body["components"] = m.components;
+        return Response::json(body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    }
+
+    [[nodiscard]] std::shared_ptr<const State> make_state(bundle::Engine engine, Router router) {
+        router.set_error_log([this](std::string_view m) {
+            metrics.handler_exceptions.fetch_add(1, std::memory_order_relaxed);
+            log(core::LogLevel::error, m);
+        });
+        auto st = std::make_shared<State>(State{std::move(engine), std::move(router), {}, {}});
+        for (const auto& route : st->router.routes()) {
+            st->endpoints.push_back(&metrics.endpoint(route.pattern));
+            st->families.push_back(service_family_of(route.pattern));
+        }
+        return st;
+    }
+
+    [[nodiscard]] std::shared_ptr<const State> default_state(bundle::Engine engine) {
+        Router router = make_default_router(config, engine, [this](Router& r) { add_server_routes(r); });
+        return make_state(std::move(engine), std::move(router));
+    }
+
+    void set_engine(bundle::Engine engine) {
+        std::shared_ptr<const State> next;
+        if (default_router) {
+            next = default_state(std::move(engine));
+        } else {
+            next = make_state(std::move(engine), current()->router);
+        }
+        std::lock_guard lock(state_mutex);
+        state = std::move(next);  // the old State dies with the last request holding it
+    }
+
+    void reload() {
+        std::lock_guard lock(reload_mutex);
+        try {
+            bundle::Engine next = config.reopen_bundle ? config.reopen_bundle()
+                                                       : bundle::Engine::open(current()->engine.directory());
+            const std::string name = next.manifest().name;
+            set_engine(std::move(next));
+            metrics.reloads_ok.fetch_add(1, std::memory_order_relaxed);
+            log(core::LogLevel::info, fmt::format("bundle '{}' reloaded", name));
+        } catch (const std::exception& e) {
+            metrics.reloads_failed.fetch_add(1, std::memory_order_relaxed);
+            log(core::LogLevel::error, fmt::format("bundle reload failed, the previous bundle keeps serving: {}", e.what()));
+            throw;
+        }
+    }
+
+    void wait_signal();
     void start();
     void do_accept();
     void request_stop() {
@@ -221,9 +395,11 @@ public:
         beast::error_code ec;
         const auto ep = m_stream.socket().remote_endpoint(ec);
         if (!ec) m_remote = ep.address().to_string();
+        m_impl.metrics.connections.fetch_add(1, std::memory_order_relaxed);
     }
 
     ~Session() {
+        m_impl.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
         {
             std::lock_guard lock(m_impl.sessions_mutex);
             m_impl.sessions.erase(m_id);
@@ -340,6 +516,7 @@ private:
         }
         Response r = format_error(ErrorInfo{status, {}, {}, std::move(message), {}}, style);
         r.status = status;  // the completion style would say 200: not for protocol errors
+        m_endpoint = m_impl.protocol_endpoint;
         send(std::move(r), std::move(method), std::move(target), 11, false, false, false);
     }
 
@@ -354,6 +531,7 @@ private:
 
         Response response;
         auto st = m_impl.current();
+        m_endpoint = m_impl.protocol_endpoint;  // until the target parses
         try {
             Request request;
             auto parsed = parse_target(target);
@@ -368,16 +546,47 @@ private:
             }
             request.body = std::move(req.body());
             request.remote_address = m_remote;
-            if (request.method == "OPTIONS" && st->router.match("OPTIONS", request.path).route == nullptr) {
+            auto found = st->router.match(request.method, request.path);
+            if (request.method == "OPTIONS" && found.route == nullptr) {
+                m_endpoint = m_impl.options_endpoint;
                 response = options_response(st->router, request);
             } else {
-                response = st->router.handle(request, st->engine);
+                response = route(*st, request, std::move(found));
             }
         } catch (...) {  // parse_target, or an allocation failure outside the router
             response = error_response(std::current_exception(), ErrorStyle::plain,
                                       [this](std::string_view m) { m_impl.log(core::LogLevel::error, m); });
         }
         send(std::move(response), std::move(method), std::move(target), req.version(), keep_alive, head, gzip_ok);
+    }
+
+    /// Rate limit, then the route's handler; counted under the route's pattern.
+    Response route(const State& st, Request& request, Router::Match found) {
+        ServiceFamily family;
+        if (found.route != nullptr) {
+            const auto i = static_cast<std::size_t>(found.route - st.router.routes().data());
+            m_endpoint = st.endpoints[i];
+            family = st.families[i];
+        } else {
+            m_endpoint = m_impl.unmatched_endpoint;
+            family = service_family_of(request.path);
+        }
+        if (m_impl.limiter) {
+            const auto d = m_impl.limiter->check(family, client_of(request, m_impl.config.rate_limits.trust_forwarded_for));
+            if (!d.allowed) {
+                m_impl.metrics.rate_limited[static_cast<std::size_t>(family)].fetch_add(1, std::memory_order_relaxed);
+                const ErrorStyle style = found.route != nullptr ? found.route->style : st.router.style_for_path(request.path);
+                return too_many_requests(style, family, d);
+            }
+        }
+        struct InFlight {
+            std::atomic<std::int64_t>& n;
+            explicit InFlight(std::atomic<std::int64_t>& counter) : n(counter) { n.fetch_add(1, std::memory_order_relaxed); }
+            ~InFlight() { n.fetch_sub(1, std::memory_order_relaxed); }
+            InFlight(const InFlight&) = delete;
+            InFlight& operator=(const InFlight&) = delete;
+        } in_flight(m_impl.metrics.in_flight);
+        return st.router.dispatch(request, st.engine, std::move(found));
     }
 
     Response options_response(const Router& router, const Request& request) {
@@ -406,6 +615,7 @@ private:
     void send(Response r, std::string method, std::string target, unsigned version, bool keep_alive, bool head,
               bool gzip_ok) {
         const auto& config = m_impl.config;
+        keep_alive = keep_alive && !m_impl.stopping;  // draining: tell the client to go
         if (r.status < 100 || r.status > 999) r.status = 500;
         auto& res = m_response.emplace();
         res.version(version == 10 ? 10 : 11);
@@ -453,6 +663,10 @@ private:
         if (m_head_time) {
             m_entry.microseconds = static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - *m_head_time).count());
+        }
+        if (m_endpoint != nullptr) {
+            Metrics::observe(*m_endpoint, m_entry.status, std::chrono::microseconds(m_entry.microseconds));
+            m_endpoint = nullptr;
         }
         m_impl.log_access(m_entry);
         m_response.reset();
@@ -506,6 +720,7 @@ private:
     std::size_t m_drained = 0;
     std::uint64_t m_served = 0;  // responses written on this connection
     Phase m_phase = Phase::idle;
+    Metrics::Endpoint* m_endpoint = nullptr;  // where the response being written is counted
 };
 
 // ---- Impl: accept loop and lifecycle ------------------------------------------------------------
@@ -537,12 +752,8 @@ void Server::Impl::start() {
     accept_retry = std::make_unique<asio::steady_timer>(acceptor->get_executor());
 
     if (config.handle_signals) {
-        signals = std::make_unique<asio::signal_set>(*ioc, SIGINT, SIGTERM);
-        signals->async_wait([this](beast::error_code sec, int signo) {
-            if (sec) return;
-            log(core::LogLevel::info, fmt::format("signal {} received, stopping", signo));
-            request_stop();
-        });
+        signals = std::make_unique<asio::signal_set>(*ioc, SIGINT, SIGTERM, SIGHUP);
+        wait_signal();
     }
     {
         std::lock_guard lock(life_mutex);
@@ -565,6 +776,23 @@ void Server::Impl::start() {
         });
     }
     log(core::LogLevel::info, fmt::format("listening on {}:{} with {} thread(s)", config.address, bound_port.load(), config.threads));
+}
+
+void Server::Impl::wait_signal() {
+    signals->async_wait([this](beast::error_code sec, int signo) {
+        if (sec) return;
+        if (signo == SIGHUP) {
+            log(core::LogLevel::info, "SIGHUP received, reloading the bundle");
+            try {
+                reload();
+            } catch (...) {  // logged by reload(); the old bundle keeps serving
+            }
+            if (!stopping) wait_signal();
+            return;
+        }
+        log(core::LogLevel::info, fmt::format("signal {} received, stopping", signo));
+        request_stop();
+    });
 }
 
 void Server::Impl::do_accept() {
@@ -593,6 +821,7 @@ void Server::Impl::do_accept() {
         if (session) {
             session->start();
         } else {
+            metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
             beast::error_code ignored;
             socket.non_blocking(true, ignored);
             socket.write_some(asio::buffer(busy_response.data(), busy_response.size()), ignored);
@@ -664,21 +893,14 @@ void Server::Impl::shutdown() {
 // ---- Server -------------------------------------------------------------------------------------
 
 Server::Server(bundle::Engine engine, ServerConfig config) : m_impl(std::make_unique<Impl>()) {
-    config.validate();
-    m_impl->config = std::move(config);
-    m_impl->server_header = fmt::format("geoplex/{}", version());
-    Router router = make_default_router(m_impl->config, engine);
-    router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
-    m_impl->state = std::make_shared<const State>(State{std::move(engine), std::move(router)});
+    m_impl->init(std::move(config), true);
+    m_impl->state = m_impl->default_state(std::move(engine));
 }
 
 Server::Server(bundle::Engine engine, Router router, ServerConfig config) : m_impl(std::make_unique<Impl>()) {
-    config.validate();
-    m_impl->config = std::move(config);
-    m_impl->default_router = false;
-    m_impl->server_header = fmt::format("geoplex/{}", version());
-    router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
-    m_impl->state = std::make_shared<const State>(State{std::move(engine), std::move(router)});
+    m_impl->init(std::move(config), false);
+    m_impl->add_server_routes(router);
+    m_impl->state = m_impl->make_state(std::move(engine), std::move(router));
 }
 
 Server::~Server() {
@@ -716,20 +938,12 @@ bool Server::running() const noexcept {
 
 const ServerConfig& Server::config() const noexcept { return m_impl->config; }
 
-void Server::set_engine(bundle::Engine engine) {
-    std::shared_ptr<const State> next;
-    if (m_impl->default_router) {
-        Router router = make_default_router(m_impl->config, engine);
-        router.set_error_log([impl = m_impl.get()](std::string_view m) { impl->log(core::LogLevel::error, m); });
-        next = std::make_shared<const State>(State{std::move(engine), std::move(router)});
-    } else {
-        auto old = m_impl->current();
-        next = std::make_shared<const State>(State{std::move(engine), old->router});
-    }
-    std::lock_guard lock(m_impl->state_mutex);
-    m_impl->state = std::move(next);
-}
+void Server::set_engine(bundle::Engine engine) { m_impl->set_engine(std::move(engine)); }
 
 bundle::Engine Server::engine() const { return m_impl->current()->engine; }
+
+void Server::reload() { m_impl->reload(); }
+
+const Metrics& Server::metrics() const noexcept { return m_impl->metrics; }
 
 }  // namespace geoplex::server

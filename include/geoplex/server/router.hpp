@@ -55,6 +55,10 @@ public:
     /// Finds the route for (method, path). route is null for an unknown path or method; then
     /// `allowed` tells which (405) — HEAD falls back to a GET route.
     [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
+    /// The second half of handle(): answers a request already matched (404/405 when
+    /// match.route is null, else the route's handler with exceptions translated). Lets a
+    /// transport look at the route (metrics, rate limits) before running it.
+    [[nodiscard]] Response dispatch(Request& request, const bundle::Engine& engine, Match match) const;
     /// Methods a path accepts (HEAD added when GET is there); empty when no route has this path.
     [[nodiscard]] std::vector<std::string> allowed_methods(std::string_view path) const;
     /// Error style for a path no route matches: the style of the route sharing the longest

@@ -27,6 +27,8 @@
 #include "geoplex/server/altitude_api.hpp"
 #include "geoplex/server/geocoder_api.hpp"
 #include "geoplex/server/http.hpp"
+#include "geoplex/server/metrics.hpp"
+#include "geoplex/server/rate_limit.hpp"
 #include "geoplex/server/router.hpp"
 #include "geoplex/server/routing_api.hpp"
 #include "geoplex/server/tiles_api.hpp"
@@ -88,8 +90,19 @@ struct ServerConfig {
     /// Server messages: startup, internal errors with their real message (never sent to
     /// clients), accept failures. Called from the I/O threads.
     std::function<void(core::LogLevel level, std::string_view message)> log;
-    /// run() also returns on SIGINT/SIGTERM (graceful stop), via asio::signal_set.
+    /// run() also returns on SIGINT/SIGTERM (graceful stop), via asio::signal_set; SIGHUP
+    /// reloads the bundle (see Server::reload).
     bool handle_signals = false;
+    /// Per-client limits per service family (429 + Retry-After); off by default.
+    RateLimitConfig rate_limits;
+    /// Path of the Prometheus metrics route; empty = no route (the counters still run).
+    std::string metrics_path = "/metrics";
+    /// POST /admin/reload (Server::reload over HTTP). Allowed from loopback addresses only,
+    /// unless admin_token is set: then from anywhere with "Authorization: Bearer <token>".
+    bool admin_reload = true;
+    std::string admin_token;
+    /// How Server::reload() opens the new bundle; empty = Engine::open(current directory).
+    std::function<bundle::Engine()> reopen_bundle;
     /// Options of the altimetry routes (registered when the bundle has an altitude component).
     AltitudeApiOptions altitude;
     /// Options of the geocoding routes (registered when the bundle has a geocoder component).
@@ -141,6 +154,13 @@ public:
     /// the old one. With the default router, the routes are rebuilt for the new bundle.
     void set_engine(bundle::Engine engine);
     [[nodiscard]] bundle::Engine engine() const;
+    /// Opens the bundle again (config.reopen_bundle, or the current engine's directory, where
+    /// `geoplex build` installs a new bundle atomically) and set_engine()s it. On failure the
+    /// old bundle keeps serving and the error is thrown. Serialized; safe from any thread.
+    /// Called by SIGHUP (with handle_signals) and POST /admin/reload.
+    void reload();
+    /// The live counters behind /metrics.
+    [[nodiscard]] const Metrics& metrics() const noexcept;
 
     struct Impl;
 

@@ -16,9 +16,15 @@ PACKAGES=(
   zlib1g-dev libdeflate-dev libbz2-dev libexpat1-dev libpng-dev libjpeg-dev libwebp-dev
   # tests and benchmarks
   catch2 libbenchmark-dev wrk
+  nginx  # benchmarks/peers/serve_vs_nginx.sh runs a private instance (own config, high port)
   # Python bindings
   python3-dev python3-venv pybind11-dev python3-numpy python3-pytest python3-pandas python3-shapely
 )
+# The web viewer's browser test (headless Chromium driven by playwright-core from npm).
+PACKAGES+=(chromium)
+# Node.js + npm fetch the viewer's MapLibre GL JS at build time; a Node.js already installed
+# (e.g. from NodeSource, which bundles npm) is kept.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

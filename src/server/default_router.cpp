@@ -161,13 +161,18 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
     if (engine.has_tiles()) add_tiles_routes(router, config.tiles);
     if (add_more) add_more(router);
 
+    // The web map takes "/" when its files are there; the endpoint list is always at /services.
+    const bool viewer = add_viewer_routes(router, engine, config.viewer);
     auto index = std::make_shared<std::string>();
-    router.add(Router::Route{
-        {"GET"},
-        "/",
-        [index](const Request&, const bundle::Engine&) { return Response::text(*index, "text/html; charset=utf-8"); },
-        ErrorStyle::plain,
-        std::string(index_openapi)});
+    for (const char* path : {"/services", "/"}) {
+        if (viewer && std::string_view(path) == "/") continue;
+        router.add(Router::Route{
+            {"GET"},
+            path,
+            [index](const Request&, const bundle::Engine&) { return Response::text(*index, "text/html; charset=utf-8"); },
+            ErrorStyle::plain,
+            std::string(index_openapi)});
+    }
     *index = landing_page(router, engine);
     *document = router.openapi_json(config.openapi_title, version());
     return router;

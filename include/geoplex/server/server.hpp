@@ -32,6 +32,7 @@
 #include "geoplex/server/router.hpp"
 #include "geoplex/server/routing_api.hpp"
 #include "geoplex/server/tiles_api.hpp"
+#include "geoplex/server/viewer.hpp"
 
 namespace geoplex::server {
 
@@ -111,6 +112,8 @@ struct ServerConfig {
     RoutingApiOptions routing;
     /// Options of the tile routes (registered when the bundle has a tiles component).
     TilesApiOptions tiles;
+    /// The web map at "/" (when its files are found; see viewer.hpp).
+    ViewerOptions viewer;
 
     /// Throws InvalidArgument listing every bad value.
     void validate() const;

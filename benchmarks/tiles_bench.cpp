@@ -3,6 +3,7 @@
 //   tiles_bench mvt    FILE.geojson ZMAX [THREADS]      every tile z0..ZMAX over the data's bounds,
 //                                                       uncompressed MVT (what vt-pbf produces)
 //   tiles_bench raster FILE.tif ZMIN ZMAX OUT.pmtiles [THREADS]   a PMTiles PNG pyramid
+//   tiles_bench export FILE.geojson ZMAX OUTDIR [THREADS]  every MVT tile z0..ZMAX as {z}/{x}/{y}.pbf files
 //
 // Used by benchmarks/peers/mvt_vs_geojsonvt.sh and raster_vs_gdal2tiles.sh, which run the peers on
 // the same input in the same run and print the ratios.
@@ -103,6 +104,27 @@ int raster(const std::string& file, int zmin, int zmax, const std::string& out, 
     return 0;
 }
 
+// Every tile z0..ZMAX of a GeoJSON layer as files (gzip-compressed MVT, as served), through the
+// directory container: what serve_vs_nginx serves with nginx.
+int export_tiles(const std::string& file, int zmax, const std::string& out, unsigned threads) {
+    BuildConfig cfg;
+    VectorLayerConfig v;
+    v.id = "departements";
+    v.path = file;
+    v.max_zoom = zmax;
+    cfg.vector_layers.push_back(v);
+    OpenOptions o;
+    o.cache_bytes = 0;
+    const Tileset ts = Tileset::from_config(cfg, o);
+    PyramidConfig p;
+    p.layer = "departements";
+    p.container = PyramidContainer::directory;
+    p.max_zoom = zmax;
+    const auto n = write_pyramid(ts, p, out, threads);
+    std::printf("%s\n", fmt::format(R"({{"tool":"geoplex export","tiles":{}}})", n).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +134,10 @@ int main(int argc, char** argv) {
             return mvt(argv[2], std::stoi(argv[3]), argc > 4 ? static_cast<unsigned>(std::stoul(argv[4])) : 1U);
         if (mode == "raster" && argc >= 6)
             return raster(argv[2], std::stoi(argv[3]), std::stoi(argv[4]), argv[5], argc > 6 ? static_cast<unsigned>(std::stoul(argv[6])) : 2U);
-        std::fprintf(stderr, "usage: tiles_bench mvt FILE ZMAX [THREADS] | raster FILE ZMIN ZMAX OUT.pmtiles [THREADS]\n");
+        if (mode == "export" && argc >= 5)
+            return export_tiles(argv[2], std::stoi(argv[3]), argv[4], argc > 5 ? static_cast<unsigned>(std::stoul(argv[5])) : 2U);
+        std::fprintf(stderr, "usage: tiles_bench mvt FILE ZMAX [THREADS] | raster FILE ZMIN ZMAX OUT.pmtiles [THREADS] | "
+                             "export FILE ZMAX OUTDIR [THREADS]\n");
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tiles_bench: %s\n", e.what());

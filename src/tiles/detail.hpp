@@ -108,7 +108,13 @@ public:
     virtual void finish(const PyramidMetadata& meta) = 0;
 };
 [[nodiscard]] std::unique_ptr<PyramidWriter> make_pmtiles_writer(const std::filesystem::path& path);
-[[nodiscard]] std::unique_ptr<PyramidWriter> make_mbtiles_writer(const std::filesystem::path& path);
+/// MBTiles; a set other than WebMercatorQuad (`tms`) flips rows by its own matrix heights and is
+/// recorded in the metadata table (`tile_matrix_set`, OGC 2.0 JSON).
+[[nodiscard]] std::unique_ptr<PyramidWriter> make_mbtiles_writer(const std::filesystem::path& path,
+                                                                 const TileMatrixSet* tms = nullptr);
+/// {z}/{x}/{y}.{ext} files + metadata.json (with the set's OGC JSON when `tms` is given).
+[[nodiscard]] std::unique_ptr<PyramidWriter> make_directory_writer(const std::filesystem::path& dir, TileFormat format,
+                                                                   const TileMatrixSet* tms = nullptr);
 
 /// Read access to a pyramid file, thread-safe.
 class PyramidReader {
@@ -118,6 +124,7 @@ public:
     [[nodiscard]] virtual std::optional<std::string> get(std::uint32_t z, std::uint64_t x, std::uint64_t y) const = 0;
     [[nodiscard]] virtual const PyramidMetadata& metadata() const noexcept = 0;
 };
+/// PMTiles, MBTiles (by extension) or a directory written by make_directory_writer.
 [[nodiscard]] std::unique_ptr<PyramidReader> open_pyramid(const std::filesystem::path& path);
 
 // ---- shared helpers -----------------------------------------------------------------------
@@ -126,5 +133,8 @@ public:
 [[nodiscard]] TileMatrixSet resolve_tile_matrix_set(const std::string& name);
 /// GDAL initialisation (drivers registered once; quiet error handler). Thread-safe.
 void ensure_gdal();
+/// A new OGR transformation from WGS84 longitude/latitude to `crs` (both in GIS axis order), or
+/// nullptr; the caller destroys it (OCTDestroyCoordinateTransformation).
+[[nodiscard]] void* wgs84_to(const std::string& crs);
 
 }  // namespace geoplex::tiles::detail

@@ -1,4 +1,4 @@
-// Pyramid containers: PMTiles v3 and MBTiles 1.3.
+// Pyramid containers: PMTiles v3, MBTiles 1.3 and plain {z}/{x}/{y} directories.
 //
 // PMTiles v3 follows github.com/protomaps/PMTiles spec/v3/spec.md: a 127-byte little-endian
 // header; directories of (TileId, Offset, Length, RunLength) entries sorted by TileId, stored as
@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -398,7 +399,11 @@ std::string_view mbtiles_format(TileFormat f) {
 
 class MbtilesWriter final : public PyramidWriter {
 public:
-    explicit MbtilesWriter(std::filesystem::path path) : m_path(std::move(path)) {
+    MbtilesWriter(std::filesystem::path path, const TileMatrixSet* tms) : m_path(std::move(path)) {
+        if (tms != nullptr && !tms->is_web_mercator_quad()) {
+            m_tms_json = tms->to_json();
+            for (const auto& m : tms->matrices) m_heights.push_back(m.matrix_height);
+        }
         m_tmp = m_path;
         m_tmp += ".tmp";
         std::filesystem::remove(m_tmp);
@@ -425,8 +430,10 @@ public:
     void add(TileRecord t) override {
         if (t.bytes.empty()) return;
         std::lock_guard lock(m_mutex);
-        // MBTiles rows count from the bottom (TMS).
-        const std::uint64_t row = ((std::uint64_t{1} << t.z) - 1) - t.y;
+        // MBTiles rows count from the bottom (TMS); other sets than WebMercatorQuad flip by
+        // their own matrix height.
+        const std::uint64_t height = t.z < m_heights.size() ? m_heights[t.z] : (std::uint64_t{1} << t.z);
+        const std::uint64_t row = (height - 1) - t.y;
         sqlite3_reset(m_insert);
         sqlite3_bind_int(m_insert, 1, static_cast<int>(t.z));
         sqlite3_bind_int64(m_insert, 2, static_cast<sqlite3_int64>(t.x));
@@ -455,6 +462,8 @@ public:
         put("bounds", fmt::format("{},{},{},{}", b.min_x, b.min_y, b.max_x, b.max_y));
         put("center", fmt::format("{},{},{}", (b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2, meta.min_zoom));
         if (!meta.vector_layers.empty()) put("json", fmt::format("{{\"vector_layers\":{}}}", meta.vector_layers));
+        // Not WebMercatorQuad: the grid, as OGC TileMatrixSet 2.0 JSON (rows flipped by its heights).
+        if (!m_tms_json.empty()) put("tile_matrix_set", m_tms_json);
         sqlite3_finalize(st);
         m_db.exec("COMMIT; CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);");
         sqlite3_finalize(m_insert);
@@ -467,6 +476,8 @@ public:
 
 private:
     std::filesystem::path m_path, m_tmp;
+    std::string m_tms_json;
+    std::vector<std::uint64_t> m_heights;
     Db m_db;
     sqlite3_stmt* m_insert = nullptr;
     std::mutex m_mutex;
@@ -491,7 +502,9 @@ public:
             else if (k == "format") m_meta.format = parse_format(v).value_or(TileFormat::png);
             else if (k == "minzoom") m_meta.min_zoom = std::atoi(v.c_str());
             else if (k == "maxzoom") m_meta.max_zoom = std::atoi(v.c_str());
-            else if (k == "json") {
+            else if (k == "tile_matrix_set") {
+                for (const auto& m : TileMatrixSet::from_json(v).matrices) m_heights.push_back(m.matrix_height);
+            } else if (k == "json") {
                 const auto j = nlohmann::json::parse(v, nullptr, false);
                 if (j.is_object() && j.contains("vector_layers")) m_meta.vector_layers = j["vector_layers"].dump();
             }
@@ -500,7 +513,8 @@ public:
         m_meta.gzipped = m_meta.format == TileFormat::mvt;
     }
     std::optional<std::string> get(std::uint32_t z, std::uint64_t x, std::uint64_t y) const override {
-        if (z > 30 || y >= (std::uint64_t{1} << z)) return std::nullopt;
+        const std::uint64_t height = z < m_heights.size() ? m_heights[z] : (z > 30 ? 0 : std::uint64_t{1} << z);
+        if (y >= height) return std::nullopt;
         // One connection per call keeps this thread-safe without a pool; SQLite opens fast.
         Db db;
         if (sqlite3_open_v2(m_path.c_str(), &db.h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
@@ -509,7 +523,7 @@ public:
         sqlite3_prepare_v2(db.h, "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?", -1, &st, nullptr);
         sqlite3_bind_int(st, 1, static_cast<int>(z));
         sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(x));
-        sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>(((std::uint64_t{1} << z) - 1) - y));
+        sqlite3_bind_int64(st, 3, static_cast<sqlite3_int64>((height - 1) - y));
         std::optional<std::string> out;
         if (sqlite3_step(st) == SQLITE_ROW)
             out = std::string(static_cast<const char*>(sqlite3_column_blob(st, 0)), static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
@@ -521,6 +535,89 @@ public:
 private:
     std::filesystem::path m_path;
     PyramidMetadata m_meta;
+    std::vector<std::uint64_t> m_heights;  // empty = WebMercatorQuad (2^z)
+};
+
+// ---- directory -------------------------------------------------------------------------------
+// {z}/{x}/{y}.{ext} files (y from the top, as the set numbers rows) and metadata.json (TileJSON
+// fields plus the OGC TileMatrixSet JSON of the grid): what a plain web server serves.
+
+std::string_view file_extension(TileFormat f) { return f == TileFormat::mvt ? "pbf" : to_string(f); }
+
+class DirectoryWriter final : public PyramidWriter {
+public:
+    DirectoryWriter(std::filesystem::path dir, TileFormat format, const TileMatrixSet* tms)
+        : m_dir(std::move(dir)), m_ext(file_extension(format)), m_tms_json(tms != nullptr ? tms->to_json() : std::string()) {
+        std::filesystem::create_directories(m_dir);
+    }
+    void add(TileRecord t) override {
+        const auto folder = m_dir / std::to_string(t.z) / std::to_string(t.x);
+        {
+            std::lock_guard lock(m_mutex);
+            std::filesystem::create_directories(folder);
+        }
+        const auto file = folder / fmt::format("{}.{}", t.y, m_ext);
+        std::FILE* f = std::fopen(file.c_str(), "wb");
+        if (f == nullptr) throw IoError(fmt::format("cannot write '{}'", file.string()));
+        const bool ok = std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size();
+        if (std::fclose(f) != 0 || !ok) throw IoError(fmt::format("cannot write '{}'", file.string()));
+    }
+    void finish(const PyramidMetadata& meta) override {
+        nlohmann::ordered_json j;
+        j["name"] = meta.name;
+        j["description"] = meta.description;
+        j["format"] = std::string(m_ext);
+        j["compression"] = meta.gzipped ? "gzip" : "none";
+        j["minzoom"] = meta.min_zoom;
+        j["maxzoom"] = meta.max_zoom;
+        if (!meta.bounds.empty()) j["bounds"] = {meta.bounds.min_x, meta.bounds.min_y, meta.bounds.max_x, meta.bounds.max_y};
+        if (!meta.vector_layers.empty()) j["vector_layers"] = nlohmann::json::parse(meta.vector_layers);
+        if (!m_tms_json.empty()) j["tile_matrix_set"] = nlohmann::json::parse(m_tms_json);
+        std::ofstream out(m_dir / "metadata.json", std::ios::binary | std::ios::trunc);
+        out << j.dump(2);
+        if (!out) throw IoError(fmt::format("cannot write '{}'", (m_dir / "metadata.json").string()));
+    }
+
+private:
+    std::filesystem::path m_dir;
+    std::string_view m_ext;
+    std::string m_tms_json;
+    std::mutex m_mutex;
+};
+
+class DirectoryReader final : public PyramidReader {
+public:
+    explicit DirectoryReader(std::filesystem::path dir) : m_dir(std::move(dir)) {
+        std::ifstream in(m_dir / "metadata.json", std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        const auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+        if (!in || !j.is_object()) throw FormatError(fmt::format("'{}' has no readable metadata.json", m_dir.string()));
+        m_meta.name = j.value("name", "");
+        m_meta.description = j.value("description", "");
+        m_meta.format = parse_format(j.value("format", "png")).value_or(TileFormat::png);
+        m_meta.gzipped = j.value("compression", "none") == "gzip";
+        m_meta.min_zoom = j.value("minzoom", 0);
+        m_meta.max_zoom = j.value("maxzoom", 0);
+        if (j.contains("vector_layers")) m_meta.vector_layers = j["vector_layers"].dump();
+        m_ext = file_extension(m_meta.format);
+    }
+    std::optional<std::string> get(std::uint32_t z, std::uint64_t x, std::uint64_t y) const override {
+        const auto file = m_dir / std::to_string(z) / std::to_string(x) / fmt::format("{}.{}", y, m_ext);
+        std::FILE* f = std::fopen(file.c_str(), "rb");
+        if (f == nullptr) return std::nullopt;
+        std::string out;
+        char buf[1 << 14];
+        for (std::size_t n = 0; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+        std::fclose(f);
+        return out;
+    }
+    const PyramidMetadata& metadata() const noexcept override { return m_meta; }
+
+private:
+    std::filesystem::path m_dir;
+    std::string_view m_ext;
+    PyramidMetadata m_meta;
 };
 
 }  // namespace
@@ -528,10 +625,14 @@ private:
 std::unique_ptr<PyramidWriter> make_pmtiles_writer(const std::filesystem::path& path) {
     return std::make_unique<PmtilesWriter>(path);
 }
-std::unique_ptr<PyramidWriter> make_mbtiles_writer(const std::filesystem::path& path) {
-    return std::make_unique<MbtilesWriter>(path);
+std::unique_ptr<PyramidWriter> make_mbtiles_writer(const std::filesystem::path& path, const TileMatrixSet* tms) {
+    return std::make_unique<MbtilesWriter>(path, tms);
+}
+std::unique_ptr<PyramidWriter> make_directory_writer(const std::filesystem::path& dir, TileFormat format, const TileMatrixSet* tms) {
+    return std::make_unique<DirectoryWriter>(dir, format, tms);
 }
 std::unique_ptr<PyramidReader> open_pyramid(const std::filesystem::path& path) {
+    if (std::filesystem::is_directory(path)) return std::make_unique<DirectoryReader>(path);
     if (path.extension() == ".mbtiles") return std::make_unique<MbtilesReader>(path);
     return std::make_unique<PmtilesReader>(path);
 }

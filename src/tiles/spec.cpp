@@ -157,7 +157,8 @@ BuildConfig config_from_toml(const toml::table& section, const std::filesystem::
         const std::string container = rd.string(t, w, "container", false, "pmtiles");
         if (container == "pmtiles") p.container = PyramidContainer::pmtiles;
         else if (container == "mbtiles") p.container = PyramidContainer::mbtiles;
-        else problems.push_back(fmt::format("{}.container: '{}' is not one of pmtiles, mbtiles", w, container));
+        else if (container == "directory") p.container = PyramidContainer::directory;
+        else problems.push_back(fmt::format("{}.container: '{}' is not one of pmtiles, mbtiles, directory", w, container));
         p.min_zoom = rd.number<int>(t, w, "min_zoom", 0);
         p.max_zoom = rd.number<int>(t, w, "max_zoom", -1);
         if (t.contains("format")) {

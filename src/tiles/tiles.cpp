@@ -161,6 +161,18 @@ std::vector<std::string> BuildConfig::validate() const {
         if (!raster && !vector) p.push_back(fmt::format("pyramids[{}].layer: no layer '{}'", i, y.layer));
         if (y.format && vector && *y.format != TileFormat::mvt) p.push_back(fmt::format("pyramids[{}].format: a vector layer is pbf", i));
         if (y.format && raster && *y.format == TileFormat::mvt) p.push_back(fmt::format("pyramids[{}].format: a raster layer is png, jpeg or webp", i));
+        if (y.container == PyramidContainer::pmtiles) {
+            std::string set;
+            for (const auto& l : raster_layers) if (l.id == y.layer) set = l.tile_matrix_set;
+            for (const auto& l : vector_layers) if (l.id == y.layer) set = l.tile_matrix_set;
+            try {
+                if (!set.empty() && !detail::resolve_tile_matrix_set(set).is_web_mercator_quad())
+                    p.push_back(fmt::format("pyramids[{}].container: PMTiles holds WebMercatorQuad tiles only (layer '{}' uses {}); "
+                                            "use \"mbtiles\" or \"directory\"", i, y.layer, set));
+            } catch (const Error&) {
+                // reported with the layer
+            }
+        }
         if (y.min_zoom < 0) p.push_back(fmt::format("pyramids[{}].min_zoom: must be >= 0", i));
         if (y.max_zoom >= 0 && y.max_zoom < y.min_zoom) p.push_back(fmt::format("pyramids[{}].max_zoom: below min_zoom", i));
     }
@@ -258,24 +270,29 @@ private:
     std::unordered_map<CacheKey, std::list<std::pair<CacheKey, std::shared_ptr<const Tile>>>::iterator, CacheKeyHash> m_map;
 };
 
-BBox to_native(const BBox& wgs84, const std::string& crs) {
-    detail::ensure_gdal();
+void* wgs84_to(const std::string& crs) {
+    ensure_gdal();
     OGRSpatialReferenceH s = OSRNewSpatialReference(nullptr);
     OGRSpatialReferenceH t = OSRNewSpatialReference(nullptr);
     OSRSetFromUserInput(s, "EPSG:4326");
     OSRSetFromUserInput(t, crs.c_str());
     OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
     OSRSetAxisMappingStrategy(t, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, t);
+    OSRDestroySpatialReference(s);
+    OSRDestroySpatialReference(t);
+    return ct;
+}
+
+BBox to_native(const BBox& wgs84, const std::string& crs) {
     BBox out;
-    if (OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, t)) {
+    if (auto* ct = static_cast<OGRCoordinateTransformationH>(detail::wgs84_to(crs))) {
         double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
         if (OCTTransformBounds(ct, wgs84.min_x, std::max(wgs84.min_y, -85.0511), wgs84.max_x, std::min(wgs84.max_y, 85.0511),
                                &x0, &y0, &x1, &y1, 21) != 0)
             out = BBox::of(x0, y0, x1, y1);
         OCTDestroyCoordinateTransformation(ct);
     }
-    OSRDestroySpatialReference(s);
-    OSRDestroySpatialReference(t);
     return out;
 }
 
@@ -623,20 +640,23 @@ std::uint64_t write_pyramid(const Tileset& tileset, const PyramidConfig& pyramid
     const TileFormat format = pyramid.format.value_or(info->format);
     const int zmin = std::max(pyramid.min_zoom, info->min_zoom);
     const int zmax = std::min(pyramid.max_zoom >= 0 ? pyramid.max_zoom : info->max_zoom, info->max_zoom);
-    // Both containers address tiles as WebMercatorQuad z/x/y (PMTiles by its Hilbert ids, MBTiles
-    // by TMS rows): other sets are served on the fly only.
-    if (!tms->is_web_mercator_quad())
-        throw InvalidArgument(fmt::format("layer '{}': {} pyramids hold WebMercatorQuad tiles only (set {})", info->id,
-                                          pyramid.container == PyramidContainer::pmtiles ? "PMTiles" : "MBTiles",
-                                          info->tile_matrix_set));
+    // PMTiles addresses tiles by WebMercatorQuad Hilbert ids (x, y < 2^z): other sets go to
+    // MBTiles (rows flipped by the set's heights, the set recorded) or to a directory.
+    if (!tms->is_web_mercator_quad() && pyramid.container == PyramidContainer::pmtiles)
+        throw InvalidArgument(fmt::format("layer '{}': PMTiles holds WebMercatorQuad tiles only (set {}); use container "
+                                          "\"mbtiles\" or \"directory\"", info->id, info->tile_matrix_set));
     const BBox area = pyramid.bbox.empty() ? info->native_bounds : to_native(pyramid.bbox, tms->crs);
     std::size_t layer_index = 0;
     for (std::size_t i = 0; i < im.layers.size(); ++i)
         if (im.layers[i]->info.id == info->id) layer_index = i;
     const LayerState& l = *im.layers[layer_index];
 
-    auto writer = pyramid.container == PyramidContainer::pmtiles ? detail::make_pmtiles_writer(output)
-                                                                 : detail::make_mbtiles_writer(output);
+    std::unique_ptr<detail::PyramidWriter> writer;
+    switch (pyramid.container) {
+        case PyramidContainer::pmtiles: writer = detail::make_pmtiles_writer(output); break;
+        case PyramidContainer::mbtiles: writer = detail::make_mbtiles_writer(output, tms); break;
+        case PyramidContainer::directory: writer = detail::make_directory_writer(output, format, tms); break;
+    }
     if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
     std::atomic<std::uint64_t> written{0};
     for (int z = zmin; z <= zmax; ++z) {
@@ -741,7 +761,9 @@ void Builder::build(const std::filesystem::path& out_dir, const core::Callbacks&
         e["info"] = std::move(i);
         for (const auto& p : m_config.pyramids) {
             if (p.layer != info.id) continue;
-            const std::string file = info.id + (p.container == PyramidContainer::pmtiles ? ".pmtiles" : ".mbtiles");
+            const std::string file = info.id + (p.container == PyramidContainer::pmtiles   ? ".pmtiles"
+                                                : p.container == PyramidContainer::mbtiles ? ".mbtiles"
+                                                                                           : ".tiles");
             callbacks.info(fmt::format("tiles: writing {}", file));
             callbacks.check_cancelled();
             write_pyramid(tileset, p, out_dir / file, m_config.threads, callbacks);

@@ -1,18 +1,19 @@
 // Vector tiles (MVT 2.1) from any OGR layer.
 //
-// Load once: every feature is read through OGR, transformed to the set's CRS and flattened into
-// shared coordinate arrays (points / line parts / polygon rings), attributes are kept as typed
-// values, and an R-tree (packed, Boost.Geometry) indexes the feature boxes.
-// Per tile: R-tree query of the tile box grown by the buffer → for each feature, in tile space
-// (extent units, y down): simplify (Douglas–Peucker importance computed once at load, filtered
-// with a tolerance in extent units, hence per zoom)
-// → clip to the buffered box (Liang–Barsky for lines, Sutherland–Hodgman per ring for polygons,
-// linear) → round to the integer grid → remove collinear vertices (the zero-width spikes S-H
-// leaves on the box edge) → drop degenerate parts → check the feature's multipolygon with
-// bg::is_valid; when invalid, clip again with Boost.Geometry's overlay (3× slower, clean along
-// the box), and repair what is still invalid with GEOS → orient rings as MVT 2.1 wants
-// (exterior: positive surveyor's area in tile coordinates) → encode commands with protozero, keys and values
-// de-duplicated per layer.
+// Load once: every feature is read (GeoJSON by the native reader of geojson_reader.cpp, anything
+// else through OGR), transformed to the set's CRS and flattened into shared coordinate arrays
+// (points / line parts / polygon rings), attributes are kept as typed values, every vertex gets
+// its Douglas–Peucker importance (as geojson-vt does), and a packed R-tree indexes feature boxes.
+// Polygons, once per (feature, zoom), on first use: the vertices more important than the zoom's
+// tolerance, rounded to the zoom's world grid, degenerate rings dropped, oriented, checked with
+// bg::is_valid and repaired by GEOS if simplification or rounding broke them (ZoomGeom). A tile
+// translates that valid geometry by an integer offset: a polygon inside the buffered tile is
+// copied as is; a clipped one goes through Sutherland–Hodgman, and the result is accepted when
+// a linear check proves it valid (no overlapping or touching parts along the box, no vertex
+// jumped over by rounding a crossing point); otherwise Boost.Geometry's overlay clips it and GEOS
+// repairs what is still invalid. Lines: importance filter and Liang–Barsky per tile.
+// Then rings are oriented as MVT 2.1 wants (exterior: positive surveyor's area in tile
+// coordinates) and protozero encodes commands, keys and values de-duplicated per layer.
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +37,7 @@
 
 #include "geoplex/core/error.hpp"
 #include "tiles/detail.hpp"
+#include "tiles/vector_data.hpp"
 
 namespace geoplex::tiles::detail {
 
@@ -43,25 +45,6 @@ namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
 
 namespace {
-
-enum class GeomType : std::uint8_t { point = 1, line = 2, polygon = 3 };
-
-struct Value {
-    enum class Kind : std::uint8_t { string, int64, real, boolean } kind = Kind::string;
-    std::string s;
-    std::int64_t i = 0;
-    double d = 0.0;
-};
-
-struct Feature {
-    GeomType type = GeomType::point;
-    bool has_id = false;
-    std::uint64_t id = 0;
-    std::uint32_t first_part = 0;  // index into part_start
-    std::uint32_t n_parts = 0;
-    std::uint32_t first_attr = 0;
-    std::uint32_t n_attrs = 0;
-};
 
 using BPoint = bg::model::d2::point_xy<double>;
 using BBoxG = bg::model::box<BPoint>;
@@ -75,6 +58,11 @@ struct Pt {
 struct IPt {
     std::int32_t x, y;
     friend bool operator==(const IPt&, const IPt&) = default;
+};
+// A vertex on a zoom level's world grid (extent units from the matrix origin, y down).
+struct LPt {
+    std::int64_t x, y;
+    friend bool operator==(const LPt&, const LPt&) = default;
 };
 
 struct OgrDataset {
@@ -187,13 +175,16 @@ std::vector<Pt> clip_ring(const std::vector<Pt>& ring, double lo, double hi) {
 
 // Drops vertices collinear with their neighbours (closed integer ring): same shape, and the
 // zero-width spikes clipping leaves along the tile edge disappear.
-void remove_collinear(std::vector<IPt>& r) {
+template <class P>
+void remove_collinear(std::vector<P>& r) {
     if (r.size() < 4) return;
     r.pop_back();  // open
-    auto collinear = [](IPt a, IPt b, IPt c) {
-        return static_cast<std::int64_t>(b.x - a.x) * (c.y - a.y) - static_cast<std::int64_t>(b.y - a.y) * (c.x - a.x) == 0;
+    auto collinear = [](P a, P b, P c) {
+        // 128-bit products: world-grid coordinates of deep zooms exceed 2^32.
+        __extension__ using Wide = __int128;
+        return static_cast<Wide>(b.x - a.x) * (c.y - a.y) - static_cast<Wide>(b.y - a.y) * (c.x - a.x) == 0;
     };
-    std::vector<IPt> out;
+    std::vector<P> out;
     out.reserve(r.size());
     for (const auto& p : r) {
         while (out.size() >= 2 && collinear(out[out.size() - 2], out.back(), p)) out.pop_back();
@@ -211,7 +202,8 @@ void remove_collinear(std::vector<IPt>& r) {
     else r.clear();
 }
 
-double ring_area2(const std::vector<IPt>& r) {  // twice the surveyor's area (tile coords)
+template <class P>
+double ring_area2(const std::vector<P>& r) {  // twice the surveyor's area (tile coords)
     double a = 0;
     for (std::size_t i = 0, j = r.size() - 1; i < r.size(); j = i++)
         a += static_cast<double>(r[j].x) * r[i].y - static_cast<double>(r[i].x) * r[j].y;
@@ -241,13 +233,14 @@ std::vector<IPt> quantize(const std::vector<Pt>& pts, bool ring) {
 using IPolygon = bg::model::polygon<bg::model::d2::point_xy<double>, /*clockwise*/ false, /*closed*/ true>;
 
 // The whole feature is checked as one multipolygon: polygons of one feature must not overlap.
-bool polygons_valid(const std::vector<std::vector<std::vector<IPt>>>& polys) {
+template <class P>
+bool polygons_valid(const std::vector<std::vector<std::vector<P>>>& polys) {
     bg::model::multi_polygon<IPolygon> mp;
     for (const auto& rings : polys) {
         auto& poly = mp.emplace_back();
         for (std::size_t r = 0; r < rings.size(); ++r) {
             auto& ring = r == 0 ? poly.outer() : poly.inners().emplace_back();
-            for (const auto& p : rings[r]) ring.emplace_back(p.x, p.y);
+            for (const auto& p : rings[r]) ring.emplace_back(static_cast<double>(p.x), static_cast<double>(p.y));
         }
     }
     return bg::is_valid(mp);
@@ -276,7 +269,8 @@ GEOSGeometry* geos_ring(GEOSContextHandle_t g, const std::vector<Pt>& pts) {
 // Appends the grid-snapped, valid polygons of a multipolygon (double tile coords, per polygon
 // first ring = exterior): each polygon made valid, overlaps between them dissolved (islands that
 // simplification pushed onto the mainland), then snap-rounded to the grid.
-void repair_polygons(const std::vector<std::vector<std::vector<Pt>>>& polys, std::vector<std::vector<std::vector<IPt>>>& out) {
+template <class P>
+void repair_polygons(const std::vector<std::vector<std::vector<Pt>>>& polys, std::vector<std::vector<std::vector<P>>>& out) {
     GEOSContextHandle_t g = geos();
     std::vector<GEOSGeometry*> parts;
     for (const auto& rings : polys) {
@@ -299,21 +293,21 @@ void repair_polygons(const std::vector<std::vector<std::vector<Pt>>>& polys, std
     GEOSGeom_destroy_r(g, valid);
     if (snapped == nullptr) return;
     auto ring_points = [&](const GEOSGeometry* ring) {
-        std::vector<IPt> r;
+        std::vector<P> r;
         const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g, ring);
         unsigned n = 0;
         GEOSCoordSeq_getSize_r(g, cs, &n);
         for (unsigned i = 0; i < n; ++i) {
             double x = 0, y = 0;
             GEOSCoordSeq_getXY_r(g, cs, i, &x, &y);
-            r.push_back(IPt{static_cast<std::int32_t>(std::lround(x)), static_cast<std::int32_t>(std::lround(y))});
+            r.push_back(P{static_cast<decltype(P::x)>(std::llround(x)), static_cast<decltype(P::y)>(std::llround(y))});
         }
         return r;
     };
     // MakeValid may return a collection mixing polygons with collapsed lines: keep the polygons.
     auto take = [&](const GEOSGeometry* p) {
         if (GEOSGeomTypeId_r(g, p) != GEOS_POLYGON || GEOSisEmpty_r(g, p) != 0) return;
-        std::vector<std::vector<IPt>> poly_rings;
+        std::vector<std::vector<P>> poly_rings;
         poly_rings.push_back(ring_points(GEOSGetExteriorRing_r(g, p)));
         for (int i = 0; i < GEOSGetNumInteriorRings_r(g, p); ++i) poly_rings.push_back(ring_points(GEOSGetInteriorRingN_r(g, p, i)));
         out.push_back(std::move(poly_rings));
@@ -367,22 +361,17 @@ struct GeometryEncoder {
 
 }  // namespace
 
-struct VectorSource::Data {
-    std::vector<Feature> features;
-    std::vector<double> xs, ys;             // coordinates of every part, concatenated
-    std::vector<std::uint32_t> part_start;  // part i = [part_start[i], part_start[i+1])
-    std::vector<std::uint8_t> part_outer;   // polygons: 1 = exterior ring (starts a polygon)
+struct VectorSource::Data : RawLayer {
     // Douglas–Peucker importance of every vertex (squared distance, CRS units), computed once at
     // load as geojson-vt does: a tile keeps the vertices more important than its zoom's
     // tolerance, an O(n) filter instead of a simplification per tile.
     std::vector<double> importance;
-    std::vector<std::pair<std::uint32_t, Value>> attrs;  // (field index, value)
-    std::vector<std::string> field_names;
     std::vector<BBox> boxes;
     bgi::rtree<RtreeValue, bgi::quadratic<16>> rtree;
     BBox bounds;
     std::uint8_t type_mask = 0;
     std::string crs;
+    std::vector<std::unique_ptr<ZoomCache>> zooms;  // by zoom level: polygons in the level's world grid
 };
 
 namespace {
@@ -454,12 +443,8 @@ bool add_geometry(VectorSource::Data& d, Feature& f, OGRGeometryH g, bool& typed
     }
 }
 
-}  // namespace
-
-VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet& tms)
-    : m_config(config), m_tms(&tms), m_data(std::make_unique<Data>()) {
-    ensure_gdal();
-    auto& d = *m_data;
+// Reads the layer through OGR into `d` (coordinates transformed to the set's CRS).
+void load_with_ogr(const VectorLayerConfig& config, const TileMatrixSet& tms, VectorSource::Data& d) {
     OgrDataset ds;
     ds.h = GDALOpenEx(config.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
     if (ds.h == nullptr)
@@ -511,9 +496,7 @@ VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet&
         if (ct.h == nullptr) throw DependencyError(fmt::format("vector layer '{}': no transformation to {}", config.id, tms.crs));
     }
 
-    d.part_start.push_back(0);
     OGR_L_ResetReading(layer);
-    std::vector<RtreeValue> entries;
     for (OGRFeatureH feat = OGR_L_GetNextFeature(layer); feat != nullptr; feat = OGR_L_GetNextFeature(layer)) {
         struct FeatureGuard { OGRFeatureH h; ~FeatureGuard() { OGR_F_Destroy(h); } } guard{feat};
         OGRGeometryH g = OGR_F_GetGeometryRef(feat);
@@ -578,12 +561,28 @@ VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet&
             d.attrs.emplace_back(static_cast<std::uint32_t>(k), std::move(v));
         }
         f.n_attrs = static_cast<std::uint32_t>(d.attrs.size() - f.first_attr);
-        d.type_mask = static_cast<std::uint8_t>(d.type_mask | (1U << static_cast<unsigned>(f.type)));
-        const auto index = static_cast<std::uint32_t>(d.features.size());
         d.features.push_back(f);
+    }
+}
+
+}  // namespace
+
+VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet& tms)
+    : m_config(config), m_tms(&tms), m_data(std::make_unique<Data>()) {
+    ensure_gdal();
+    auto& d = *m_data;
+    if (!read_geojson_fast(config, tms.crs, d)) load_with_ogr(config, tms, d);
+    std::vector<RtreeValue> entries;
+    entries.reserve(d.features.size());
+    d.boxes.reserve(d.features.size());
+    for (std::size_t index = 0; index < d.features.size(); ++index) {
+        const Feature& f = d.features[index];
+        BBox box;
+        for (std::uint32_t i = d.part_start[f.first_part]; i < d.part_start[f.first_part + f.n_parts]; ++i) box.extend(d.xs[i], d.ys[i]);
+        d.type_mask = static_cast<std::uint8_t>(d.type_mask | (1U << static_cast<unsigned>(f.type)));
         d.boxes.push_back(box);
         d.bounds.extend(box);
-        entries.emplace_back(BBoxG(BPoint(box.min_x, box.min_y), BPoint(box.max_x, box.max_y)), index);
+        entries.emplace_back(BBoxG(BPoint(box.min_x, box.min_y), BPoint(box.max_x, box.max_y)), static_cast<std::uint32_t>(index));
     }
     d.rtree = bgi::rtree<RtreeValue, bgi::quadratic<16>>(entries.begin(), entries.end());  // packed (STR)
     d.importance.assign(d.xs.size(), 0.0);
@@ -612,6 +611,7 @@ VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet&
             for (std::uint32_t p = f.first_part; p < f.first_part + f.n_parts; ++p)
                 for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i) d.importance[i] = std::numeric_limits<double>::infinity();
     d.crs = tms.crs;
+    for (std::size_t z = 0; z < tms.levels(); ++z) d.zooms.push_back(std::make_unique<ZoomCache>());
 }
 
 VectorSource::~VectorSource() = default;
@@ -648,6 +648,294 @@ std::string VectorSource::geometry_type() const {
     }
 }
 
+// ---- polygons: per-zoom world geometry, then a cheap clip per tile ---------------------------------
+namespace {
+
+// Orients rings as MVT 2.1 wants (first ring of each polygon = exterior = positive surveyor's
+// area in y-down coordinates) and appends them; rings collapsed to nothing are skipped (and a
+// polygon whose exterior collapsed is dropped).
+template <class P>
+void append_oriented(std::vector<std::vector<std::vector<P>>>& polys, std::vector<std::vector<P>>& out,
+                     std::vector<std::uint8_t>* outer = nullptr) {
+    for (auto& rings : polys) {
+        bool exterior = true;
+        for (auto& q : rings) {
+            const double area = q.size() >= 4 ? ring_area2(q) : 0.0;
+            if (area == 0) {
+                if (exterior) break;
+                continue;
+            }
+            if ((area > 0) != exterior) std::reverse(q.begin(), q.end());
+            if (outer != nullptr) outer->push_back(exterior ? 1 : 0);
+            out.push_back(std::move(q));
+            exterior = false;
+        }
+    }
+}
+
+// Feature `f` at the zoom of matrix `m`: see ZoomGeom.
+ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const TileMatrix& m, double extent, double tolerance) {
+    const double cx = m.tile_span_x() / extent, cy = m.tile_span_y() / extent;
+    const double sq_tol = (tolerance * cx) * (tolerance * cx);
+    std::vector<std::vector<std::vector<LPt>>> polys;
+    std::vector<std::vector<std::vector<Pt>>> raw;  // unrounded, for GEOS when rounding broke validity
+    std::vector<LPt> q;
+    std::vector<Pt> r;
+    bool dropped = true;  // the current polygon lost its exterior
+    for (std::uint32_t p = f.first_part; p < f.first_part + f.n_parts; ++p) {
+        const bool exterior = d.part_outer[p] != 0;
+        if (!exterior && dropped) continue;
+        q.clear();
+        r.clear();
+        for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i) {
+            if (!(d.importance[i] > sq_tol)) continue;
+            const Pt w{(d.xs[i] - m.origin_x) / cx, (m.origin_y - d.ys[i]) / cy};
+            const LPt g{std::llround(w.x), std::llround(w.y)};
+            r.push_back(w);
+            if (q.empty() || !(q.back() == g)) q.push_back(g);
+        }
+        if (!q.empty() && !(q.front() == q.back())) q.push_back(q.front());
+        remove_collinear(q);
+        if (q.size() < 4 || ring_area2(q) == 0) {
+            if (exterior) dropped = true;
+            continue;
+        }
+        if (exterior) {
+            dropped = false;
+            polys.emplace_back();
+            raw.emplace_back();
+        }
+        if ((ring_area2(q) > 0) != exterior) std::reverse(q.begin(), q.end());
+        polys.back().push_back(q);
+        if (r.size() >= 3 && !(r.front().x == r.back().x && r.front().y == r.back().y)) r.push_back(r.front());
+        raw.back().push_back(r);
+    }
+    std::vector<std::vector<LPt>> rings;
+    std::vector<std::uint8_t> outer;
+    if (polygons_valid(polys)) {
+        for (auto& pr : polys)
+            for (std::size_t k = 0; k < pr.size(); ++k) {
+                outer.push_back(k == 0 ? 1 : 0);
+                rings.push_back(std::move(pr[k]));
+            }
+    } else {
+        std::vector<std::vector<std::vector<LPt>>> fixed;
+        repair_polygons(raw, fixed);
+        append_oriented(fixed, rings, &outer);
+    }
+    ZoomGeom zg;
+    zg.min_x = zg.min_y = std::numeric_limits<std::int64_t>::max();
+    zg.max_x = zg.max_y = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t k = 0; k < rings.size(); ++k) {
+        for (const auto& g : rings[k]) {
+            zg.xy.push_back(g.x);
+            zg.xy.push_back(g.y);
+            zg.min_x = std::min(zg.min_x, g.x);
+            zg.max_x = std::max(zg.max_x, g.x);
+            zg.min_y = std::min(zg.min_y, g.y);
+            zg.max_y = std::max(zg.max_y, g.y);
+        }
+        zg.ring_end.push_back(static_cast<std::uint32_t>(zg.xy.size() / 2));
+        zg.ring_outer.push_back(outer[k]);
+    }
+    return zg;
+}
+
+bool is_integral(double v) { return v == std::floor(v); }
+
+// Moving a clipped ring's crossing point P (on a box line, other coordinate fractional) to the
+// grid point R keeps the ring valid unless a vertex of the feature lies in the triangle P, R, C
+// (C = its neighbour): an edge cannot cross side P–C (a piece of a valid edge), and one crossing
+// side P–R crosses the box line within half a unit of R, so its crossing rounds to R too, which
+// boundary_clean() rejects. First a cheap test: the thin triangle holds no lattice point at all.
+bool triangle_has_vertex(Pt p, Pt r, Pt c, const std::vector<std::vector<Pt>>& rings) {
+    const bool vertical = p.x == r.x;  // P, R on a line x = const (else y = const)
+    const double pu = vertical ? p.x : p.y, cu = vertical ? c.x : c.y;
+    const double pv = vertical ? p.y : p.x, rv = vertical ? r.y : r.x, cv = vertical ? c.y : c.x;
+    if (std::abs(cu - pu) > 1e5) return true;
+    bool lattice = false;
+    const double step = cu > pu ? 1 : -1;
+    for (double u = pu + step; (u - cu) * step < 0 && !lattice; u += step) {
+        const double t = (u - pu) / (cu - pu);
+        const double v1 = pv + t * (cv - pv), v2 = rv + t * (cv - rv);
+        lattice = std::ceil(std::min(v1, v2) - 1e-9) <= std::floor(std::max(v1, v2) + 1e-9);
+    }
+    if (!lattice) return false;
+    const auto side = [](Pt a, Pt b, Pt q) { return (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x); };
+    const double s = side(p, r, c) > 0 ? 1.0 : -1.0;
+    for (const auto& ring : rings)
+        for (const auto& q : ring) {
+            if ((q.x == r.x && q.y == r.y) || (q.x == c.x && q.y == c.y) || (q.x == p.x && q.y == p.y)) continue;
+            if (s * side(p, r, q) >= -1e-9 && s * side(r, c, q) >= -1e-9 && s * side(c, p, q) >= -1e-9) return true;
+        }
+    return false;
+}
+
+// The rounded rings of a feature after Sutherland–Hodgman are valid when their parts along the
+// box lines neither overlap nor touch (S–H joins the pieces of a ring along the box, and where a
+// ring leaves and re-enters on one side, or a hole is cut, those joins overlap).
+bool boundary_clean(const std::vector<std::vector<IPt>>& rings, std::int32_t lo, std::int32_t hi) {
+    struct Span {
+        int line;
+        std::int32_t a, b;
+    };
+    std::vector<std::pair<int, std::int32_t>> points;  // (line, position along it)
+    std::vector<Span> spans;
+    auto lines_of = [&](IPt p, int* out) {
+        int n = 0;
+        if (p.x == lo) out[n++] = 0;
+        if (p.x == hi) out[n++] = 1;
+        if (p.y == lo) out[n++] = 2;
+        if (p.y == hi) out[n++] = 3;
+        return n;
+    };
+    for (const auto& ring : rings) {
+        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+            int la[4], lb[4];
+            const int na = lines_of(ring[i], la), nb = lines_of(ring[i + 1], lb);
+            for (int k = 0; k < na; ++k) points.emplace_back(la[k], la[k] < 2 ? ring[i].y : ring[i].x);
+            for (int k = 0; k < na; ++k)
+                for (int j = 0; j < nb; ++j)
+                    if (la[k] == lb[j]) {
+                        const std::int32_t a = la[k] < 2 ? ring[i].y : ring[i].x, b = la[k] < 2 ? ring[i + 1].y : ring[i + 1].x;
+                        spans.push_back(Span{la[k], std::min(a, b), std::max(a, b)});
+                    }
+        }
+    }
+    std::sort(points.begin(), points.end());
+    if (std::adjacent_find(points.begin(), points.end()) != points.end()) return false;
+    std::sort(spans.begin(), spans.end(), [](const Span& s, const Span& t) { return s.line != t.line ? s.line < t.line : s.a < t.a; });
+    for (std::size_t i = 1; i < spans.size(); ++i)
+        if (spans[i].line == spans[i - 1].line && spans[i].a < spans[i - 1].b) return false;
+    for (const auto& [line, v] : points) {
+        // A vertex strictly inside a span of its line touches another part of the boundary.
+        auto it = std::upper_bound(spans.begin(), spans.end(), std::make_pair(line, v), [](const std::pair<int, std::int32_t>& key, const Span& s) {
+            return key.first != s.line ? key.first < s.line : key.second < s.a;
+        });
+        if (it != spans.begin()) {
+            --it;
+            if (it->line == line && it->a < v && v < it->b) return false;
+        }
+    }
+    return true;
+}
+
+// Clips a feature's zoom geometry to the box [lo, hi]² of the tile whose world-grid corner is
+// (ox, oy) with Sutherland–Hodgman, rounds, and checks the result (see above). False when the
+// result may be invalid: the caller then takes the robust path.
+bool clip_polygon_fast(const ZoomGeom& zg, double ox, double oy, double lo, double hi, std::vector<std::vector<IPt>>& parts) {
+    std::vector<std::vector<Pt>> clipped;
+    std::vector<std::uint8_t> outer;
+    std::vector<Pt> ring;
+    bool dropped = true;
+    std::uint32_t begin = 0;
+    for (std::size_t k = 0; k < zg.ring_end.size(); begin = zg.ring_end[k], ++k) {
+        const bool exterior = zg.ring_outer[k] != 0;
+        if (!exterior && dropped) continue;
+        ring.clear();
+        double x0 = hi, x1 = lo, y0 = hi, y1 = lo;
+        for (std::uint32_t i = begin; i < zg.ring_end[k]; ++i) {
+            const Pt p{static_cast<double>(zg.xy[2 * i]) - ox, static_cast<double>(zg.xy[2 * i + 1]) - oy};
+            x0 = std::min(x0, p.x); x1 = std::max(x1, p.x);
+            y0 = std::min(y0, p.y); y1 = std::max(y1, p.y);
+            ring.push_back(p);
+        }
+        std::vector<Pt> c;
+        if (x0 >= lo && x1 <= hi && y0 >= lo && y1 <= hi) c = ring;
+        else if (!(x1 < lo || x0 > hi || y1 < lo || y0 > hi) || exterior) c = clip_ring(ring, lo, hi);
+        if (c.size() < 4) {
+            if (exterior) dropped = true;
+            continue;
+        }
+        dropped = false;
+        clipped.push_back(std::move(c));
+        outer.push_back(exterior ? 1 : 0);
+    }
+    // Rounding the crossing points must not move an edge over a vertex.
+    for (const auto& c : clipped)
+        for (std::size_t i = 0; i + 1 < c.size(); ++i) {
+            const Pt a = c[i], b = c[i + 1];
+            const bool fa = !is_integral(a.x) || !is_integral(a.y), fb = !is_integral(b.x) || !is_integral(b.y);
+            if (!fa && !fb) continue;
+            const Pt ra{std::round(a.x), std::round(a.y)}, rb{std::round(b.x), std::round(b.y)};
+            if (fa && triangle_has_vertex(a, ra, b, clipped)) return false;
+            if (fb && triangle_has_vertex(b, rb, ra, clipped)) return false;
+        }
+    const std::size_t first = parts.size();
+    bool keep = false;
+    for (std::size_t k = 0; k < clipped.size(); ++k) {
+        auto q = quantize(clipped[k], true);
+        remove_collinear(q);
+        if (outer[k] != 0) keep = q.size() >= 4 && ring_area2(q) != 0;
+        if (!keep || q.size() < 4 || ring_area2(q) == 0) continue;
+        // Clipping keeps the orientation; a flipped ring means a degenerate clip: robust path.
+        if ((ring_area2(q) > 0) != (outer[k] != 0)) return false;
+        parts.push_back(std::move(q));
+    }
+    return boundary_clean(std::vector<std::vector<IPt>>(parts.begin() + static_cast<std::ptrdiff_t>(first), parts.end()),
+                          static_cast<std::int32_t>(lo), static_cast<std::int32_t>(hi));
+}
+
+// The robust path for what clip_polygon_fast() rejects: Boost.Geometry's overlay clips each
+// polygon (no overlapping edges along the box), Boost.Geometry checks the rounded result, and
+// GEOS repairs what is still invalid (MakeValid, union, snap-rounding to the grid).
+void clip_polygon_robust(const ZoomGeom& zg, double ox, double oy, double lo, double hi, std::vector<std::vector<IPt>>& parts) {
+    std::vector<std::vector<std::vector<IPt>>> polys_int;
+    std::vector<std::vector<std::vector<Pt>>> polys_raw;
+    BMultiPolygon clipped;
+    const BBoxG clip_box(BPoint(lo, lo), BPoint(hi, hi));
+    std::vector<Pt> pts;
+    std::uint32_t begin = 0;
+    BPolygon poly;
+    auto flush = [&] {
+        if (poly.outer().empty()) return;
+        bg::correct(poly);
+        clipped.clear();
+        try {
+            bg::intersection(poly, clip_box, clipped);
+        } catch (const std::exception&) {
+            clipped.clear();
+        }
+        poly.clear();
+        for (const auto& pg : clipped) {
+            std::vector<std::vector<IPt>> rings;
+            std::vector<std::vector<Pt>> raw;
+            auto add = [&](const auto& bring) {
+                pts.clear();
+                for (const auto& bp : bring) pts.push_back(Pt{bp.x(), bp.y()});
+                auto q = quantize(pts, true);
+                if (q.size() < 4 || ring_area2(q) == 0) return false;
+                if ((ring_area2(q) > 0) != rings.empty()) std::reverse(q.begin(), q.end());
+                rings.push_back(std::move(q));
+                raw.push_back(pts);
+                return true;
+            };
+            if (!add(pg.outer())) continue;
+            for (const auto& inner : pg.inners()) add(inner);
+            polys_int.push_back(std::move(rings));
+            polys_raw.push_back(std::move(raw));
+        }
+    };
+    for (std::size_t k = 0; k < zg.ring_end.size(); begin = zg.ring_end[k], ++k) {
+        if (zg.ring_outer[k] != 0) flush();
+        auto& ring = zg.ring_outer[k] != 0 ? poly.outer() : poly.inners().emplace_back();
+        for (std::uint32_t i = begin; i < zg.ring_end[k]; ++i)
+            ring.emplace_back(static_cast<double>(zg.xy[2 * i]) - ox, static_cast<double>(zg.xy[2 * i + 1]) - oy);
+    }
+    flush();
+    if (polys_int.empty()) return;
+    if (polygons_valid(polys_int)) {
+        for (auto& rings : polys_int)
+            for (auto& q : rings) parts.push_back(std::move(q));
+        return;
+    }
+    std::vector<std::vector<std::vector<IPt>>> fixed;
+    repair_polygons(polys_raw, fixed);
+    append_oriented(fixed, parts);
+}
+
+}  // namespace
+
 std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uint64_t y) const {
     const auto& d = *m_data;
     const TileMatrix* m = m_tms->matrix(z);
@@ -671,9 +959,6 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
     std::vector<Pt> pts;
     std::vector<std::vector<Pt>> pieces;
     std::vector<std::vector<IPt>> parts;
-    std::vector<std::vector<std::vector<IPt>>> polys_int;
-    std::vector<std::vector<std::vector<Pt>>> polys_raw;
-    std::vector<std::pair<BPolygon, bool>> kept;  // the feature's polygons before clipping, "inside"
     GeometryEncoder geo;
 
     // Encoded features (geometry + tags) before the layer is assembled, so that a too large tile
@@ -690,6 +975,16 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
         pts.clear();
         for (std::uint32_t i = d.part_start[part]; i < d.part_start[part + 1]; ++i)
             if (d.importance[i] > sq_tolerance) pts.push_back(Pt{(d.xs[i] - tb.min_x) * sx, (tb.max_y - d.ys[i]) * sy});
+    };
+
+    auto zoom_geom = [&](std::uint32_t fi, std::uint32_t zz) -> const ZoomGeom& {
+        ZoomCache& zc = *d.zooms[zz];
+        std::call_once(zc.sized, [&] {
+            zc.geoms.resize(d.features.size());
+            zc.done = std::make_unique<std::once_flag[]>(d.features.size());
+        });
+        std::call_once(zc.done[fi], [&] { zc.geoms[fi] = make_zoom_geom(d, d.features[fi], *m, extent, m_config.simplify); });
+        return zc.geoms[fi];
     };
 
     auto build = [&](double tolerance, std::size_t max_feats) {
@@ -728,123 +1023,27 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
                 if (parts.empty()) continue;
                 for (const auto& q : parts) geo.line(q);
             } else {
+                // Polygons: the feature's geometry at this zoom (simplified, on the grid, valid),
+                // translated to the tile and clipped.
+                ZoomGeom scratch;
+                const ZoomGeom& zg = tolerance == m_config.simplify ? zoom_geom(fi, z) : (scratch = make_zoom_geom(d, f, *m, extent, tolerance));
+                if (zg.ring_end.empty()) continue;
+                const double ox = static_cast<double>(x) * extent, oy = static_cast<double>(y) * extent;
+                const double x0 = static_cast<double>(zg.min_x) - ox, x1 = static_cast<double>(zg.max_x) - ox;
+                const double y0 = static_cast<double>(zg.min_y) - oy, y1 = static_cast<double>(zg.max_y) - oy;
+                if (x1 < lo || x0 > hi || y1 < lo || y0 > hi) continue;
                 parts.clear();
-                polys_int.clear();
-                polys_raw.clear();
-                kept.clear();
-                std::uint32_t p = f.first_part;
-                const std::uint32_t end = f.first_part + f.n_parts;
-                while (p < end) {
-                    // One polygon: exterior part p, then its holes.
-                    std::uint32_t q_end = p + 1;
-                    while (q_end < end && d.part_outer[q_end] == 0) ++q_end;
-                    BPolygon poly;
-                    bool exterior_ok = false;
-                    for (std::uint32_t r = p; r < q_end; ++r) {
-                        to_tile(r);
-                        if (pts.size() < 4) {
-                            if (r == p) break;
-                            continue;
-                        }
-                        if (r == p) {
-                            exterior_ok = true;
-                            for (const auto& pt : pts) poly.outer().emplace_back(pt.x, pt.y);
-                        } else {
-                            poly.inners().emplace_back();
-                            for (const auto& pt : pts) poly.inners().back().emplace_back(pt.x, pt.y);
-                        }
+                if (x0 >= lo && x1 <= hi && y0 >= lo && y1 <= hi) {
+                    std::uint32_t begin = 0;
+                    for (std::size_t k = 0; k < zg.ring_end.size(); begin = zg.ring_end[k], ++k) {
+                        auto& q = parts.emplace_back();
+                        for (std::uint32_t i = begin; i < zg.ring_end[k]; ++i)
+                            q.push_back(IPt{static_cast<std::int32_t>(static_cast<double>(zg.xy[2 * i]) - ox),
+                                            static_cast<std::int32_t>(static_cast<double>(zg.xy[2 * i + 1]) - oy)});
                     }
-                    p = q_end;
-                    if (!exterior_ok) continue;
-                    // Per polygon (islands of a multipolygon are often far from the tile): skip it when
-                    // disjoint from the clip box, do not clip it when inside.
-                    BBox pb;
-                    for (const auto& bp : poly.outer()) pb.extend(bp.x(), bp.y());
-                    if (pb.max_x < lo || pb.min_x > hi || pb.max_y < lo || pb.min_y > hi) continue;
-                    const bool poly_inside = pb.min_x >= lo && pb.max_x <= hi && pb.min_y >= lo && pb.max_y <= hi;
-                    bg::correct(poly);
-                    // Sutherland–Hodgman per ring (holes included), then rounding and spike removal.
-                    std::vector<std::vector<IPt>> rings;
-                    std::vector<std::vector<Pt>> raw;
-                    auto add_ring = [&](const auto& ring) {
-                        pts.clear();
-                        for (const auto& bp : ring) pts.push_back(Pt{bp.x(), bp.y()});
-                        std::vector<Pt> c = (inside || poly_inside) ? pts : clip_ring(pts, lo, hi);
-                        if (c.size() < 4) return false;
-                        auto q = quantize(c, true);
-                        remove_collinear(q);
-                        if (q.size() < 4 || ring_area2(q) == 0) return false;
-                        if ((ring_area2(q) > 0) != rings.empty()) std::reverse(q.begin(), q.end());
-                        rings.push_back(std::move(q));
-                        raw.push_back(std::move(c));
-                        return true;
-                    };
-                    kept.emplace_back(poly, inside || poly_inside);
-                    if (!add_ring(poly.outer())) continue;
-                    for (const auto& inner : poly.inners()) add_ring(inner);
-                    polys_int.push_back(std::move(rings));
-                    polys_raw.push_back(std::move(raw));
-                }
-                if (polys_int.empty()) continue;
-                if (!polygons_valid(polys_int)) {
-                    // Second chance before GEOS: Boost.Geometry's overlay does not leave
-                    // overlapping edges along the box (slower, so only for these features).
-                    polys_int.clear();
-                    polys_raw.clear();
-                    BMultiPolygon clipped;
-                    const BBoxG clip_box(BPoint(lo, lo), BPoint(hi, hi));
-                    for (const auto& [bpoly, whole] : kept) {
-                        clipped.clear();
-                        if (whole) {
-                            clipped.push_back(bpoly);
-                        } else {
-                            try {
-                                bg::intersection(bpoly, clip_box, clipped);
-                            } catch (const std::exception&) {
-                                continue;
-                            }
-                        }
-                        for (const auto& pg : clipped) {
-                            std::vector<std::vector<IPt>> rings;
-                            std::vector<std::vector<Pt>> raw;
-                            auto add = [&](const auto& ring) {
-                                pts.clear();
-                                for (const auto& bp : ring) pts.push_back(Pt{bp.x(), bp.y()});
-                                auto q = quantize(pts, true);
-                                if (q.size() < 4 || ring_area2(q) == 0) return false;
-                                if ((ring_area2(q) > 0) != rings.empty()) std::reverse(q.begin(), q.end());
-                                rings.push_back(std::move(q));
-                                raw.push_back(pts);
-                                return true;
-                            };
-                            if (!add(pg.outer())) continue;
-                            for (const auto& inner : pg.inners()) add(inner);
-                            polys_int.push_back(std::move(rings));
-                            polys_raw.push_back(std::move(raw));
-                        }
-                    }
-                }
-                if (polys_int.empty()) continue;
-                if (polygons_valid(polys_int)) {
-                    for (auto& rings : polys_int)
-                        for (auto& q : rings) parts.push_back(std::move(q));
-                } else {
-                    // Orient what GEOS returns (its ring order is not MVT's).
-                    std::vector<std::vector<std::vector<IPt>>> fixed;
-                    repair_polygons(polys_raw, fixed);
-                    for (auto& rings : fixed) {
-                        bool exterior = true;
-                        for (auto& q : rings) {
-                            const double area = q.size() >= 4 ? ring_area2(q) : 0.0;
-                            if (area == 0) {
-                                if (exterior) break;
-                                continue;
-                            }
-                            if ((area > 0) != exterior) std::reverse(q.begin(), q.end());
-                            parts.push_back(std::move(q));
-                            exterior = false;
-                        }
-                    }
+                } else if (!clip_polygon_fast(zg, ox, oy, lo, hi, parts)) {
+                    parts.clear();
+                    clip_polygon_robust(zg, ox, oy, lo, hi, parts);
                 }
                 if (parts.empty()) continue;
                 for (const auto& q : parts) geo.ring(q);

@@ -110,7 +110,10 @@ struct VectorLayerConfig {
     [[nodiscard]] std::vector<std::string> validate() const;
 };
 
-enum class PyramidContainer : std::uint8_t { pmtiles, mbtiles };
+/// pmtiles: PMTiles v3 (WebMercatorQuad layers only, as PMTiles addresses tiles);
+/// mbtiles: MBTiles 1.3 (any set: other sets flip rows by their matrix heights and record the set);
+/// directory: {z}/{x}/{y}.{ext} files + metadata.json, for any set (a static web server serves them).
+enum class PyramidContainer : std::uint8_t { pmtiles, mbtiles, directory };
 
 /// A pre-generated pyramid of one layer, written by the builder into the bundle.
 struct PyramidConfig {
@@ -205,7 +208,7 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
-/// Writes a pyramid of `layer` from `tileset` to `output` (PMTiles v3 or MBTiles 1.3) using
+/// Writes a pyramid of `layer` from `tileset` to `output` (PMTiles v3, MBTiles 1.3 or a directory) using
 /// `threads` workers (0 = hardware concurrency). Progress: ("tiles: <layer> z<z>", tiles done,
 /// total). Returns the number of tiles written (empty tiles are skipped).
 std::uint64_t write_pyramid(const Tileset& tileset, const PyramidConfig& pyramid, const std::filesystem::path& output,

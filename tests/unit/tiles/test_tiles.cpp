@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include <cpl_conv.h>
 #include <cpl_vsi.h>
 #include <fmt/format.h>
 #include <gdal.h>
@@ -194,6 +196,17 @@ VectorLayerConfig departements_layer() {
     v.fields = {"code", "nom"};
     v.max_zoom = 12;
     return v;
+}
+
+/// SCAN 1000 extract without a CRS, served in LAMB93.
+RasterLayerConfig scan_layer() {
+    RasterLayerConfig scan;
+    scan.id = "scan";
+    scan.path = data_file("raster/scan1000-gueret-200px.nocrs.tif");
+    scan.crs = "EPSG:2154";
+    scan.tile_matrix_set = "LAMB93";
+    scan.resampling = Resampling::nearest;
+    return scan;
 }
 
 VectorLayerConfig troncons_layer() {
@@ -489,12 +502,7 @@ TEST_CASE("raster tiles match gdalwarp (PSNR >= 40 dB): RGB ortho in PM, SCAN 10
     RasterLayerConfig ortho;
     ortho.id = "ortho";
     ortho.path = data_file("raster/ortho-rgb-20cm-montpellier.tif");
-    RasterLayerConfig scan;
-    scan.id = "scan";
-    scan.path = data_file("raster/scan1000-gueret-200px.nocrs.tif");
-    scan.crs = "EPSG:2154";
-    scan.tile_matrix_set = "LAMB93";
-    scan.resampling = Resampling::nearest;
+    const RasterLayerConfig scan = scan_layer();
     BuildConfig cfg;
     cfg.raster_layers = {ortho, scan};
     OpenOptions o;
@@ -821,4 +829,146 @@ TEST_CASE("Builder writes layers.json and pyramids; Tileset::open serves them") 
         CHECK(has("vector_layers[0].path: missing"));
         CHECK(has("pyramids[0].layer: no layer 'zz'"));
     }
+}
+
+// ---- native GeoJSON reader, pyramids of other sets -------------------------------------------------
+
+TEST_CASE("the native GeoJSON reader yields the tiles OGR's reading yields") {
+    TempDir tmp("geoplex-tiles");
+    // Same file twice: `source_layer` makes the second layer go through OGR's GeoJSON driver.
+    auto fast = departements_layer();
+    fast.max_zoom = 8;
+    auto ogr = fast;
+    ogr.id = "departements_ogr";
+    ogr.source_layer = "departements";
+    BuildConfig cfg;
+    cfg.vector_layers = {fast, ogr};
+    OpenOptions o;
+    o.cache_bytes = 0;
+    o.gzip_vector_tiles = false;
+    const Tileset ts = Tileset::from_config(cfg, o);
+    const LayerInfo& a = *ts.find("departements");
+    const LayerInfo& b = *ts.find("departements_ogr");
+    CHECK(a.fields == b.fields);
+    CHECK(a.geometry_type == b.geometry_type);
+    CHECK(a.native_bounds.min_x == Approx(b.native_bounds.min_x).margin(1e-3));
+    CHECK(a.native_bounds.max_y == Approx(b.native_bounds.max_y).margin(1e-3));
+    int tiles = 0, identical = 0;
+    const auto& pm = *ts.find_tile_matrix_set("PM");
+    for (std::uint32_t z = 0; z <= 8; z += 2) {
+        const auto r = range_of(pm.matrices[z], a.native_bounds);
+        for (std::uint64_t y = r.r0; y <= r.r1; ++y)
+            for (std::uint64_t x = r.c0; x <= r.c1; ++x) {
+                const Tile ta = ts.render("departements", z, x, y), tb = ts.render("departements_ogr", z, x, y);
+                INFO(fmt::format("tile {}/{}/{}", z, x, y));
+                REQUIRE(ta.status == tb.status);
+                if (ta.status != TileStatus::ok) continue;
+                ++tiles;
+                // Same features (the layer names differ, so compare what GDAL decodes).
+                write_file(tmp.path() / "a" / std::to_string(z) / std::to_string(x) / (std::to_string(y) + ".pbf"), ta.bytes);
+                write_file(tmp.path() / "b" / std::to_string(z) / std::to_string(x) / (std::to_string(y) + ".pbf"), tb.bytes);
+                const Decoded da = decode_mvt(tmp.path() / "a" / std::to_string(z) / std::to_string(x) / (std::to_string(y) + ".pbf"), "nom");
+                const Decoded db = decode_mvt(tmp.path() / "b" / std::to_string(z) / std::to_string(x) / (std::to_string(y) + ".pbf"), "nom");
+                CHECK(da.keys == db.keys);
+                bool same = da.geoms.size() == db.geoms.size();
+                for (std::size_t i = 0; same && i < da.geoms.size(); ++i) {
+                    char* wa = nullptr;
+                    char* wb = nullptr;
+                    OGR_G_ExportToWkt(da.geoms[i].h, &wa);
+                    OGR_G_ExportToWkt(db.geoms[i].h, &wb);
+                    same = std::string(wa) == std::string(wb);
+                    CPLFree(wa);
+                    CPLFree(wb);
+                }
+                identical += same;
+            }
+    }
+    CHECK(tiles > 60);
+    // Web Mercator computed analytically vs by PROJ: a last-bit difference may move one rounded
+    // vertex in a rare tile.
+    CHECK(identical >= tiles * 95 / 100);
+}
+
+TEST_CASE("LAMB93 pyramids: MBTiles rows flipped by the set's heights, directory files, both match gdalwarp") {
+    TempDir tmp("geoplex-tiles");
+    const RasterLayerConfig scan = scan_layer();
+    BuildConfig cfg;
+    cfg.raster_layers = {scan};
+    OpenOptions o;
+    o.cache_bytes = 0;
+    const Tileset ts = Tileset::from_config(cfg, o);
+    const TileMatrixSet& set = *ts.find_tile_matrix_set("LAMB93");
+    PyramidConfig p;
+    p.layer = "scan";
+    p.min_zoom = 6;
+    p.max_zoom = 10;
+    // PMTiles cannot address LAMB93 tiles: refused with a clear message.
+    CHECK_THROWS_AS(write_pyramid(ts, p, tmp.path() / "scan.pmtiles", 2), InvalidArgument);
+    p.container = PyramidContainer::mbtiles;
+    const auto mb = tmp.path() / "scan.mbtiles";
+    const auto n = write_pyramid(ts, p, mb, 2);
+    CHECK(n > 5);
+    p.container = PyramidContainer::directory;
+    CHECK(write_pyramid(ts, p, tmp.path() / "scan-dir", 2) == n);
+    // metadata.json names the grid.
+    std::ifstream meta_in(tmp.path() / "scan-dir" / "metadata.json");
+    std::stringstream meta_text;
+    meta_text << meta_in.rdbuf();
+    const auto meta = nlohmann::json::parse(meta_text.str());
+    CHECK(meta["tile_matrix_set"]["id"] == "LAMB93");
+    // The tiles table read by Python's sqlite3 (not our reader): rows count from the bottom of
+    // each LAMB93 matrix; every tile equals the on-the-fly rendering and the directory's file.
+    const auto rows = nlohmann::json::parse(run_command(fmt::format(
+        "/usr/bin/python3 -c \"import sqlite3, zlib, json, sys; db = sqlite3.connect(sys.argv[1]); "
+        "print(json.dumps([[z, x, r, len(d), zlib.crc32(d)] for z, x, r, d in "
+        "db.execute('SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles')]))\" {}",
+        mb.string())));
+    std::uint64_t count = 0;
+    int compared = 0;
+    double worst = 99;
+    for (const auto& row : rows) {
+        const auto z = row[0].get<std::uint32_t>();
+        const auto x = row[1].get<std::uint64_t>();
+        const auto y = set.matrices[z].matrix_height - 1 - row[2].get<std::uint64_t>();
+        ++count;
+        INFO(fmt::format("tile {}/{}/{}", z, x, y));
+        const Tile direct = ts.render("scan", z, x, y);
+        REQUIRE(direct.status == TileStatus::ok);
+        CHECK(row[3].get<std::size_t>() == direct.bytes.size());
+        CHECK(row[4].get<std::uint32_t>() == crc(direct.bytes));
+        const auto file = tmp.path() / "scan-dir" / std::to_string(z) / std::to_string(x) / (std::to_string(y) + ".png");
+        std::ifstream in(file, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        CHECK(ss.str() == direct.bytes);
+        if (z < 9 || compared >= 6) continue;
+        // Against gdalwarp over the tile's LAMB93 bounds.
+        const BBox b = set.matrices[z].tile_bounds(x, y);
+        const auto ref = tmp.path() / fmt::format("ref-{}-{}-{}.tif", z, x, y);
+        run_command(fmt::format("gdalwarp -q -overwrite -s_srs EPSG:2154 -t_srs EPSG:2154 -te {:.10f} {:.10f} {:.10f} {:.10f} -ts 256 256 "
+                                "-r near -dstalpha -ot Byte {} {}",
+                                b.min_x, b.min_y, b.max_x, b.max_y, scan.path.string(), ref.string()));
+        const Psnr ps = compare(read_pixels(file), read_pixels(ref));
+        CHECK(ps.compared > 0);
+        worst = std::min(worst, ps.psnr);
+        ++compared;
+    }
+    CHECK(count == n);
+    CHECK(compared >= 3);
+    CHECK(worst >= 40.0);
+    // The library's own reader serves the pyramid back (rows flipped by the recorded set).
+    const auto reader = detail::open_pyramid(mb);
+    const auto dir_reader = detail::open_pyramid(tmp.path() / "scan-dir");
+    const auto r10 = range_of(set.matrices[10], ts.find("scan")->native_bounds);
+    const Tile t10 = ts.render("scan", 10, r10.c0, r10.r0);
+    if (t10.status == TileStatus::ok) {
+        CHECK(reader->get(10, r10.c0, r10.r0) == t10.bytes);
+        CHECK(dir_reader->get(10, r10.c0, r10.r0) == t10.bytes);
+    }
+    // A spec asking PMTiles for a LAMB93 layer is refused before anything is built.
+    BuildConfig bad = cfg;
+    PyramidConfig bp;
+    bp.layer = "scan";
+    bad.pyramids.push_back(bp);
+    CHECK_FALSE(bad.validate().empty());
 }

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -12,6 +14,7 @@
 #include "geoplex/altitude/altitude.hpp"
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/core/error.hpp"
+#include "geoplex/server/config.hpp"
 #include "geoplex/server/server.hpp"
 #include "geoplex/synth/synth.hpp"
 #include "geoplex/version.hpp"
@@ -29,15 +32,25 @@ synth::Config synth_config(const std::string& size, std::uint64_t seed) {
 }
 
 struct ServeOptions {
+    fs::path config_file;
     std::string host = "0.0.0.0";
     std::uint16_t port = 8080;
     unsigned threads = 2;
     std::string access_log = "-";
     std::size_t max_points = 5000;
     bool verify = false;
+    bool rate_limits = false;
+    CLI::App* cmd = nullptr;  // to tell options given on the command line from defaults
+    [[nodiscard]] bool given(const std::string& name) const { return cmd != nullptr && cmd->count(name) > 0; }
 };
 
 void add_serve_options(CLI::App* cmd, ServeOptions& o) {
+    o.cmd = cmd;
+    cmd->add_option("-c,--config", o.config_file,
+                    "Server configuration file (TOML: [server], [server.limits], [server.timeouts], [server.cors], "
+                    "[server.gzip], [server.admin], [rate_limits]; see docs/server.md). Options given on the command "
+                    "line override it")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
     cmd->add_option("-p,--port", o.port, "TCP port (0 = any free port)")->capture_default_str();
     cmd->add_option("-t,--threads", o.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1U, 256U));
@@ -45,25 +58,48 @@ void add_serve_options(CLI::App* cmd, ServeOptions& o) {
     cmd->add_option("--max-points", o.max_points, "Altimetry: most points per request")->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
     cmd->add_flag("--verify", o.verify, "Verify every index file's checksum when opening the bundle");
+    cmd->add_flag("--rate-limits", o.rate_limits,
+                  "Per-IP rate limits with the Géoplateforme's rates (altimetrie 5/s, navigation 10/s, geocodage "
+                  "50/s; 429 + Retry-After); off unless given here or in the config file's [rate_limits]");
+    cmd->footer(
+        "Operations: GET /metrics (Prometheus), GET /health; SIGHUP or POST /admin/reload (loopback, or "
+        "[server.admin] token) reopens the bundle directory without dropping requests; SIGINT/SIGTERM drain "
+        "in-flight requests and stop.");
 }
 
 int serve(const fs::path& dir, const ServeOptions& o) {
+    server::ServeSettings settings;
+    settings.server.address = o.host;
+    settings.server.port = o.port;
+    settings.server.threads = o.threads;
+    settings.server.altitude.max_points = o.max_points;
+    settings.access_log = o.access_log;
+    settings.verify_checksums = o.verify;
+    if (!o.config_file.empty()) {
+        settings = server::load_serve_settings(o.config_file, settings);
+        // the command line wins over the file
+        if (o.given("--host")) settings.server.address = o.host;
+        if (o.given("--port")) settings.server.port = o.port;
+        if (o.given("--threads")) settings.server.threads = o.threads;
+        if (o.given("--max-points")) settings.server.altitude.max_points = o.max_points;
+        if (o.given("--access-log")) settings.access_log = o.access_log;
+        if (o.given("--verify")) settings.verify_checksums = true;
+    }
+    if (o.rate_limits) settings.server.rate_limits.enabled = true;
+
     bundle::EngineConfig ec;
-    ec.verify_checksums = o.verify;
+    ec.verify_checksums = settings.verify_checksums;
     auto engine = bundle::Engine::open(dir, ec);
 
-    server::ServerConfig config;
-    config.address = o.host;
-    config.port = o.port;
-    config.threads = o.threads;
+    server::ServerConfig config = settings.server;
     config.handle_signals = true;
-    config.altitude.max_points = o.max_points;
+    config.reopen_bundle = [dir, ec] { return bundle::Engine::open(dir, ec); };
     std::unique_ptr<std::ofstream> log_file;
-    if (o.access_log == "-") {
+    if (settings.access_log == "-") {
         config.access_log_stream = &std::cout;
-    } else if (o.access_log != "off") {
-        log_file = std::make_unique<std::ofstream>(o.access_log, std::ios::app);
-        if (!*log_file) throw IoError(fmt::format("cannot open the access log '{}'", o.access_log));
+    } else if (settings.access_log != "off") {
+        log_file = std::make_unique<std::ofstream>(settings.access_log, std::ios::app);
+        if (!*log_file) throw IoError(fmt::format("cannot open the access log '{}'", settings.access_log));
         config.access_log_stream = log_file.get();
     }
     config.log = [](core::LogLevel level, std::string_view message) {
@@ -74,12 +110,17 @@ int serve(const fs::path& dir, const ServeOptions& o) {
     server::Server srv(engine, config);
     srv.start();
     const auto& m = engine.manifest();
-    const std::string shown_host = (o.host == "0.0.0.0" || o.host == "::") ? "localhost" : o.host;
+    const std::string& host = config.address;
+    const std::string shown_host = (host == "0.0.0.0" || host == "::") ? "localhost" : host;
     fmt::print(stderr, "geoplex {} serving bundle '{}' ({}) on http://{}:{}/\n", geoplex::version, m.name,
                m.components.empty() ? std::string("no components") : fmt::format("{}", fmt::join(m.components, ", ")),
                shown_host, srv.port());
     fmt::print(stderr, "  health: http://{0}:{1}/health   API description: http://{0}:{1}/openapi.json\n", shown_host,
                srv.port());
+    fmt::print(stderr, "  metrics: {}   rate limits: {}   reload: kill -HUP {}{}\n",
+               config.metrics_path.empty() ? std::string("off") : fmt::format("http://{}:{}{}", shown_host, srv.port(), config.metrics_path),
+               config.rate_limits.enabled ? "on" : "off", ::getpid(),
+               config.admin_reload ? " or POST /admin/reload" : "");
     if (engine.has_altitude() && !engine.altitude().resources().empty()) {
         const auto& r = engine.altitude().resources().front();
         const double lon = r.extent.empty() ? 0.0 : (r.extent.min_x + r.extent.max_x) / 2;

@@ -9,12 +9,14 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -243,6 +245,132 @@ Rendered render_tile(const tiles::Tileset& set, const std::string& layer, long l
     return r;
 }
 
+// ---- layer configs from dicts (Tileset.from_layers) ------------------------------------------------
+
+/// Reads the keys of one layer dict into a config, naming `where` ("raster[0]") in every message;
+/// finish() refuses keys nobody read (a typo must not be silently ignored).
+class DictReader {
+public:
+    DictReader(const py::handle& value, std::string where) : m_where(std::move(where)) {
+        if (!py::isinstance<py::dict>(value))
+            throw InvalidArgument(fmt::format("{} must be a dict, not {}", m_where, type_name(value)));
+        m_dict = py::reinterpret_borrow<py::dict>(value);
+    }
+
+    template <class T>
+    void read(const char* key, T& into, const char* expected) {
+        if (!m_dict.contains(key)) return;
+        m_seen.emplace_back(key);
+        const py::object v = m_dict[key];
+        if constexpr (std::is_arithmetic_v<T>) {
+            const bool number = (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) &&
+                                !py::isinstance<py::bool_>(v);
+            if (!number || (std::is_integral_v<T> && !py::isinstance<py::int_>(v)))
+                throw InvalidArgument(fmt::format("{}.{} must be {}, not {}", m_where, key, expected, type_name(v)));
+        }
+        try {
+            into = v.cast<T>();
+        } catch (const py::cast_error&) {
+            throw InvalidArgument(fmt::format("{}.{} must be {}, not {}", m_where, key, expected, type_name(v)));
+        }
+    }
+
+    template <class Enum, class Parse>
+    void read_enum(const char* key, Enum& into, Parse parse, const char* allowed) {
+        std::string text;
+        read(key, text, "a str");
+        if (text.empty()) return;
+        const auto parsed = parse(text);
+        if (!parsed) throw InvalidArgument(fmt::format("{}.{} must be {}, not '{}'", m_where, key, allowed, text));
+        into = *parsed;
+    }
+
+    void finish() const {
+        for (const auto& [key, value] : m_dict) {
+            const auto name = py::str(key).cast<std::string>();
+            if (std::find(m_seen.begin(), m_seen.end(), name) == m_seen.end())
+                throw InvalidArgument(fmt::format("{}: unknown key '{}'", m_where, name));
+        }
+    }
+
+    [[nodiscard]] const std::string& where() const noexcept { return m_where; }
+
+private:
+    std::string m_where;
+    py::dict m_dict;
+    std::vector<std::string> m_seen;
+};
+
+tiles::RasterLayerConfig raster_config(const py::handle& value, std::size_t i) {
+    DictReader d(value, fmt::format("raster[{}]", i));
+    tiles::RasterLayerConfig c;
+    std::string path;
+    d.read("id", c.id, "a str");
+    d.read("title", c.title, "a str");
+    d.read("description", c.description, "a str");
+    d.read("path", path, "a str");
+    c.path = path;
+    d.read("crs", c.crs, "a str");
+    d.read("tile_matrix_set", c.tile_matrix_set, "a str");
+    d.read_enum("format", c.format, tiles::parse_format, "'png', 'jpeg' or 'webp'");
+    d.read_enum("resampling", c.resampling, tiles::parse_resampling,
+                "'nearest', 'bilinear', 'cubic', 'lanczos' or 'average'");
+    d.read_enum("style", c.style, tiles::parse_raster_style, "'bands', 'hillshade' or 'color_ramp'");
+    std::vector<std::vector<double>> ramp;
+    d.read("ramp", ramp, "a list of [value, r, g, b] or [value, r, g, b, a]");
+    for (const auto& stop : ramp) {
+        if (stop.size() != 4 && stop.size() != 5)
+            throw InvalidArgument(fmt::format("{}.ramp: each stop is [value, r, g, b] or [value, r, g, b, a]", d.where()));
+        const auto channel = [&](double v) {
+            if (!(v >= 0 && v <= 255)) throw InvalidArgument(fmt::format("{}.ramp: colours are 0..255", d.where()));
+            return static_cast<std::uint8_t>(v);
+        };
+        c.ramp.push_back({stop[0], channel(stop[1]), channel(stop[2]), channel(stop[3]),
+                          stop.size() == 5 ? channel(stop[4]) : std::uint8_t{255}});
+    }
+    d.read("azimuth", c.azimuth, "a number");
+    d.read("altitude", c.altitude, "a number");
+    d.read("z_factor", c.z_factor, "a number");
+    d.read("min_zoom", c.min_zoom, "an int");
+    d.read("max_zoom", c.max_zoom, "an int");
+    d.read("quality", c.quality, "an int");
+    d.finish();
+    return c;
+}
+
+tiles::VectorLayerConfig vector_config(const py::handle& value, std::size_t i) {
+    DictReader d(value, fmt::format("vector[{}]", i));
+    tiles::VectorLayerConfig c;
+    std::string path;
+    d.read("id", c.id, "a str");
+    d.read("title", c.title, "a str");
+    d.read("description", c.description, "a str");
+    d.read("path", path, "a str");
+    c.path = path;
+    d.read("source_layer", c.source_layer, "a str");
+    d.read("crs", c.crs, "a str");
+    d.read("tile_matrix_set", c.tile_matrix_set, "a str");
+    d.read("fields", c.fields, "a list of str");
+    d.read("min_zoom", c.min_zoom, "an int");
+    d.read("max_zoom", c.max_zoom, "an int");
+    d.read("extent", c.extent, "an int");
+    d.read("buffer", c.buffer, "an int");
+    d.read("simplify", c.simplify, "a number");
+    d.read("max_features", c.max_features, "an int");
+    d.read("max_tile_bytes", c.max_tile_bytes, "an int");
+    d.finish();
+    return c;
+}
+
+template <class F>
+void for_each_layer(const py::object& layers, const char* name, F&& f) {
+    if (layers.is_none()) return;
+    if (py::isinstance<py::dict>(layers) || py::isinstance<py::str>(layers) || !py::isinstance<py::sequence>(layers))
+        throw InvalidArgument(fmt::format("{} must be a list of dicts, not {}", name, type_name(layers)));
+    std::size_t i = 0;
+    for (const py::handle item : layers) f(item, i++);
+}
+
 constexpr const char* tile_args_doc =
     "    layer: layer id (see layers()).\n"
     "    z, x, y: zoom level, column and row counted from the top (XYZ/WMTS order) in the layer's\n"
@@ -292,6 +420,37 @@ void bind_tiles(py::module_& m) {
             "(0 = none).\n\n"
             "Raises:\n"
             "    IoError, FormatError: layers.json or a pyramid is missing or corrupt.")
+        .def_static(
+            "from_layers",
+            [](const py::object& raster, const py::object& vector, std::size_t cache_bytes) {
+                tiles::BuildConfig config;
+                for_each_layer(raster, "raster",
+                               [&](const py::handle& d, std::size_t i) { config.raster_layers.push_back(raster_config(d, i)); });
+                for_each_layer(vector, "vector",
+                               [&](const py::handle& d, std::size_t i) { config.vector_layers.push_back(vector_config(d, i)); });
+                if (config.raster_layers.empty() && config.vector_layers.empty())
+                    throw InvalidArgument("from_layers needs at least one raster or vector layer");
+                tiles::OpenOptions options;
+                options.cache_bytes = cache_bytes;
+                py::gil_scoped_release release;
+                return tiles::Tileset::from_config(config, options);
+            },
+            py::arg("raster") = py::none(), py::arg("vector") = py::none(),
+            py::arg("cache_bytes") = std::size_t{128} << 20U,
+            "A Tileset straight from source files, without a bundle (e.g. to look at a GeoTIFF from a\n"
+            "notebook). Each layer is a dict with the keys of a bundle spec's [[tiles.raster]] /\n"
+            "[[tiles.vector]] tables (docs/tiles.md):\n"
+            "    raster: id, path (anything GDAL opens), and optionally title, description, crs,\n"
+            "        tile_matrix_set ('PM', 'LAMB93', 'WGS84G' or a TileMatrixSet JSON path), format, resampling,\n"
+            "        style ('bands', 'hillshade', 'color_ramp'), ramp ([[value, r, g, b(, a)], …]), azimuth,\n"
+            "        altitude, z_factor, min_zoom, max_zoom, quality.\n"
+            "    vector: id, path (any OGR dataset), and optionally title, description, source_layer, crs,\n"
+            "        tile_matrix_set, fields, min_zoom, max_zoom, extent, buffer, simplify, max_features,\n"
+            "        max_tile_bytes.\n"
+            "Relative paths are relative to the current directory. The sources are opened now.\n\n"
+            "Raises:\n"
+            "    InvalidArgument: an unknown key, a value of the wrong type, or what the layer checks find.\n"
+            "    IoError, DependencyError: a source cannot be opened.")
         .def(
             "layers",
             [](const tiles::Tileset& self) {

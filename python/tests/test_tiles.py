@@ -233,3 +233,66 @@ def test_departements_vector_tiles(test_data, tmp_path_factory):
     touching, inside = source_names(source.GetLayer(0), z, x, y)
     assert "Paris" in names and len(inside) > 5
     assert inside <= names <= touching
+
+
+# ---- Tileset.from_layers: no bundle ------------------------------------------------------------------------
+
+def test_from_layers_renders_like_the_bundle(village_tiles):
+    t, summary = village_tiles["tiles"], village_tiles["summary"]
+    direct = geoplex.Tileset.from_layers(
+        raster=[{"id": "basemap", "path": str(summary["basemap"]), "format": "png", "max_zoom": 15}],
+        vector=[{"id": "communes", "path": str(summary["layers"]), "source_layer": "communes", "max_zoom": 14}])
+    assert [layer["id"] for layer in direct.layers()] == ["basemap", "communes"]
+    for z in (12, 15):
+        x, y = lonlat_to_tile(*village_tiles["centre"], z)
+        assert direct.render("basemap", z, x, y) == t.render("basemap", z, x, y)
+    x, y = lonlat_to_tile(*village_tiles["centre"], 13)
+    assert direct.render("communes", 13, x, y) == t.render("communes", 13, x, y)
+
+
+def test_from_layers_checks_its_dicts(village_tiles):
+    path = str(village_tiles["summary"]["basemap"])
+    with pytest.raises(geoplex.InvalidArgument, match=r"raster\[0\]: unknown key 'colour'"):
+        geoplex.Tileset.from_layers(raster=[{"id": "a", "path": path, "colour": "red"}])
+    with pytest.raises(geoplex.InvalidArgument, match=r"raster\[0\].max_zoom must be an int, not str"):
+        geoplex.Tileset.from_layers(raster=[{"id": "a", "path": path, "max_zoom": "12"}])
+    with pytest.raises(geoplex.InvalidArgument, match=r"raster\[0\].style must be 'bands'"):
+        geoplex.Tileset.from_layers(raster=[{"id": "a", "path": path, "style": "sepia"}])
+    with pytest.raises(geoplex.InvalidArgument, match="id"):
+        geoplex.Tileset.from_layers(raster=[{"id": "bad id!", "path": path}])
+    with pytest.raises(geoplex.InvalidArgument, match="at least one"):
+        geoplex.Tileset.from_layers()
+    with pytest.raises(geoplex.InvalidArgument, match="raster must be a list of dicts"):
+        geoplex.Tileset.from_layers(raster={"id": "a", "path": path})
+
+
+def test_lambert93_raster_tile_matches_gdalwarp(test_data):
+    path = test_data / "raster" / "scan1000-gueret-200px.l93.tif"
+    t = geoplex.Tileset.from_layers(raster=[{"id": "scan", "path": str(path), "tile_matrix_set": "LAMB93",
+                                             "resampling": "bilinear"}])
+    layer = t.layer("scan")
+    z = layer["max_zoom"]
+    src = gdal.Open(str(path))
+    gt = src.GetGeoTransform()
+    cx, cy = gt[0] + gt[1] * src.RasterXSize / 2, gt[3] + gt[5] * src.RasterYSize / 2
+    # The tile holding the raster's centre, from the OGC TileMatrixSet document (not from geoplex code).
+    matrix = t.tile_matrix_set("LAMB93")["tileMatrices"][z]
+    ox, oy = matrix["pointOfOrigin"]
+    span_x, span_y = matrix["cellSize"] * matrix["tileWidth"], matrix["cellSize"] * matrix["tileHeight"]
+    col, row = int((cx - ox) // span_x), int((oy - cy) // span_y)
+    bounds = t.tile_bounds("scan", z, col, row)
+    assert bounds == pytest.approx((ox + col * span_x, oy - (row + 1) * span_y, ox + (col + 1) * span_x, oy - row * span_y))
+    rgba = t.render_array("scan", z, col, row)
+    assert rgba.shape == (matrix["tileHeight"], matrix["tileWidth"], 4)
+    np.testing.assert_array_equal(rgba, gdal_rgba(t.render("scan", z, col, row), "scan.png"))
+
+    def warped(c, r):
+        ds = gdal.Warp("", str(path), format="MEM", outputBounds=t.tile_bounds("scan", z, c, r),
+                       width=matrix["tileWidth"], height=matrix["tileHeight"], resampleAlg="bilinear", dstAlpha=True)
+        return np.dstack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(4)]).astype(int)
+
+    reference = warped(col, row)
+    both = (rgba[..., 3] == 255) & (reference[..., 3] == 255)
+    assert both.mean() > 0.5
+    same = np.abs(rgba[..., :3].astype(int) - reference[..., :3])[both].mean()
+    assert same < 6.0, same

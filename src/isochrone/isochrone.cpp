@@ -431,6 +431,28 @@ std::vector<Piece> Isochrones::pieces(double budget) const {
     return st.pieces(budget * unit);
 }
 
+double Isochrones::cost_at(SegmentId segment, double fraction) const {
+    const State& st = *m_state;
+    double best = std::numeric_limits<double>::infinity();
+    if (st.graph == nullptr || !st.has_snaps || segment >= st.graph->segment_count()) return best;
+    const Graph& g = *st.graph;
+    const bool forward = st.direction == Direction::departure;
+    for (unsigned dir = 0; dir < 2; ++dir)
+        st.arcs_of(segment, dir, [&](NodeId tail, ArcId a) {
+            const double w = st.weights[a];
+            const double pos = dir == 0 ? fraction : 1.0 - fraction;  // from the arc's tail
+            const Weight d = forward ? st.cost(tail) : st.cost(g.head[a]);
+            if (d != inf_weight) best = std::min(best, d + w * (forward ? pos : 1.0 - pos));
+            for (const auto& s : st.snaps) {
+                if (s.segment != segment) continue;
+                const double sp = dir == 0 ? s.fraction : 1.0 - s.fraction;
+                if (forward && pos >= sp) best = std::min(best, w * (pos - sp));
+                if (!forward && pos <= sp) best = std::min(best, w * (sp - pos));
+            }
+        });
+    return best / unit;
+}
+
 IsochroneResult Isochrones::compute(const IsochroneRequest& req) {
     State& st = *m_state;
     IsochroneResult res;

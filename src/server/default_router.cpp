@@ -6,6 +6,7 @@
 
 #include "geoplex/altitude/altitude.hpp"
 #include "geoplex/core/error.hpp"
+#include "geoplex/server/isochrone_api.hpp"
 #include "geoplex/server/server.hpp"
 #include "geoplex/version.hpp"
 
@@ -157,7 +158,13 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
 
     if (engine.has_altitude()) add_altitude_routes(router, config.altitude);
     if (engine.has_geocoder()) add_geocoder_routes(router, config.geocoder);
-    if (engine.has_routing()) add_routing_routes(router, config.routing);
+    if (engine.has_routing()) {
+        add_routing_routes(router, config.routing);
+        IsochroneApiOptions iso;
+        iso.snap_radius_m = config.routing.snap_radius_m;
+        iso.max_constraints = config.routing.max_constraints;
+        add_isochrone_routes(router, iso);
+    }
     if (engine.has_tiles()) add_tiles_routes(router, config.tiles);
     if (add_more) add_more(router);
 

@@ -165,6 +165,9 @@ public:
     /// Per-node costs of a request in seconds or metres (+inf beyond the largest budget, or
     /// one-to-all when `budgets` is empty), after snapping like compute().
     [[nodiscard]] std::vector<double> node_costs(const IsochroneRequest& request, IsochroneStatus* status = nullptr);
+    /// Cost (seconds or metres) of the road point at `fraction` of `segment` after the last
+    /// compute()/node_costs(): +inf when unreachable or beyond the search's largest budget.
+    [[nodiscard]] double cost_at(SegmentId segment, double fraction) const;
     /// Reached pieces of the last compute()/node_costs() within `budget` (seconds or metres).
     [[nodiscard]] std::vector<Piece> pieces(double budget) const;
     /// A cost raster of a request (cell_m metres, grid over the reached area up to the

@@ -139,8 +139,10 @@ int main(int argc, char** argv) {
     }
 
     routing::Query q(router);
-    auto run = [&](bool full, std::vector<double>& us, std::vector<double>& cpu_us, double& checksum) {
+    auto run = [&](bool full, std::vector<double>& us, std::vector<double>& cpu_us, double& checksum,
+                   const std::vector<routing::Constraint>& constraints = {}) {
         routing::RouteRequest req;
+        req.constraints = constraints;
         req.resource = "bench";
         req.profile = profile;
         req.geometry = full;
@@ -164,6 +166,14 @@ int main(int argc, char** argv) {
     run(false, warm, warm_cpu, checksum);  // warm-up (page faults of the mapped files)
     run(false, summary, summary_cpu, checksum);
     run(true, full, full_cpu, checksum);
+    // Constrained (banned tunnels): an exact Dijkstra on the modified weights instead of the CH.
+    std::vector<double> banned, banned_cpu;
+    routing::Constraint ban;
+    ban.type = routing::ConstraintType::banned;
+    ban.key = "wayType";
+    ban.op = routing::ConstraintOperator::eq;
+    ban.value = "tunnel";
+    run(false, banned, banned_cpu, checksum, {ban});
 
     // 100 × 100 matrix on the first 100 pairs' ends.
     routing::MatrixRequest mr;
@@ -200,6 +210,8 @@ int main(int argc, char** argv) {
                percentile(summary_cpu, 0.5), percentile(summary_cpu, 0.9), percentile(summary_cpu, 0.99));
     fmt::print("  \"route_full_json_cpu_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n",
                percentile(full_cpu, 0.5), percentile(full_cpu, 0.9), percentile(full_cpu, 0.99));
+    fmt::print("  \"route_banned_tunnel_cpu_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n",
+               percentile(banned_cpu, 0.5), percentile(banned_cpu, 0.9), percentile(banned_cpu, 0.99));
     fmt::print("  \"matrix_100x100_cpu_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n",
                percentile(matrix_cpu_ms, 0.5), *std::min_element(matrix_cpu_ms.begin(), matrix_cpu_ms.end()));
     fmt::print("  \"matrix_100x100_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n", percentile(matrix_ms, 0.5),

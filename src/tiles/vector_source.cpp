@@ -889,12 +889,26 @@ void clip_polygon_robust(const ZoomGeom& zg, double ox, double oy, double lo, do
     BPolygon poly;
     auto flush = [&] {
         if (poly.outer().empty()) return;
-        bg::correct(poly);
+        // Islands away from the tile are skipped, those inside it kept whole: the overlay only
+        // runs for the polygons that cross the box.
+        BBoxG pb;
+        bg::envelope(poly.outer(), pb);
         clipped.clear();
-        try {
-            bg::intersection(poly, clip_box, clipped);
-        } catch (const std::exception&) {
-            clipped.clear();
+        if (bg::get<bg::max_corner, 0>(pb) < lo || bg::get<bg::min_corner, 0>(pb) > hi || bg::get<bg::max_corner, 1>(pb) < lo ||
+            bg::get<bg::min_corner, 1>(pb) > hi) {
+            poly.clear();
+            return;
+        }
+        bg::correct(poly);
+        if (bg::get<bg::min_corner, 0>(pb) >= lo && bg::get<bg::max_corner, 0>(pb) <= hi && bg::get<bg::min_corner, 1>(pb) >= lo &&
+            bg::get<bg::max_corner, 1>(pb) <= hi) {
+            clipped.push_back(poly);
+        } else {
+            try {
+                bg::intersection(poly, clip_box, clipped);
+            } catch (const std::exception&) {
+                clipped.clear();
+            }
         }
         poly.clear();
         for (const auto& pg : clipped) {

@@ -187,7 +187,7 @@ core::MultiPolygon build_polygon(const std::vector<ProjectedPiece>& pieces, cons
     core::MultiPolygon result;
     Raster r;
     const double cell0 = opt.cell_m > 0 ? opt.cell_m : opt.buffer_m / 3.0;
-    if (!raster_for(pieces, 0.0, cell0, opt.max_cells, r, opt.cell_m > 0 ? 0.0 : 500.0)) return result;
+    if (!raster_for(pieces, 0.0, cell0, opt.max_cells, r, opt.cell_m > 0 ? 0.0 : 200.0)) return result;
     // pad by the buffer (at least two cells) plus one empty cell on each side
     const double buffer = std::max(opt.buffer_m, 2.0 * r.cell);
     if (!raster_for(pieces, buffer + r.cell, r.cell, opt.max_cells, r)) return result;
@@ -349,7 +349,13 @@ core::MultiPolygon build_polygon(const std::vector<ProjectedPiece>& pieces, cons
     const GeomPtr multi(GEOSGeom_createCollection_r(geos(), GEOS_MULTIPOLYGON, polys.data(),
                                                     static_cast<unsigned>(polys.size())));
     const double tolerance = opt.simplify_m > 0 ? opt.simplify_m : 0.5 * r.cell;
-    GeomPtr simple(GEOSTopologyPreserveSimplify_r(geos(), multi.g, tolerance));
+    // Plain Douglas-Peucker first (fast); the topology-preserving variant only when that broke
+    // validity (rings of a raster boundary rarely come close enough for it to matter).
+    GeomPtr simple(GEOSSimplify_r(geos(), multi.g, tolerance));
+    if (simple.g == nullptr || GEOSisValid_r(geos(), simple.g) != 1) {
+        GeomPtr tps(GEOSTopologyPreserveSimplify_r(geos(), multi.g, tolerance));
+        std::swap(simple.g, tps.g);
+    }
     if (simple.g == nullptr) throw Error(errc::dependency_error, "GEOS could not simplify an isochrone polygon");
     if (GEOSisValid_r(geos(), simple.g) != 1) {
         GeomPtr fixed(GEOSMakeValid_r(geos(), simple.g));

@@ -52,13 +52,14 @@ struct PolygonOptions {
     /// A place within this distance of a reached road piece is inside the polygon (at least
     /// two raster cells are used when the cells are coarser).
     double buffer_m = 50.0;
-    /// Raster cell used to union the buffered pieces; 0 = max(buffer_m / 3, extent / 500)
+    /// Raster cell used to union the buffered pieces; 0 = max(buffer_m / 3, extent / 200)
     /// where extent is the larger side of the reached area; coarsened to stay under max_cells.
     double cell_m = 0.0;
     std::size_t max_cells = 4'000'000;
     /// Unreachable areas smaller than this are filled (no hole); larger ones stay holes.
     double min_hole_area_m2 = 20'000.0;
-    /// Douglas-Peucker tolerance of the rings (GEOS topology-preserving); 0 = half a cell.
+    /// Douglas-Peucker tolerance of the rings (GEOS; the topology-preserving variant when plain
+    /// Douglas-Peucker breaks validity); 0 = half a cell.
     double simplify_m = 0.0;
 };
 

@@ -43,8 +43,8 @@ std::uint64_t ty(double lat, int z) {
     return static_cast<std::uint64_t>(std::clamp(std::floor((1 - std::log(std::tan(r) + 1 / std::cos(r)) / M_PI) / 2 * n), 0.0, n - 1));
 }
 
-int mvt(const std::string& file, int zmax, unsigned threads) {
-    const double t0 = now(), c0 = cpu();
+// A tileset with one vector layer "departements" (no cache) read from `file`.
+Tileset vector_tileset(const std::string& file, int zmax, bool gzip) {
     BuildConfig cfg;
     VectorLayerConfig v;
     v.id = "departements";
@@ -53,8 +53,13 @@ int mvt(const std::string& file, int zmax, unsigned threads) {
     cfg.vector_layers.push_back(v);
     OpenOptions o;
     o.cache_bytes = 0;
-    o.gzip_vector_tiles = false;
-    const Tileset ts = Tileset::from_config(cfg, o);
+    o.gzip_vector_tiles = gzip;
+    return Tileset::from_config(cfg, o);
+}
+
+int mvt(const std::string& file, int zmax, unsigned threads) {
+    const double t0 = now(), c0 = cpu();
+    const Tileset ts = vector_tileset(file, zmax, false);
     const double t1 = now();
     const BBox b = ts.find("departements")->bounds;
     struct T { int z; std::uint64_t x, y; };
@@ -107,15 +112,7 @@ int raster(const std::string& file, int zmin, int zmax, const std::string& out, 
 // Every tile z0..ZMAX of a GeoJSON layer as files (gzip-compressed MVT, as served), through the
 // directory container: what serve_vs_nginx serves with nginx.
 int export_tiles(const std::string& file, int zmax, const std::string& out, unsigned threads) {
-    BuildConfig cfg;
-    VectorLayerConfig v;
-    v.id = "departements";
-    v.path = file;
-    v.max_zoom = zmax;
-    cfg.vector_layers.push_back(v);
-    OpenOptions o;
-    o.cache_bytes = 0;
-    const Tileset ts = Tileset::from_config(cfg, o);
+    const Tileset ts = vector_tileset(file, zmax, true);
     PyramidConfig p;
     p.layer = "departements";
     p.container = PyramidContainer::directory;

@@ -17,7 +17,6 @@ PACKAGES=(
   # tests and benchmarks
   catch2 libbenchmark-dev wrk
   nginx  # benchmarks/peers/serve_vs_nginx.sh runs a private instance (own config, high port)
-  nginx  # benchmarks/peers/serve_vs_nginx.sh runs a private instance (own config, high port)
   # Python bindings
   python3-dev python3-venv pybind11-dev python3-numpy python3-pytest python3-pandas python3-shapely
 )

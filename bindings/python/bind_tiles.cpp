@@ -301,15 +301,21 @@ private:
     std::vector<std::string> m_seen;
 };
 
-tiles::RasterLayerConfig raster_config(const py::handle& value, std::size_t i) {
-    DictReader d(value, fmt::format("raster[{}]", i));
-    tiles::RasterLayerConfig c;
+// The keys every layer kind has: id, title, description, path.
+template <class LayerConfig>
+void read_identity(DictReader& d, LayerConfig& c) {
     std::string path;
     d.read("id", c.id, "a str");
     d.read("title", c.title, "a str");
     d.read("description", c.description, "a str");
     d.read("path", path, "a str");
     c.path = path;
+}
+
+tiles::RasterLayerConfig raster_config(const py::handle& value, std::size_t i) {
+    DictReader d(value, fmt::format("raster[{}]", i));
+    tiles::RasterLayerConfig c;
+    read_identity(d, c);
     d.read("crs", c.crs, "a str");
     d.read("tile_matrix_set", c.tile_matrix_set, "a str");
     d.read_enum("format", c.format, tiles::parse_format, "'png', 'jpeg' or 'webp'");
@@ -341,12 +347,7 @@ tiles::RasterLayerConfig raster_config(const py::handle& value, std::size_t i) {
 tiles::VectorLayerConfig vector_config(const py::handle& value, std::size_t i) {
     DictReader d(value, fmt::format("vector[{}]", i));
     tiles::VectorLayerConfig c;
-    std::string path;
-    d.read("id", c.id, "a str");
-    d.read("title", c.title, "a str");
-    d.read("description", c.description, "a str");
-    d.read("path", path, "a str");
-    c.path = path;
+    read_identity(d, c);
     d.read("source_layer", c.source_layer, "a str");
     d.read("crs", c.crs, "a str");
     d.read("tile_matrix_set", c.tile_matrix_set, "a str");

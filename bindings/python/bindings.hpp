@@ -25,6 +25,7 @@ void bind_altitude(py::module_& m);
 void bind_routing(py::module_& m);
 void bind_geocoder(py::module_& m);
 void bind_tiles(py::module_& m);
+void bind_isochrone(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_synth(py::module_& m);
 

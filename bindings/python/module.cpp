@@ -15,5 +15,6 @@ PYBIND11_MODULE(_geoplex, m) {
     geoplex::python::bind_geocoder(m);
     geoplex::python::bind_tiles(m);
     geoplex::python::bind_engine(m);
+    geoplex::python::bind_isochrone(m);
     geoplex::python::bind_synth(m);
 }

@@ -41,6 +41,7 @@ from ._geoplex import (
     Geocoder,
     InvalidArgument,
     IoError,
+    Isochrones,
     Manifest,
     NotFound,
     ResourceInfo,
@@ -51,6 +52,7 @@ from ._geoplex import (
     Tileset,
     __version__,
 )
+from ._isochrone import isochrones_to_shapely
 from ._geocoding import RESULT_COLUMNS, geocode_dataframe, reverse_dataframe
 from ._geojson import (
     elevation_line_to_shapely,
@@ -69,6 +71,7 @@ __all__ = [
     "points_feature_collection",
     "results_feature_collection",
     "RESULT_COLUMNS",
+    "isochrones_to_shapely",
     # classes
     "Engine",
     "Manifest",
@@ -81,6 +84,7 @@ __all__ = [
     "Geocoder",
     "Tileset",
     "Tile",
+    "Isochrones",
     "TextProgress",
     # exceptions
     "Error",

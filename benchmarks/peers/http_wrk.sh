@@ -4,7 +4,8 @@
 #   benchmarks/peers/http_wrk.sh GEOPLEX_BINARY BUNDLE_DIR [EXTRA_PATH...]
 #
 # Starts `geoplex serve BUNDLE_DIR` on 127.0.0.1 (a free port), runs `wrk -t2 -c64 -d10s` on
-# /health and on every EXTRA_PATH (e.g. '/altimetrie/1.0/calcul/alti/rest/elevation.json?…'),
+# /health and on every EXTRA_PATH (e.g. '/altimetrie/1.0/calcul/alti/rest/elevation.json?…', or
+# '@FILE' to cycle through the paths listed in FILE, see benchmarks/peers/geocoder_wrk_paths.py),
 # prints requests/s and latency percentiles per URL, and stops the server. Loopback only; each
 # run is bounded by DURATION (default 10s). Environment: THREADS (server threads, default 2),
 # CONNECTIONS (default 64), WRK_THREADS (default 2), DURATION (default 10s), PORT (default: free).
@@ -52,7 +53,13 @@ echo "# geoplex serve: $(curl -fsS "$BASE/health")"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cores  server threads=$THREADS  wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION"
 printf '%-60s %12s %10s %10s %10s %8s\n' url req/s p50 p90 p99 errors
 for path in /health "$@"; do
-  out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path")
+  if [ "${path:0:1}" = "@" ]; then
+    # "@FILE": cycle through the request paths listed in FILE (one per line), e.g. many
+    # different geocoding queries (benchmarks/peers/paths_wrk.lua).
+    out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$(dirname "$0")/paths_wrk.lua" "$BASE" -- "${path:1}")
+  else
+    out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path")
+  fi
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p90=$(awk '$1=="90%" {print $2}' <<<"$out")

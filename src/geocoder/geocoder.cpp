@@ -2,6 +2,7 @@
 // (grid ring search). The ranking is documented in docs/geocoder.md; keep them in sync.
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -178,6 +179,7 @@ constexpr double earth_radius_m = 6371008.8;
 constexpr double deg = std::numbers::pi / 180.0;
 constexpr std::size_t max_candidates = 10000;
 constexpr std::size_t max_prefix_terms = 4000;
+constexpr std::size_t max_gallop_lists = 16;  // a word with more terms is intersected otherwise
 
 // Match quality of an expansion (docs/geocoder.md, "ranking").
 constexpr float exact_match = 1.0F;
@@ -251,6 +253,9 @@ struct Query::State {
     std::vector<std::uint64_t> order;  // (0xFFFF - importance) << 32 | doc, a min-heap
     std::vector<Scored> top;           // the best scored so far, a heap whose front is the worst
     std::array<bool, 6> type_ok{};     // per DocType: searched in this request (its indexes)
+    std::vector<std::uint64_t> bits;   // one bit per document, all 0 between uses
+    std::vector<std::span<const std::uint32_t>> lists;
+    std::vector<std::size_t> cursors;
     std::vector<QToken> tokens;
     std::vector<Scored> scored;
     std::unordered_map<std::uint32_t, bool> city_ok;  // per commune, for the city filter
@@ -391,6 +396,50 @@ struct Query::State {
         return true;
     }
 
+    // `candidates` = the documents of t's postings, ascending, at most max_candidates: a single
+    // list is copied; several are merged through a bitset over documents (cleared afterwards).
+    void sorted_union(const QToken& t) {
+        candidates.clear();
+        std::size_t n_lists = 0;
+        std::span<const std::uint32_t> only;
+        const auto visit = [&](std::uint32_t term) { ++n_lists; only = ix->posting(term); };
+        if (t.exp.exact != 0xFFFFFFFFU) visit(t.exp.exact);
+        for (std::uint32_t term = t.exp.lo; term < t.exp.hi && n_lists < 2; ++term) visit(term);
+        for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2 && n_lists < 2; ++term) visit(term);
+        for (std::size_t i = 0; i < t.exp.typos.size() && n_lists < 2; ++i) visit(t.exp.typos[i].first);
+        if (n_lists == 1) {
+            candidates.assign(only.begin(), only.begin() + static_cast<std::ptrdiff_t>(std::min(only.size(), max_candidates)));
+            return;
+        }
+        if (bits.size() * 64 < ix->docs.size()) bits.assign((ix->docs.size() + 63) / 64, 0);
+        const auto mark = [&](std::uint32_t term) {
+            for (const std::uint32_t d : ix->posting(term)) bits[d >> 6U] |= std::uint64_t{1} << (d & 63U);
+        };
+        if (t.exp.exact != 0xFFFFFFFFU) mark(t.exp.exact);
+        for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) mark(term);
+        for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) mark(term);
+        for (const auto& [term, v] : t.exp.typos) mark(term);
+        for (std::size_t w = 0; w < bits.size(); ++w) {
+            for (std::uint64_t word = bits[w]; word != 0; word &= word - 1) {
+                if (candidates.size() < max_candidates)
+                    candidates.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(word))));
+            }
+            bits[w] = 0;
+        }
+    }
+
+    // Is `d` in the ascending `list`? `pos` only moves forward (the queried ids ascend).
+    static bool gallop(std::span<const std::uint32_t> list, std::size_t& pos, std::uint32_t d) {
+        std::size_t step = 1;
+        while (pos + step < list.size() && list[pos + step] < d) {
+            pos += step;
+            step *= 2;
+        }
+        const auto end = list.begin() + static_cast<std::ptrdiff_t>(std::min(pos + step + 1, list.size()));
+        pos = static_cast<std::size_t>(std::lower_bound(list.begin() + static_cast<std::ptrdiff_t>(pos), end, d) - list.begin());
+        return pos < list.size() && list[pos] == d;
+    }
+
     // Ranks documents for the current tokens into `scored` (unsorted).
     void run(const SearchRequest& req, bool intersect) {
         scored.clear();
@@ -425,13 +474,23 @@ struct Query::State {
         };
         if (intersect && !gen.empty()) {
             // Documents having every word (each one exactly, by prefix or by a typo), rarest word
-            // first: its postings, then filtered by each next word either through that word's
-            // postings (stamps) when they are few, or through the candidate's own terms.
-            each_term(*gen[0], collect);
+            // first: its postings in document order, then filtered by each next word, by galloping
+            // through that word's (few) sorted posting lists, else through stamps when its
+            // postings are few, else through the candidate's own terms.
+            sorted_union(*gen[0]);
             for (std::size_t g = 1; g < gen.size() && !candidates.empty(); ++g) {
                 const QToken& t = *gen[g];
                 std::size_t kept = 0;
-                if (t.exp.cost <= 4 * candidates.size()) {
+                lists.clear();
+                each_term(t, [&](std::uint32_t term) { if (lists.size() <= max_gallop_lists) lists.push_back(ix->posting(term)); });
+                if (lists.size() <= max_gallop_lists) {
+                    cursors.assign(lists.size(), 0);
+                    for (const std::uint32_t d : candidates) {
+                        bool found = false;
+                        for (std::size_t l = 0; l < lists.size() && !found; ++l) found = gallop(lists[l], cursors[l], d);
+                        if (found) candidates[kept++] = d;
+                    }
+                } else if (t.exp.cost <= 4 * candidates.size()) {
                     const std::uint32_t mark = ++generation;
                     each_term(t, [&](std::uint32_t term) {
                         for (const std::uint32_t d : ix->posting(term)) stamp[d] = mark;

@@ -35,6 +35,21 @@ bool way_centre(const osmium::Way& w, double& lon, double& lat) {
     return true;
 }
 
+// Postcode, commune (addr:citycode, else ref:INSEE; addr:city), position and id of an object.
+template <class T>
+void set_place(const osmium::TagList& tags, double lon, double lat, std::string id, T& out) {
+    const char* pc = tags["addr:postcode"];
+    const char* city = tags["addr:city"];
+    const char* code = tags["addr:citycode"];
+    if (code == nullptr) code = tags["ref:INSEE"];
+    out.postcode = pc != nullptr ? pc : "";
+    out.city = city != nullptr ? city : "";
+    out.citycode = code != nullptr ? code : "";
+    out.lon = lon;
+    out.lat = lat;
+    out.id = std::move(id);
+}
+
 struct AddressHandler : osmium::handler::Handler {
     const std::function<void(const OsmAddress&)>* sink = nullptr;
     std::uint64_t* skipped = nullptr;
@@ -52,16 +67,7 @@ struct AddressHandler : osmium::handler::Handler {
         OsmAddress a;
         a.number = *hn;
         a.street = street;
-        const char* pc = tags["addr:postcode"];
-        const char* city = tags["addr:city"];
-        const char* code = tags["addr:citycode"];
-        if (code == nullptr) code = tags["ref:INSEE"];
-        a.postcode = pc != nullptr ? pc : "";
-        a.city = city != nullptr ? city : "";
-        a.citycode = code != nullptr ? code : "";
-        a.lon = lon;
-        a.lat = lat;
-        a.id = std::move(id);
+        set_place(tags, lon, lat, std::move(id), a);
         (*sink)(a);
     }
     void node(const osmium::Node& n) {
@@ -104,16 +110,7 @@ struct PoiHandler : osmium::handler::Handler {
         const char* name = tags["name"];
         p.name = name;
         categorise(tags, p.categories);
-        const char* pc = tags["addr:postcode"];
-        const char* city = tags["addr:city"];
-        const char* code = tags["addr:citycode"];
-        if (code == nullptr) code = tags["ref:INSEE"];
-        p.postcode = pc != nullptr ? pc : "";
-        p.city = city != nullptr ? city : "";
-        p.citycode = code != nullptr ? code : "";
-        p.lon = lon;
-        p.lat = lat;
-        p.id = std::move(id);
+        set_place(tags, lon, lat, std::move(id), p);
         (*sink)(p);
     }
     static bool wanted(const osmium::TagList& tags) {

@@ -98,14 +98,30 @@ std::size_t parse_limit(const Request& req, const char* name, std::size_t def, s
     return static_cast<std::size_t>(d);
 }
 
-void check_index(const Request& req, Problems& p) {
+/// `index` (comma list of address, poi, parcel; default address). An index the bundle has no
+/// document of is refused ("not served by this bundle").
+std::vector<geocoder::IndexKind> parse_indexes(const Request& req, const bundle::Engine& engine, Problems& p) {
+    std::vector<geocoder::IndexKind> out;
     const std::string* v = req.param("index");
-    if (v == nullptr) return;
+    if (v == nullptr) return out;
+    const auto& info = engine.geocoder().info();
+    const auto served = [&](geocoder::IndexKind k) {
+        return k == geocoder::IndexKind::address || (k == geocoder::IndexKind::poi ? info.pois : info.parcels) > 0;
+    };
+    std::string available = "address";
+    if (info.pois > 0) available += ", poi";
+    if (info.parcels > 0) available += ", parcel";
     for (const auto& i : split_list(*v)) {
-        if (i == "address") continue;
-        if (i == "poi" || i == "parcel") p.add(fmt::format("index: '{}' is not served by this bundle (available: address)", i));
-        else p.add(fmt::format("index: '{}' is not one of address, poi, parcel", i));
+        const auto k = geocoder::index_kind_from_string(i);
+        if (!k) p.add(fmt::format("index: '{}' is not one of address, poi, parcel", i));
+        else if (!served(*k)) p.add(fmt::format("index: '{}' is not served by this bundle (available: {})", i, available));
+        else if (std::find(out.begin(), out.end(), *k) == out.end()) out.push_back(*k);
     }
+    return out;
+}
+
+bool has_index(const std::vector<geocoder::IndexKind>& v, geocoder::IndexKind k) {
+    return std::find(v.begin(), v.end(), k) != v.end();
 }
 
 /// postcode, citycode, depcode, type, city: the filters shared by search and reverse.
@@ -131,6 +147,7 @@ geocoder::Filters parse_filters(const Request& req, Problems& p) {
         if (v->size() > 50) p.add("city: must be at most 50 characters");
         else f.city = std::string(trim(*v));
     }
+    f.categories = list("category", 20);
     for (auto& problem : f.validate()) p.add(std::move(problem));
     return f;
 }
@@ -150,29 +167,69 @@ std::optional<LonLat> parse_lonlat(const Request& req, Problems& p) {
     return ok ? std::optional<LonLat>(ll) : std::nullopt;
 }
 
+void write_strings(core::JsonWriter& w, const char* key, const std::vector<std::string>& values) {
+    w.key(key).begin_array();
+    for (const auto& v : values) w.value(v);
+    w.end_array();
+}
+
+// Properties per index, with the reference's names (§3.4).
 void write_feature(core::JsonWriter& w, const geocoder::Result& r, bool with_distance) {
     w.begin_object();
     w.key("type").value("Feature");
     w.key("geometry").begin_object().key("type").value("Point").key("coordinates").begin_array();
     w.value(r.position.lon).value(r.position.lat).end_array().end_object();
     w.key("properties").begin_object();
-    w.key("label").value(r.label);
-    w.key("score").value_fixed(r.score, 6);
-    if (r.type == DocType::housenumber) w.key("housenumber").value(r.housenumber);
-    w.key("id").value(r.id);
-    w.key("name").value(r.name);
-    w.key("postcode").value(r.postcode);
-    w.key("citycode").value(r.citycode);
-    w.key("x").value(r.position.lon);
-    w.key("y").value(r.position.lat);
-    w.key("city").value(r.city);
-    w.key("context").value(r.context);
-    w.key("type").value(geocoder::to_string(r.type));
-    w.key("importance").value_fixed(r.importance, 5);
-    if (!r.street.empty()) w.key("street").value(r.street);
-    if (with_distance) w.key("distance").value_fixed(r.distance, 2);
-    w.key("_score").value_fixed(r.score, 6);
-    w.key("_type").value("address");
+    const auto list_of = [](const std::string& v) { return v.empty() ? std::vector<std::string>{} : std::vector<std::string>{v}; };
+    if (r.type == DocType::poi) {
+        w.key("toponym").value(r.name);
+        w.key("id").value(r.id);
+        write_strings(w, "postcode", list_of(r.postcode));
+        write_strings(w, "citycode", list_of(r.citycode));
+        write_strings(w, "city", list_of(r.city));
+        write_strings(w, "category", r.categories);
+        w.key("extrafields").begin_object().key("names").begin_array().value(r.name).end_array().end_object();
+        w.key("x").value(r.position.lon);
+        w.key("y").value(r.position.lat);
+        w.key("score").value_fixed(r.score, 6);
+        if (with_distance) w.key("distance").value_fixed(r.distance, 2);
+        w.key("_score").value_fixed(r.score, 6);
+        w.key("_type").value("poi");
+    } else if (r.type == DocType::parcel) {
+        w.key("id").value(r.id);
+        w.key("departmentcode").value(r.departmentcode);
+        w.key("municipalitycode").value(r.municipalitycode);
+        w.key("city").value(r.city);
+        w.key("oldmunicipalitycode").value(r.oldmunicipalitycode);
+        w.key("districtcode").value(r.districtcode);
+        w.key("section").value(r.section);
+        w.key("number").value(r.number);
+        w.key("sheet").value(r.sheet);
+        w.key("x").value(r.position.lon);
+        w.key("y").value(r.position.lat);
+        w.key("score").value_fixed(r.score, 6);
+        if (with_distance) w.key("distance").value_fixed(r.distance, 2);
+        w.key("_score").value_fixed(r.score, 6);
+        w.key("_type").value("parcel");
+    } else {
+        w.key("label").value(r.label);
+        w.key("score").value_fixed(r.score, 6);
+        if (r.type == DocType::housenumber) w.key("housenumber").value(r.housenumber);
+        w.key("id").value(r.id);
+        w.key("name").value(r.name);
+        w.key("postcode").value(r.postcode);
+        w.key("citycode").value(r.citycode);
+        w.key("x").value(r.position.lon);
+        w.key("y").value(r.position.lat);
+        w.key("city").value(r.city);
+        w.key("context").value(r.context);
+        w.key("type").value(geocoder::to_string(r.type));
+        w.key("importance").value_fixed(r.importance, 5);
+        if (!r.street.empty()) w.key("street").value(r.street);
+        if (with_distance) w.key("distance").value_fixed(r.distance, 2);
+        w.key("_score").value_fixed(r.score, 6);
+        w.key("_type").value("address");
+    }
     w.end_object();
     w.end_object();
 }
@@ -188,9 +245,23 @@ Response feature_collection(const std::vector<geocoder::Result>& results, bool w
 Response search(const Request& req, const bundle::Engine& engine, const GeocoderApiOptions& o) {
     Problems p;
     geocoder::SearchRequest s;
+    s.indexes = parse_indexes(req, engine, p);
+    const bool parcel_only = s.indexes.size() == 1 && s.indexes[0] == geocoder::IndexKind::parcel;
+    // Structured parcel search: departmentcode, municipalitycode, … (index=parcel alone).
+    for (const auto& [name, field] : {std::pair{"departmentcode", &s.parcel.departmentcode},
+                                      {"municipalitycode", &s.parcel.municipalitycode},
+                                      {"oldmunicipalitycode", &s.parcel.oldmunicipalitycode},
+                                      {"districtcode", &s.parcel.districtcode}, {"section", &s.parcel.section},
+                                      {"number", &s.parcel.number}, {"sheet", &s.parcel.sheet}}) {
+        const std::string* v = req.param(name);
+        if (v == nullptr || trim(*v).empty()) continue;
+        if (!has_index(s.indexes, geocoder::IndexKind::parcel)) p.add(fmt::format("{}: only with index=parcel", name));
+        *field = std::string(trim(*v));
+    }
+    for (auto& problem : s.parcel.validate()) p.add(std::move(problem));
     const std::string* q = req.param("q");
     if (q == nullptr || trim(*q).empty()) {
-        p.add("q: required");
+        if (!parcel_only || s.parcel.empty()) p.add(parcel_only ? "q: required (or a structured parcel search: departmentcode, municipalitycode, section, number, …)" : "q: required");
     } else {
         const auto text = trim(*q);
         // The Géoplateforme's rule: 3 to 200 characters, starting with a letter or a digit.
@@ -201,7 +272,6 @@ Response search(const Request& req, const bundle::Engine& engine, const Geocoder
             p.add("q: must contain between 3 and 200 chars and start with a number or a letter");
         s.q = std::string(text);
     }
-    check_index(req, p);
     s.limit = parse_limit(req, "limit", o.default_limit, o.max_limit, p);
     s.bias = parse_lonlat(req, p);
     s.filters = parse_filters(req, p);
@@ -227,8 +297,9 @@ bool inside(const std::vector<LonLat>& ring, LonLat pt) {
 
 Response reverse(const Request& req, const bundle::Engine& engine, const GeocoderApiOptions& o) {
     Problems p;
-    check_index(req, p);
     geocoder::ReverseRequest r;
+    r.indexes = parse_indexes(req, engine, p);
+    const bool address_only = r.indexes.empty() || (r.indexes.size() == 1 && r.indexes[0] == geocoder::IndexKind::address);
     r.limit = parse_limit(req, "limit", o.default_limit, o.max_limit, p);
     r.filters = parse_filters(req, p);
     const auto point = parse_lonlat(req, p);
@@ -286,8 +357,39 @@ Response reverse(const Request& req, const bundle::Engine& engine, const Geocode
                         have_geom = true;
                     }
                 }
-            } else if (type == "Point" || type == "LineString") {
+            } else if ((type == "Point" || type == "LineString") && address_only) {
                 bad(fmt::format("{} is not allowed with index=address (use Polygon or Circle)", type));
+            } else if (type == "Point" || type == "LineString") {
+                // POIs and parcels (one point per document, see docs/geocoder.md): the documents in
+                // the circle around the vertex mean that reaches 10 m beyond every vertex.
+                std::vector<LonLat> pts;
+                if (type == "Point") {
+                    LonLat ll;
+                    if (as_point(c, ll)) pts.push_back(ll);
+                } else if (c.is_array() && c.size() >= 2) {
+                    for (const auto& v : c) {
+                        LonLat ll;
+                        if (!as_point(v, ll)) { pts.clear(); break; }
+                        pts.push_back(ll);
+                    }
+                }
+                if (pts.empty()) bad(fmt::format("{}: coordinates are invalid", type));
+                else {
+                    LonLat centre{0, 0};
+                    for (const auto& v : pts) { centre.lon += v.lon; centre.lat += v.lat; }
+                    centre.lon /= static_cast<double>(pts.size());
+                    centre.lat /= static_cast<double>(pts.size());
+                    double radius = 10.0;
+                    for (const auto& v : pts) {
+                        const double dx = (v.lon - centre.lon) * 111320.0 * std::cos(centre.lat * M_PI / 180.0);
+                        const double dy = (v.lat - centre.lat) * 110574.0;
+                        radius = std::max(radius, std::hypot(dx, dy) + 10.0);
+                    }
+                    if (radius > 2000) bad(fmt::format("{}: must fit in a 2 km circle", type));
+                    r.point = centre;
+                    r.radius_m = radius;
+                    have_geom = true;
+                }
             } else {
                 bad(fmt::format("type '{}' is not one of Point, LineString, Polygon, Circle", type));
             }
@@ -530,7 +632,7 @@ Response batch(const Request& req, const bundle::Engine& engine, const GeocoderA
             else b.filters.types = {*t};
         } else if (k == "index") {
             for (const auto& i : split_list(v))
-                if (i != "address") p.add(fmt::format("index: '{}' is not served by this bundle (available: address)", i));
+                if (i != "address") p.add(fmt::format("index: '{}' is not available for batch CSV (available: address)", i));
         }
     }
     p.throw_if_any();

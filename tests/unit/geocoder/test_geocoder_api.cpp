@@ -238,3 +238,118 @@ TEST_CASE("POST /geocodage/search/csv and /reverse/csv", "[geocoder][api][batch]
     CHECK(r.status == 400);
     CHECK(json::parse(r.body)["message"] == "Failed parsing query");
 }
+
+namespace {
+
+// A second bundle with POIs and parcels (GeoJSON layers written here).
+struct PoiParcelFixture {
+    test::TempDir dir{"geoplex-geo-api-poi"};
+    std::optional<bundle::Engine> engine;
+    server::Router router;
+    PoiParcelFixture() {
+        std::ofstream(dir / "a.csv") << csv;
+        std::ofstream(dir / "poi.geojson")
+            << R"({"type":"FeatureCollection","features":[)"
+               R"({"type":"Feature","properties":{"name":"Pharmacie de la Paix","category":"pharmacie;sante","insee":"99001"},"geometry":{"type":"Point","coordinates":[2.4005,48.9]}},)"
+               R"({"type":"Feature","properties":{"name":"Café de la Paix","category":"restaurant;bar","insee":"99001"},"geometry":{"type":"Point","coordinates":[2.401,48.9]}},)"
+               R"({"type":"Feature","properties":{"name":"Mairie","category":"administratif","insee":"99001"},"geometry":{"type":"Point","coordinates":[2.402,48.9]}}]})";
+        std::ofstream(dir / "parcels.geojson")
+            << R"({"type":"FeatureCollection","features":[)"
+               R"({"type":"Feature","properties":{"id":"99001000AB0012","feuille":"1"},"geometry":{"type":"Polygon","coordinates":[[[2.3990,48.8990],[2.3994,48.8990],[2.3994,48.8994],[2.3990,48.8994],[2.3990,48.8990]]]}},)"
+               R"({"type":"Feature","properties":{"id":"99001000AB0013","feuille":"2"},"geometry":{"type":"Polygon","coordinates":[[[2.3994,48.8990],[2.3998,48.8990],[2.3998,48.8994],[2.3994,48.8994],[2.3994,48.8990]]]}}]})";
+        std::ofstream(dir / "bundle.toml")
+            << "name = \"geo\"\n[geocoder]\n"
+               "[[geocoder.sources]]\nformat = \"ban-csv\"\npath = \"a.csv\"\n"
+               "[[geocoder.sources]]\nformat = \"gdal-poi\"\npath = \"poi.geojson\"\ncitycode_field = \"insee\"\n"
+               "[[geocoder.sources]]\nformat = \"gdal-parcel\"\npath = \"parcels.geojson\"\n";
+        bundle::build(dir / "bundle.toml", dir / "bundle");
+        engine = bundle::Engine::open(dir / "bundle", bundle::EngineConfig{true});
+        server::add_geocoder_routes(router);
+    }
+    server::Response get(const std::string& path, server::Fields query) {
+        server::Request req;
+        req.method = "GET";
+        req.path = path;
+        req.query = std::move(query);
+        return router.handle(req, *engine);
+    }
+};
+
+PoiParcelFixture& poi_fixture() {
+    static PoiParcelFixture f;
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("GET /geocodage/search: index=poi and index=parcel, the reference's properties", "[geocoder][api][poi][parcel]") {
+    auto& f = poi_fixture();
+    auto r = f.get("/geocodage/search", {{"q", "pharmacie de la paix"}, {"index", "poi"}});
+    REQUIRE(r.status == 200);
+    auto j = json::parse(r.body);
+    REQUIRE(!j["features"].empty());
+    auto p = j["features"][0]["properties"];
+    CHECK(keys(p) == std::set<std::string>{"toponym", "id", "postcode", "citycode", "city", "category", "extrafields", "x",
+                                           "y", "score", "_score", "_type"});
+    CHECK(p["toponym"] == "Pharmacie de la Paix");
+    CHECK(p["category"] == json::array({"pharmacie", "sante"}));
+    CHECK(p["citycode"] == json::array({"99001"}));
+    CHECK(p["city"] == json::array({"Testville"}));  // the commune of the address source
+    CHECK(p["_type"] == "poi");
+
+    // category filter: only the bar among the POIs "de la Paix".
+    r = f.get("/geocodage/search", {{"q", "de la paix"}, {"index", "poi"}, {"category", "bar"}});
+    j = json::parse(r.body);
+    REQUIRE(j["features"].size() == 1);
+    CHECK(j["features"][0]["properties"]["toponym"] == "Café de la Paix");
+
+    // Several indexes: the address and the POI answer together.
+    r = f.get("/geocodage/search", {{"q", "paix testville"}, {"index", "address,poi"}, {"limit", "20"}});
+    j = json::parse(r.body);
+    std::set<std::string> types;
+    for (const auto& x : j["features"]) types.insert(x["properties"]["_type"].get<std::string>());
+    CHECK(types == std::set<std::string>{"address", "poi"});
+
+    // Parcel by id, and the structured search without q.
+    r = f.get("/geocodage/search", {{"q", "99001000AB0013"}, {"index", "parcel"}});
+    j = json::parse(r.body);
+    REQUIRE(j["features"].size() == 1);
+    p = j["features"][0]["properties"];
+    CHECK(keys(p) == std::set<std::string>{"id", "departmentcode", "municipalitycode", "city", "oldmunicipalitycode",
+                                           "districtcode", "section", "number", "sheet", "x", "y", "score", "_score", "_type"});
+    CHECK(p["departmentcode"] == "99");
+    CHECK(p["municipalitycode"] == "001");
+    CHECK(p["oldmunicipalitycode"] == "000");
+    CHECK(p["section"] == "AB");
+    CHECK(p["number"] == "0013");
+    CHECK(p["sheet"] == "2");
+    CHECK(p["city"] == "Testville");
+    CHECK(p["_type"] == "parcel");
+    r = f.get("/geocodage/search", {{"index", "parcel"}, {"departmentcode", "99"}, {"municipalitycode", "001"},
+                                    {"section", "AB"}, {"number", "12"}});
+    j = json::parse(r.body);
+    REQUIRE(j["features"].size() == 1);
+    CHECK(j["features"][0]["properties"]["id"] == "99001000AB0012");
+
+    // Errors: structured fields without index=parcel, bad section, unknown index.
+    r = f.get("/geocodage/search", {{"q", "rue de la paix"}, {"section", "ABC"}, {"index", "castle"}});
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["detail"].size() == 3);
+    r = f.get("/geocodage/search", {{"index", "parcel"}});
+    CHECK(r.status == 400);
+}
+
+TEST_CASE("GET /geocodage/reverse: index=parcel and index=poi", "[geocoder][api][poi][parcel]") {
+    auto& f = poi_fixture();
+    auto r = f.get("/geocodage/reverse", {{"lon", "2.3991"}, {"lat", "48.8991"}, {"index", "parcel"}, {"limit", "1"}});
+    REQUIRE(r.status == 200);
+    auto j = json::parse(r.body);
+    REQUIRE(j["features"].size() == 1);
+    CHECK(j["features"][0]["properties"]["id"] == "99001000AB0012");
+    CHECK(j["features"][0]["properties"].contains("distance"));
+    r = f.get("/geocodage/reverse", {{"searchgeom", R"({"type":"Point","coordinates":[2.401,48.9]})"}, {"index", "poi"}});
+    REQUIRE(r.status == 200);
+    j = json::parse(r.body);
+    REQUIRE(j["features"].size() == 1);
+    CHECK(j["features"][0]["properties"]["toponym"] == "Café de la Paix");
+}

@@ -115,6 +115,8 @@ int serve(const fs::path& dir, const ServeOptions& o) {
     fmt::print(stderr, "geoplex {} serving bundle '{}' ({}) on http://{}:{}/\n", geoplex::version, m.name,
                m.components.empty() ? std::string("no components") : fmt::format("{}", fmt::join(m.components, ", ")),
                shown_host, srv.port());
+    if (config.viewer.enabled && !(config.viewer.dir.empty() ? server::default_viewer_dir() : config.viewer.dir).empty())
+        fmt::print(stderr, "  web map: http://{0}:{1}/   endpoints: http://{0}:{1}/services\n", shown_host, srv.port());
     fmt::print(stderr, "  health: http://{0}:{1}/health   API description: http://{0}:{1}/openapi.json\n", shown_host,
                srv.port());
     fmt::print(stderr, "  metrics: {}   rate limits: {}   reload: kill -HUP {}{}\n",

@@ -255,28 +255,29 @@ constexpr std::string_view isochrone_openapi = R"json({
 
 }  // namespace
 
+nlohmann::ordered_json getcap_parameter(const char* name, bool required, const char* type, const char* description) {
+    return nlohmann::ordered_json{{"name", name},         {"in", "query"},      {"description", description},
+                                  {"required", required}, {"default", nullptr}, {"schema", {{"type", type}}}};
+}
+
 nlohmann::ordered_json isochrone_operation() {
     using json = nlohmann::ordered_json;
-    auto param = [](const char* name, bool required, const char* type, const char* description) {
-        return json{{"name", name},       {"in", "query"},   {"description", description},
-                    {"required", required}, {"default", nullptr}, {"schema", {{"type", type}}}};
-    };
     return {{"id", "isochrone"},
             {"description", "Calculer une isochrone ou une isodistance."},
             {"url", "/isochrone?"},
             {"methods", {"GET", "POST"}},
             {"parameters",
-             {param("resource", true, "string", "Ressource utilisée pour le calcul."),
-              param("point", true, "string", "Point de départ ou d'arrivée (x,y)."),
-              param("costType", true, "enumeration", "Type du coût : time ou distance."),
-              param("costValue", true, "float", "Valeur du coût, dans timeUnit ou distanceUnit."),
-              param("profile", false, "enumeration", "Mode de déplacement."),
-              param("direction", false, "enumeration", "departure ou arrival."),
-              param("constraints", false, "object", "Contraintes 'banned' (au plus 3)."),
-              param("geometryFormat", false, "enumeration", "Format de la géométrie."),
-              param("distanceUnit", false, "enumeration", "Unité des distances."),
-              param("timeUnit", false, "enumeration", "Unité des durées."),
-              param("crs", false, "enumeration", "Projection.")}}};
+             {getcap_parameter("resource", true, "string", "Ressource utilisée pour le calcul."),
+              getcap_parameter("point", true, "string", "Point de départ ou d'arrivée (x,y)."),
+              getcap_parameter("costType", true, "enumeration", "Type du coût : time ou distance."),
+              getcap_parameter("costValue", true, "float", "Valeur du coût, dans timeUnit ou distanceUnit."),
+              getcap_parameter("profile", false, "enumeration", "Mode de déplacement."),
+              getcap_parameter("direction", false, "enumeration", "departure ou arrival."),
+              getcap_parameter("constraints", false, "object", "Contraintes 'banned' (au plus 3)."),
+              getcap_parameter("geometryFormat", false, "enumeration", "Format de la géométrie."),
+              getcap_parameter("distanceUnit", false, "enumeration", "Unité des distances."),
+              getcap_parameter("timeUnit", false, "enumeration", "Unité des durées."),
+              getcap_parameter("crs", false, "enumeration", "Projection.")}}};
 }
 
 nlohmann::ordered_json isochrone_parameters(const routing::ResourceInfo& r, const nlohmann::ordered_json& point_values) {

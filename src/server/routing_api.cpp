@@ -399,10 +399,6 @@ Response capabilities_handler(const Request& req, const bundle::Engine& engine, 
                    {"contact", {{"email", ""}}}};
     doc["provider"] = {{"name", "geoplex"}, {"site", ""}, {"mail", ""}};
     doc["api"] = {{"name", "simple"}, {"version", "1.0.0"}};
-    auto param = [](const char* name, bool required, const char* type, const char* description) {
-        return json{{"name", name},       {"in", "query"},   {"description", description},
-                    {"required", required}, {"default", nullptr}, {"schema", {{"type", type}}}};
-    };
     json ops = json::array();
     // The operation urls are hard-coded by Road2 ("/route?"), whatever the mounted path: copied.
     ops.push_back({{"id", "route"},
@@ -410,43 +406,43 @@ Response capabilities_handler(const Request& req, const bundle::Engine& engine, 
                    {"url", "/route?"},
                    {"methods", {"GET", "POST"}},
                    {"parameters",
-                    {param("resource", true, "string", "Ressource utilisée pour le calcul."),
-                     param("start", true, "string", "Point de départ (x,y)."),
-                     param("end", true, "string", "Point d'arrivée (x,y)."),
-                     param("intermediates", false, "array", "Points intermédiaires séparés par '|'."),
-                     param("profile", false, "enumeration", "Mode de déplacement."),
-                     param("optimization", false, "enumeration", "Optimisation : fastest ou shortest."),
-                     param("getSteps", false, "boolean", "Présence des étapes."),
-                     param("waysAttributes", false, "array", "Attributs des voies."),
-                     param("geometryFormat", false, "enumeration", "Format des géométries."),
-                     param("getBbox", false, "boolean", "Présence de l'emprise."),
-                     param("crs", false, "enumeration", "Projection des points et des géométries."),
-                     param("timeUnit", false, "enumeration", "Unité des durées."),
-                     param("distanceUnit", false, "enumeration", "Unité des distances."),
-                     param("constraints", false, "object", "Contraintes (au plus 3).")}}});
+                    {getcap_parameter("resource", true, "string", "Ressource utilisée pour le calcul."),
+                     getcap_parameter("start", true, "string", "Point de départ (x,y)."),
+                     getcap_parameter("end", true, "string", "Point d'arrivée (x,y)."),
+                     getcap_parameter("intermediates", false, "array", "Points intermédiaires séparés par '|'."),
+                     getcap_parameter("profile", false, "enumeration", "Mode de déplacement."),
+                     getcap_parameter("optimization", false, "enumeration", "Optimisation : fastest ou shortest."),
+                     getcap_parameter("getSteps", false, "boolean", "Présence des étapes."),
+                     getcap_parameter("waysAttributes", false, "array", "Attributs des voies."),
+                     getcap_parameter("geometryFormat", false, "enumeration", "Format des géométries."),
+                     getcap_parameter("getBbox", false, "boolean", "Présence de l'emprise."),
+                     getcap_parameter("crs", false, "enumeration", "Projection des points et des géométries."),
+                     getcap_parameter("timeUnit", false, "enumeration", "Unité des durées."),
+                     getcap_parameter("distanceUnit", false, "enumeration", "Unité des distances."),
+                     getcap_parameter("constraints", false, "object", "Contraintes (au plus 3).")}}});
     ops.push_back({{"id", "nearest"},
                    {"description", "Trouver les points du réseau les plus proches."},
                    {"url", "/nearest?"},
                    {"methods", {"GET", "POST"}},
                    {"parameters",
-                    {param("resource", true, "string", "Ressource utilisée."),
-                     param("coordinates", true, "string", "Point (x,y)."),
-                     param("nbPoints", false, "integer", "Nombre de points."),
-                     param("crs", false, "enumeration", "Projection.")}}});
+                    {getcap_parameter("resource", true, "string", "Ressource utilisée."),
+                     getcap_parameter("coordinates", true, "string", "Point (x,y)."),
+                     getcap_parameter("nbPoints", false, "integer", "Nombre de points."),
+                     getcap_parameter("crs", false, "enumeration", "Projection.")}}});
     ops.push_back(isochrone_operation());
     ops.push_back({{"id", "matrix"},
                    {"description", "Matrice de durées et de distances (extension geoplex)."},
                    {"url", "/matrix?"},
                    {"methods", {"GET", "POST"}},
                    {"parameters",
-                    {param("resource", true, "string", "Ressource utilisée."),
-                     param("sources", true, "array", "Points de départ séparés par '|'."),
-                     param("targets", true, "array", "Points d'arrivée séparés par '|'."),
-                     param("profile", false, "enumeration", "Mode de déplacement."),
-                     param("optimization", false, "enumeration", "Optimisation."),
-                     param("crs", false, "enumeration", "Projection."),
-                     param("timeUnit", false, "enumeration", "Unité des durées."),
-                     param("distanceUnit", false, "enumeration", "Unité des distances.")}}});
+                    {getcap_parameter("resource", true, "string", "Ressource utilisée."),
+                     getcap_parameter("sources", true, "array", "Points de départ séparés par '|'."),
+                     getcap_parameter("targets", true, "array", "Points d'arrivée séparés par '|'."),
+                     getcap_parameter("profile", false, "enumeration", "Mode de déplacement."),
+                     getcap_parameter("optimization", false, "enumeration", "Optimisation."),
+                     getcap_parameter("crs", false, "enumeration", "Projection."),
+                     getcap_parameter("timeUnit", false, "enumeration", "Unité des durées."),
+                     getcap_parameter("distanceUnit", false, "enumeration", "Unité des distances.")}}});
     doc["operations"] = ops;
     json resources = json::array();
     for (const auto& r : router.resources()) {

@@ -261,7 +261,6 @@ nlohmann::ordered_json getcap_parameter(const char* name, bool required, const c
 }
 
 nlohmann::ordered_json isochrone_operation() {
-    using json = nlohmann::ordered_json;
     return {{"id", "isochrone"},
             {"description", "Calculer une isochrone ou une isodistance."},
             {"url", "/isochrone?"},

@@ -103,18 +103,6 @@ Response serve_asset(const Request& req, const Asset& a) {
 
 json bbox_json(const BBox& b) { return json::array({b.min_x, b.min_y, b.max_x, b.max_y}); }
 
-void extend(BBox& acc, const BBox& b) {
-    if (b.empty()) return;
-    if (acc.empty()) {
-        acc = b;
-        return;
-    }
-    acc.min_x = std::min(acc.min_x, b.min_x);
-    acc.min_y = std::min(acc.min_y, b.min_y);
-    acc.max_x = std::max(acc.max_x, b.max_x);
-    acc.max_y = std::max(acc.max_y, b.max_y);
-}
-
 bool has_route(const Router& router, std::string_view pattern) {
     for (const auto& r : router.routes())
         if (r.pattern == pattern) return true;
@@ -149,7 +137,7 @@ json viewer_config(const Router& router, const bundle::Engine& engine) {
             j["tilejson"] = fmt::format("/tiles/{}.json", l.id);
             j["style"] = fmt::format("/tiles/{}/style.json", l.id);
             layers.push_back(std::move(j));
-            extend(extent, l.bounds);
+            extent.extend(l.bounds);
         }
     }
     c["layers"] = std::move(layers);
@@ -170,7 +158,7 @@ json viewer_config(const Router& router, const bundle::Engine& engine) {
                 profiles.push_back(json{{"name", p.name}, {"optimizations", opts}});
             }
             resources.push_back(json{{"id", r.id}, {"title", r.title}, {"profiles", profiles}, {"bbox", bbox_json(r.bbox)}});
-            extend(extent, r.bbox);
+            extent.extend(r.bbox);
         }
         services["routing"] = json{{"itineraire", "/navigation/itineraire"}, {"resources", resources}};
         if (has_route(router, "/navigation/isochrone")) services["isochrone"] = json{{"isochrone", "/navigation/isochrone"}};
@@ -179,7 +167,7 @@ json viewer_config(const Router& router, const bundle::Engine& engine) {
         json resources = json::array();
         for (const auto& r : engine.altitude().resources()) {
             resources.push_back(json{{"id", r.id}, {"extent", bbox_json(r.extent)}});
-            extend(extent, r.extent);
+            extent.extend(r.extent);
         }
         services["altitude"] = json{{"elevation", "/altimetrie/1.0/calcul/alti/rest/elevation.json"},
                                     {"elevationLine", "/altimetrie/1.0/calcul/alti/rest/elevationLine.json"},

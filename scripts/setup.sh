@@ -13,9 +13,11 @@ PACKAGES=(
   # C++ libraries
   libboost-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libsqlite3-dev libpq-dev libutf8proc-dev
+  libssl-dev libxml2-dev libstemmer-dev  # catalog: key hashing, ISO 19139 / CSW XML, French stemming
   zlib1g-dev libdeflate-dev libbz2-dev libexpat1-dev libpng-dev libjpeg-dev libwebp-dev
   # tests and benchmarks
   catch2 libbenchmark-dev wrk
+  postgresql  # the catalog's PostgreSQL store tests run a private instance on a Unix socket
   nginx  # benchmarks/peers/serve_vs_nginx.sh runs a private instance (own config, high port)
   # Python bindings
   python3-dev python3-venv pybind11-dev python3-numpy python3-pytest python3-pandas python3-shapely

@@ -1,0 +1,137 @@
+// Text analysis shared by indexing and queries (both stores), and SearchQuery validation.
+#include "geoplex/catalog/search.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <memory>
+
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+namespace geoplex::catalog {
+
+namespace {
+
+void append_utf8(std::string& out, utf8proc_int32_t cp) {
+    utf8proc_uint8_t buf[4];
+    const auto n = utf8proc_encode_char(cp, buf);
+    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+}
+
+bool is_word_char(utf8proc_int32_t cp) {
+    switch (utf8proc_category(cp)) {
+        case UTF8PROC_CATEGORY_LU:
+        case UTF8PROC_CATEGORY_LL:
+        case UTF8PROC_CATEGORY_LT:
+        case UTF8PROC_CATEGORY_LM:
+        case UTF8PROC_CATEGORY_LO:
+        case UTF8PROC_CATEGORY_ND:
+        case UTF8PROC_CATEGORY_NL:
+        case UTF8PROC_CATEGORY_NO: return true;
+        default: return false;
+    }
+}
+
+// French function words: they carry no meaning for matching (folded spellings).
+constexpr std::array<std::string_view, 56> k_stop_words{
+    "a",    "au",   "aux",  "avec", "c",     "ce",   "ces",  "cet",    "cette", "d",    "dans", "de",
+    "des",  "du",   "elle", "elles", "en",   "est",  "et",   "il",     "ils",   "j",    "l",    "la",
+    "le",   "les",  "leur", "leurs", "lui",  "m",    "ma",   "mes",    "n",     "ne",   "nos",  "notre",
+    "on",   "ou",   "par",  "pas",  "pour",  "qu",   "que",  "qui",    "s",     "sa",   "se",   "ses",
+    "son",  "sur",  "t",    "un",   "une",   "vos",  "votre", "y"};
+
+bool is_stop_word(std::string_view w) {
+    return std::find(k_stop_words.begin(), k_stop_words.end(), w) != k_stop_words.end();
+}
+
+struct StemmerDeleter {
+    void operator()(sb_stemmer* s) const noexcept { sb_stemmer_delete(s); }
+};
+
+}  // namespace
+
+std::string fold(std::string_view text) {
+    utf8proc_uint8_t* mapped = nullptr;
+    const auto options = static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                                                        UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                static_cast<utf8proc_ssize_t>(text.size()), &mapped, options);
+    std::string out;
+    if (n < 0) {
+        // Not UTF-8: keep ASCII letters and digits only (lower-cased); everything else separates.
+        for (unsigned char c : text) out.push_back(std::isalnum(c) ? static_cast<char>(std::tolower(c)) : ' ');
+    } else {
+        std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> guard(mapped, &std::free);
+        utf8proc_ssize_t i = 0;
+        while (i < n) {
+            utf8proc_int32_t cp = 0;
+            const auto len = utf8proc_iterate(mapped + i, n - i, &cp);
+            if (len <= 0) break;
+            i += len;
+            if (cp == 0x153) out += "oe";       // œ
+            else if (cp == 0xE6) out += "ae";   // æ
+            else if (is_word_char(cp)) append_utf8(out, cp);
+            else out.push_back(' ');
+        }
+    }
+    // Collapse runs of spaces and trim.
+    std::string collapsed;
+    collapsed.reserve(out.size());
+    for (char c : out) {
+        if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
+        collapsed.push_back(c);
+    }
+    if (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+    return collapsed;
+}
+
+std::vector<std::string> analyze(std::string_view text) {
+    thread_local std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new("french", "UTF_8"));
+    std::vector<std::string> terms;
+    const std::string folded = fold(text);
+    std::size_t pos = 0;
+    while (pos < folded.size()) {
+        std::size_t end = folded.find(' ', pos);
+        if (end == std::string::npos) end = folded.size();
+        const std::string_view word(folded.data() + pos, end - pos);
+        pos = end + 1;
+        if (word.empty() || is_stop_word(word)) continue;
+        if (stemmer) {
+            const sb_symbol* s = sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+                                                 static_cast<int>(word.size()));
+            if (s) {
+                terms.emplace_back(reinterpret_cast<const char*>(s), static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
+                continue;
+            }
+        }
+        terms.emplace_back(word);
+    }
+    return terms;
+}
+
+const std::vector<std::string>& facet_names() {
+    static const std::vector<std::string> names{"theme", "producer", "format", "licence", "keyword", "year"};
+    return names;
+}
+
+std::vector<std::string> SearchQuery::validate() const {
+    std::vector<std::string> problems;
+    if (limit > 1000) problems.emplace_back("limit must be at most 1000");
+    if (facet_limit > 1000) problems.emplace_back("facet_limit must be at most 1000");
+    if (bbox) {
+        const auto& b = *bbox;
+        if (!(b.west <= b.east) || !(b.south <= b.north))
+            problems.emplace_back("bbox must have west <= east and south <= north");
+        if (b.west < -180 || b.east > 180 || b.south < -90 || b.north > 90)
+            problems.emplace_back("bbox must lie within [-180,180] x [-90,90]");
+    }
+    if (text.size() > 4096) problems.emplace_back("text must be at most 4096 bytes");
+    for (const auto& y : years)
+        if (y.size() != 4 || !std::all_of(y.begin(), y.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            problems.emplace_back("year '" + y + "' must be four digits");
+    return problems;
+}
+
+}  // namespace geoplex::catalog

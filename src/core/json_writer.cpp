@@ -101,12 +101,56 @@ JsonWriter& JsonWriter::value(double v) {
     }
     return *this;
 }
+namespace {
+
+// Writes round(v * 10^decimals) / 10^decimals with trailing zeros trimmed, without going through
+// fmt's exact decimal conversion, when the result is provably the same as fmt's "{:.{}f}":
+// |v| * 10^decimals < 2^31 keeps the product's rounding error below 2.5e-7, so when its fractional
+// part is more than 1e-6 away from .5, rounding the product rounds the exact value the same way.
+// Returns false (nothing written) otherwise; the caller then uses fmt.
+bool write_fixed_fast(fmt::memory_buffer& out, double v, int decimals) {
+    static constexpr double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals < 0 || decimals > 9) return false;
+    const double scaled = std::fabs(v) * pow10[decimals];
+    if (!(scaled < 2147483648.0)) return false;
+    const double whole = std::floor(scaled);
+    const double frac = scaled - whole;
+    if (std::fabs(frac - 0.5) <= 1e-6) return false;
+    auto n = static_cast<std::uint64_t>(whole) + (frac > 0.5 ? 1U : 0U);
+    if (n == 0) {  // also turns -0.001 → "0"
+        out.push_back('0');
+        return true;
+    }
+    char digits[24];  // filled from the end
+    char* p = digits + sizeof digits;
+    int kept = decimals;  // decimals still to write; trailing zeros among them are dropped
+    while (kept > 0 && n % 10 == 0) {
+        n /= 10;
+        --kept;
+    }
+    for (int i = 0; i < kept; ++i) {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    }
+    if (kept > 0) *--p = '.';
+    do {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    if (std::signbit(v)) *--p = '-';
+    out.append(p, digits + sizeof digits);
+    return true;
+}
+
+}  // namespace
+
 JsonWriter& JsonWriter::value_fixed(double v, int decimals) {
     separate();
     if (!std::isfinite(v)) {
         m_buf.append(std::string_view("null"));
         return *this;
     }
+    if (write_fixed_fast(m_buf, v, decimals)) return *this;
     const std::size_t start = m_buf.size();
     fmt::format_to(std::back_inserter(m_buf), "{:.{}f}", v, decimals);
     if (decimals > 0) {

@@ -53,3 +53,48 @@ TEST_CASE("doubles round-trip exactly") {
         CHECK(std::stod(w.str()) == v);
     }
 }
+
+// value_fixed takes a shortcut for common magnitudes; it must print exactly what fmt's exact
+// decimal conversion prints (trimmed), including values sitting on or next to a rounding tie.
+TEST_CASE("value_fixed equals fmt's exact fixed formatting on random and near-tie values") {
+    auto reference = [](double v, int d) {
+        std::string s = fmt::format("{:.{}f}", v, d);
+        if (d > 0) {
+            while (!s.empty() && s.back() == '0') s.pop_back();
+            if (!s.empty() && s.back() == '.') s.pop_back();
+        }
+        if (s == "-0") s = "0";
+        return s;
+    };
+    auto fixed = [](double v, int d) {
+        JsonWriter w;
+        w.value_fixed(v, d);
+        return w.str();
+    };
+    std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    int checked = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const int d = static_cast<int>(next() % 11);  // 0..10 (10 exercises the fallback)
+        const double magnitude = std::pow(10.0, static_cast<double>(next() % 12) - 3.0);
+        double v = (static_cast<double>(next() % 2000001) / 1000000.0 - 1.0) * magnitude;
+        if (i % 4 == 0) {  // a value on or a hair next to a tie at `d` decimals
+            const double p = std::pow(10.0, d);
+            v = (std::floor(v * p) + 0.5) / p;
+            if (i % 8 == 0) v = std::nextafter(v, (i % 16 == 0) ? 1e300 : -1e300);
+        }
+        INFO("v=" << fmt::format("{:.17g}", v) << " d=" << d);
+        REQUIRE(fixed(v, d) == reference(v, d));
+        ++checked;
+    }
+    CHECK(checked == 200000);
+    CHECK(fixed(2.5, 0) == "2");     // exact tie: round half to even, like fmt
+    CHECK(fixed(0.125, 2) == "0.12");
+    CHECK(fixed(-0.0, 3) == "0");
+    CHECK(fixed(1e12, 2) == "1000000000000");  // beyond the shortcut
+}

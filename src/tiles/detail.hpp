@@ -62,6 +62,12 @@ public:
 
     /// nullopt when the tile does not touch the raster or is entirely nodata.
     [[nodiscard]] std::optional<Image> render(std::uint32_t z, std::uint64_t x, std::uint64_t y) const;
+    /// The w×h image of `bbox` in any CRS PROJ knows (`crs` in GIS axis order: x east), for WMS
+    /// GetMap; nullopt when nothing of the raster is there. Unknown CRS → InvalidArgument.
+    [[nodiscard]] std::optional<Image> render_area(const std::string& crs, const BBox& bbox, std::uint32_t width,
+                                                   std::uint32_t height) const;
+    /// The source's band values at (x, y) of `crs` (GIS order); nullopt outside or on nodata.
+    [[nodiscard]] std::optional<std::vector<double>> sample(const std::string& crs, double x, double y) const;
     [[nodiscard]] const BBox& native_bounds() const noexcept;
     [[nodiscard]] const BBox& wgs84_bounds() const noexcept;
     /// The level whose cell size is the finest not finer than the source's (for max_zoom).

@@ -129,6 +129,9 @@ struct RasterSource::Impl {
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
+    /// The image of the w×h grid covering `tb` in `crs` (the CRS `h`'s transformer targets).
+    std::optional<Image> render_grid(Handle& h, const BBox& tb, int w, int hgt, const std::string& crs) const;
+
     /// Warps `bands` of the source into a w×h grid at `gt`; `out` gets band-sequential Float32
     /// values and `alpha` (0..255) the destination alpha. Returns false when nothing was written.
     bool warp(Handle& h, const double gt[6], int w, int hgt, const std::vector<int>& bands, GDALDataType type,
@@ -271,12 +274,42 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
     if (m == nullptr || !m->contains(x, y)) return std::nullopt;
     const BBox tb = m->tile_bounds(x, y);
     if (!tb.intersects(im.native)) return std::nullopt;
-    const int w = static_cast<int>(m->tile_width);
-    const int hgt = static_cast<int>(m->tile_height);
-    const std::size_t px = static_cast<std::size_t>(w) * static_cast<std::size_t>(hgt);
     QuietGdal quiet;
     Impl::Handle h = im.borrow();
     struct Back { const Impl& i; Impl::Handle& h; ~Back() { i.give_back(h); } } back{im, h};
+    return im.render_grid(h, tb, static_cast<int>(m->tile_width), static_cast<int>(m->tile_height), im.tms->crs);
+}
+
+std::optional<Image> RasterSource::render_area(const std::string& crs, const BBox& bbox, std::uint32_t width,
+                                               std::uint32_t height) const {
+    const auto& im = *m_impl;
+    if (bbox.empty() || width == 0 || height == 0) return std::nullopt;
+    QuietGdal quiet;
+    Impl::Handle h = im.borrow();
+    struct Back { const Impl& i; Impl::Handle& h; ~Back() { i.give_back(h); } } back{im, h};
+    if (crs == im.tms->crs) return im.render_grid(h, bbox, static_cast<int>(width), static_cast<int>(height), crs);
+    // Another CRS: a transformer for this request only, over the pooled dataset.
+    const std::string dst_srs = "DST_SRS=" + crs;
+    std::string src_srs;
+    std::vector<const char*> opts{dst_srs.c_str()};
+    if (!im.config.crs.empty()) {
+        src_srs = "SRC_SRS=" + im.config.crs;
+        opts.push_back(src_srs.c_str());
+    }
+    opts.push_back(nullptr);
+    Impl::Handle t{h.ds, GDALCreateGenImgProjTransformer2(h.ds, nullptr, const_cast<char**>(opts.data())), nullptr};
+    if (t.gen == nullptr)
+        throw InvalidArgument(fmt::format("raster layer '{}': no transformation to '{}': {}", im.config.id, crs, CPLGetLastErrorMsg()));
+    t.approx = GDALCreateApproxTransformer(GDALGenImgProjTransform, t.gen, 0.125);
+    struct Free { Impl::Handle& t; ~Free() { GDALDestroyApproxTransformer(t.approx); GDALDestroyGenImgProjTransformer(t.gen); } } free_t{t};
+    return im.render_grid(t, bbox, static_cast<int>(width), static_cast<int>(height), crs);
+}
+
+std::optional<Image> RasterSource::Impl::render_grid(Handle& h, const BBox& tb, int w, int hgt, const std::string& crs) const {
+    const auto& im = *this;
+    const double cell_x = (tb.max_x - tb.min_x) / w;
+    const double cell_y = (tb.max_y - tb.min_y) / hgt;
+    const std::size_t px = static_cast<std::size_t>(w) * static_cast<std::size_t>(hgt);
     Image img;
     img.width = static_cast<std::uint32_t>(w);
     img.height = static_cast<std::uint32_t>(hgt);
@@ -287,7 +320,7 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
         std::vector<int> bands;
         const int colour_bands = im.has_alpha ? im.band_count - 1 : im.band_count;
         for (int i = 1; i <= std::min(colour_bands, 3); ++i) bands.push_back(i);
-        const double gt[6] = {tb.min_x, m->cell_size, 0, tb.max_y, 0, -m->cell_size};
+        const double gt[6] = {tb.min_x, cell_x, 0, tb.max_y, 0, -cell_y};
         const GDALDataType type = im.is_byte ? GDT_Byte : GDT_Float32;
         // Palette indices cannot be interpolated.
         const GDALResampleAlg alg = im.has_palette ? GRA_NearestNeighbour : to_gdal(im.config.resampling);
@@ -321,7 +354,7 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
         // DEM styles: warp band 1 with a one-pixel border so that the 3×3 window of edge pixels
         // reads the neighbour tiles (no seams).
         const int bw = w + 2, bh = hgt + 2;
-        const double gt[6] = {tb.min_x - m->cell_size, m->cell_size, 0, tb.max_y + m->cell_size, 0, -m->cell_size};
+        const double gt[6] = {tb.min_x - cell_x, cell_x, 0, tb.max_y + cell_y, 0, -cell_y};
         if (!im.warp(h, gt, bw, bh, {1}, GDT_Float32, buf, alpha, to_gdal(im.config.resampling))) return std::nullopt;
         const std::size_t bpx = static_cast<std::size_t>(bw) * static_cast<std::size_t>(bh);
         std::vector<float> v(bpx);
@@ -332,13 +365,16 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
         if (im.config.style == RasterStyle::hillshade) {
             // Horn's 3×3 gradient (as gdaldem/ESRI) with the cell size in ground metres: the set's
             // units are degrees for geographic sets and stretched by 1/cos(lat) in Web Mercator.
-            double cell_m = m->cell_size;
+            double cell_mx = cell_x, cell_my = cell_y;
             const double cy = (tb.min_y + tb.max_y) / 2;
-            if (im.tms->crs == "EPSG:3857") {
+            if (crs == "EPSG:3857") {
                 const double lat = 2 * std::atan(std::exp(cy / 6378137.0)) - std::numbers::pi / 2;
-                cell_m *= std::cos(lat);
-            } else if (im.tms->crs == "EPSG:4326") {
-                cell_m *= 2 * std::numbers::pi * 6378137.0 / 360.0 * std::cos(cy * std::numbers::pi / 180);
+                cell_mx *= std::cos(lat);
+                cell_my *= std::cos(lat);
+            } else if (crs == "EPSG:4326" || crs == "OGC:CRS84" || crs == "CRS:84") {
+                const double m_per_deg = 2 * std::numbers::pi * 6378137.0 / 360.0;
+                cell_mx *= m_per_deg * std::cos(cy * std::numbers::pi / 180);
+                cell_my *= m_per_deg;
             }
             const double zenith = (90.0 - im.config.altitude) * std::numbers::pi / 180;
             const double azimuth = std::fmod(360.0 - im.config.azimuth + 90.0, 360.0) * std::numbers::pi / 180;
@@ -352,8 +388,8 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
                     auto n = [&](int dc, int dr) { const float q = at(c + 1 + dc, r + 1 + dr); return q == dem_nodata ? e : q; };
                     const double a = n(-1, -1), b = n(0, -1), cc = n(1, -1), d = n(-1, 0), f = n(1, 0), g = n(-1, 1),
                                  hh = n(0, 1), i = n(1, 1);
-                    const double dzdx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8 * cell_m);
-                    const double dzdy = ((g + 2 * hh + i) - (a + 2 * b + cc)) / (8 * cell_m);
+                    const double dzdx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8 * cell_mx);
+                    const double dzdy = ((g + 2 * hh + i) - (a + 2 * b + cc)) / (8 * cell_my);
                     const double slope = std::atan(im.config.z_factor * std::hypot(dzdx, dzdy));
                     double aspect = 0;
                     if (dzdx != 0) {
@@ -394,6 +430,47 @@ std::optional<Image> RasterSource::render(std::uint32_t z, std::uint64_t x, std:
     }
     if (img.fully_transparent()) return std::nullopt;
     return img;
+}
+
+std::optional<std::vector<double>> RasterSource::sample(const std::string& crs, double x, double y) const {
+    const auto& im = *m_impl;
+    QuietGdal quiet;
+    Impl::Handle h = im.borrow();
+    struct Back { const Impl& i; Impl::Handle& h; ~Back() { i.give_back(h); } } back{im, h};
+    OGRSpatialReferenceH from = OSRNewSpatialReference(nullptr);
+    OGRSpatialReferenceH to = OSRNewSpatialReference(nullptr);
+    struct FreeSrs { OGRSpatialReferenceH a, b; ~FreeSrs() { OSRDestroySpatialReference(a); OSRDestroySpatialReference(b); } } free_srs{from, to};
+    if (OSRSetFromUserInput(from, crs.c_str()) != OGRERR_NONE) throw InvalidArgument(fmt::format("unknown CRS '{}'", crs));
+    if (!im.config.crs.empty()) {
+        if (OSRSetFromUserInput(to, im.config.crs.c_str()) != OGRERR_NONE) return std::nullopt;
+    } else if (const char* wkt = GDALGetProjectionRef(h.ds); wkt != nullptr && *wkt != '\0') {
+        if (OSRImportFromWkt(to, const_cast<char**>(&wkt)) != OGRERR_NONE) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(to, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(from, to);
+    if (ct == nullptr) return std::nullopt;
+    const int ok = OCTTransform(ct, 1, &x, &y, nullptr);
+    OCTDestroyCoordinateTransformation(ct);
+    if (ok == 0) return std::nullopt;
+    double gt[6], inv[6];
+    if (GDALGetGeoTransform(h.ds, gt) != CE_None || GDALInvGeoTransform(gt, inv) == 0) return std::nullopt;
+    const double col = inv[0] + inv[1] * x + inv[2] * y;
+    const double row = inv[3] + inv[4] * x + inv[5] * y;
+    if (!(col >= 0 && row >= 0 && col < GDALGetRasterXSize(h.ds) && row < GDALGetRasterYSize(h.ds))) return std::nullopt;
+    std::vector<double> values;
+    for (int b = 1; b <= im.band_count; ++b) {
+        double v = 0;
+        if (GDALRasterIO(GDALGetRasterBand(h.ds, b), GF_Read, static_cast<int>(col), static_cast<int>(row), 1, 1, &v, 1, 1,
+                         GDT_Float64, 0, 0) != CE_None)
+            return std::nullopt;
+        const auto& nd = im.nodata[static_cast<std::size_t>(b - 1)];
+        if (nd && v == *nd) return std::nullopt;
+        values.push_back(v);
+    }
+    return values;
 }
 
 bool Image::fully_transparent() const {

@@ -598,6 +598,16 @@ const LayerInfo* Tileset::find(std::string_view id) const noexcept {
         if (i.id == id) return &i;
     return nullptr;
 }
+const RasterLayerConfig* Tileset::raster_config(std::string_view id) const noexcept {
+    for (const auto& l : m_impl->layers)
+        if (l->raster && l->info.id == id) return &*l->raster;
+    return nullptr;
+}
+const VectorLayerConfig* Tileset::vector_config(std::string_view id) const noexcept {
+    for (const auto& l : m_impl->layers)
+        if (l->vector && l->info.id == id) return &*l->vector;
+    return nullptr;
+}
 const std::vector<TileMatrixSet>& Tileset::tile_matrix_sets() const noexcept { return m_impl->sets; }
 const TileMatrixSet* Tileset::find_tile_matrix_set(std::string_view id) const noexcept {
     for (const auto& s : m_impl->sets)

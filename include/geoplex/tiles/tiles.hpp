@@ -195,6 +195,11 @@ public:
     [[nodiscard]] const std::vector<TileMatrixSet>& tile_matrix_sets() const noexcept;
     [[nodiscard]] const TileMatrixSet* find_tile_matrix_set(std::string_view id) const noexcept;
 
+    /// The source definition of an on-the-fly or pyramid layer (what other services, e.g. WMS/WFS,
+    /// read the same data from); nullptr when `id` is not a layer of that kind.
+    [[nodiscard]] const RasterLayerConfig* raster_config(std::string_view id) const noexcept;
+    [[nodiscard]] const VectorLayerConfig* vector_config(std::string_view id) const noexcept;
+
     /// Tile (z, x = column, y = row from the top) of `layer` in `format` (nullopt = the layer's).
     /// Unknown layer → Error(not_found); unsupported format for the layer → InvalidArgument.
     [[nodiscard]] Tile render(std::string_view layer, std::uint32_t z, std::uint64_t x, std::uint64_t y,

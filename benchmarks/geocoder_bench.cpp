@@ -1,6 +1,6 @@
 // Geocoder benchmark: a plain timed driver printing JSON.
 //
-//   geocoder_bench [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse]
+//   geocoder_bench [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse] [--slowest K]
 //
 // --reuse: keep an index already built in DIR by a --keep run (same N) and time the queries only.
 //
@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     std::size_t n_queries = 20000;
     bool keep = false;
     bool reuse = false;
+    std::size_t slowest = 0;  // --slowest K: print the K slowest queries of each kind to stderr
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--addresses" && i + 1 < argc) n_addresses = std::stoull(argv[++i]);
@@ -108,7 +109,8 @@ int main(int argc, char** argv) {
         else if (a == "--queries" && i + 1 < argc) n_queries = std::stoul(argv[++i]);
         else if (a == "--keep") keep = true;
         else if (a == "--reuse") reuse = keep = true;
-        else { std::fprintf(stderr, "usage: %s [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse]\n", argv[0]); return 2; }
+        else if (a == "--slowest" && i + 1 < argc) slowest = std::stoul(argv[++i]);
+        else { std::fprintf(stderr, "usage: %s [--addresses N] [--dir DIR] [--queries Q] [--keep] [--reuse] [--slowest K]\n", argv[0]); return 2; }
     }
     std::filesystem::create_directories(dir);
     const auto csv = dir / "adresses-synthetic.csv";
@@ -188,6 +190,7 @@ int main(int argc, char** argv) {
     const auto run_search = [&](auto make_text, bool autocomplete, std::size_t limit, std::size_t& hits) {
         Timing t;
         hits = 0;
+        std::vector<std::pair<double, std::string>> slow;
         for (const auto& a : sample) {
             gc::SearchRequest r;
             r.q = make_text(a);
@@ -197,8 +200,12 @@ int main(int argc, char** argv) {
             const double c = cpu_us();
             const auto res = query.search(r);
             t.add(std::chrono::duration<double, std::micro>(Clock::now() - q0).count(), cpu_us() - c);
+            if (slowest > 0) slow.emplace_back(t.cpu_us.back(), r.q);
             for (const auto& x : res) if (x.id == a.id) { ++hits; break; }
         }
+        std::sort(slow.rbegin(), slow.rend());
+        for (std::size_t i = 0; i < std::min(slowest, slow.size()); ++i)
+            std::fprintf(stderr, "%8.1f us cpu  %s%s\n", slow[i].first, slow[i].second.c_str(), autocomplete ? "  (autocomplete)" : "");
         return t;
     };
     std::size_t hits_full = 0, hits_nocity = 0, hits_prefix = 0;

@@ -153,12 +153,14 @@ struct BPoi {
     std::string name, id, categories, postcode;  // categories joined by '|'
     std::uint32_t commune = 0;
     double lon = 0, lat = 0;
+    std::vector<std::int32_t> geometry{};  // geom_data parts (format.hpp); empty = the point
 };
 
 struct BParcel {
     std::string id, sheet;
     std::uint32_t commune = 0;
     double lon = 0, lat = 0;
+    std::vector<std::int32_t> geometry{};
 };
 
 class Collector {
@@ -506,9 +508,9 @@ void read_gdal(const SourceConfig& src, Collector& col, const core::Callbacks& c
         }
         if (parcels) {
             // 14 characters: INSEE code (5) + old commune or district (3) + section (2) + number (4).
-            col.parcels.push_back({f.id, f.sheet, col.commune(f.id.substr(0, 5), ""), f.lon, f.lat});
+            col.parcels.push_back({f.id, f.sheet, col.commune(f.id.substr(0, 5), ""), f.lon, f.lat, f.geometry});
         } else {
-            col.pois.push_back({f.name, f.id, f.categories, f.postcode, poi_commune(col, f.citycode, ""), f.lon, f.lat});
+            col.pois.push_back({f.name, f.id, f.categories, f.postcode, poi_commune(col, f.citycode, ""), f.lon, f.lat, f.geometry});
         }
     });
 }
@@ -625,6 +627,29 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
     // then parcels sorted by id (importance 0; no terms: they are found by id).
     const auto poi_begin = docs.size();
     std::vector<std::uint32_t> doc_extra(docs.size(), 0);
+    std::vector<std::uint32_t> geom_docs, geom_offsets{0};
+    std::vector<std::int32_t> geom_data;
+    const auto add_geometry = [&](const std::vector<std::int32_t>& g) {
+        if (g.empty()) return;
+        const DocRec& d = docs.back();
+        geom_docs.push_back(static_cast<std::uint32_t>(docs.size() - 1));
+        // Reach: the farthest vertex from the document's point, for pruning reverse searches.
+        const double lat0 = from_fixed(d.lat) * std::numbers::pi / 180.0;
+        double reach = 0;
+        for (std::size_t i = 0; i + 1 < g.size();) {
+            const auto n = static_cast<std::size_t>(g[i + 1]);
+            for (std::size_t k = 0; k < n; ++k) {
+                const double dx = (static_cast<double>(g[i + 2 + 2 * k]) - d.lon) / coord_scale * std::cos(lat0) * 111320.0;
+                const double dy = (static_cast<double>(g[i + 3 + 2 * k]) - d.lat) / coord_scale * 110600.0;
+                reach = std::max(reach, std::hypot(dx, dy));
+            }
+            i += 2 + 2 * n;
+        }
+        geom_data.push_back(static_cast<std::int32_t>(std::min(std::ceil(reach * 10.0 * 1.01) + 1.0, 2e9)));
+        geom_data.insert(geom_data.end(), g.begin(), g.end());
+        if (geom_data.size() > 0xFFFFFFFFU) throw Error(errc::limit_exceeded, "geocoder: more than 4 G coordinates of POI and parcel geometries");
+        geom_offsets.push_back(static_cast<std::uint32_t>(geom_data.size()));
+    };
     for (const BPoi& p : col.pois) {
         DocRec d;
         d.name = col.intern(p.name);
@@ -637,6 +662,7 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         std::copy_n(p.postcode.begin(), std::min<std::size_t>(p.postcode.size(), 7), d.postcode.begin());
         docs.push_back(d);
         doc_extra.push_back(col.intern(p.categories));
+        add_geometry(p.geometry);
     }
     std::stable_sort(col.parcels.begin(), col.parcels.end(), [](const BParcel& a, const BParcel& b) { return a.id < b.id; });
     const auto parcel_begin = docs.size();
@@ -651,6 +677,7 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         d.type = static_cast<std::uint8_t>(DocType::parcel);
         docs.push_back(d);
         doc_extra.push_back(col.intern(p.sheet));
+        add_geometry(p.geometry);
     }
     // Street doc ids moved when streets without position were dropped: remap house numbers.
     std::vector<std::uint32_t> street_doc(col.streets.size(), 0xFFFFFFFFU);
@@ -687,10 +714,14 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
     };
     std::vector<std::uint32_t> doc_terms;
     doc_terms.reserve(docs.size() * 6);
+    std::vector<std::uint32_t> doc_keys(docs.size(), 0);
     for (std::size_t di = 0; di < docs.size(); ++di) {
         DocRec& d = docs[di];
         d.terms_begin = static_cast<std::uint32_t>(doc_terms.size());
-        if (static_cast<DocType>(d.type) == DocType::parcel) continue;
+        if (static_cast<DocType>(d.type) == DocType::parcel) {
+            doc_keys[di] = DocKey::pack(d, 0);
+            continue;
+        }
         const auto add = [&](std::uint32_t t) {
             for (std::uint32_t k = d.terms_begin; k < doc_terms.size(); ++k)
                 if (doc_terms[k] == t) return;
@@ -698,6 +729,12 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         };
         for (auto t : token_ids(std::string(col.strings.data() + d.name))) add(t);
         d.name_terms = static_cast<std::uint8_t>(std::min<std::size_t>(doc_terms.size() - d.terms_begin, 255));
+        unsigned numeric_name_terms = 0;
+        for (std::uint32_t k = d.terms_begin; k < doc_terms.size(); ++k) {
+            const std::string& term = terms[doc_terms[k]];
+            numeric_name_terms += std::all_of(term.begin(), term.end(), [](char c) { return c >= '0' && c <= '9'; }) ? 1 : 0;
+        }
+        doc_keys[di] = DocKey::pack(d, numeric_name_terms);
         if (static_cast<DocType>(d.type) != DocType::municipality)
             for (auto t : token_ids(col.communes[d.commune].city)) add(t);
         const std::string pc(d.postcode.data(), ::strnlen(d.postcode.data(), d.postcode.size()));
@@ -734,6 +771,26 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
         for (std::uint32_t di = 0; di < docs.size(); ++di)
             for (std::uint32_t k = 0; k < docs[di].terms_count; ++k) postings[fill[doc_terms[docs[di].terms_begin + k]]++] = di;
     }
+    // Dense terms (in at least 1 document of 32, e.g. "rue"): also a bitmap over documents, no
+    // larger than their postings, so that intersecting with them is one bit test per candidate.
+    // A second bitmap marks the documents having it among their name terms.
+    std::vector<std::uint32_t> dense_terms;
+    std::vector<std::uint64_t> dense_bits;
+    const std::size_t bitmap_words = (docs.size() + 63) / 64;
+    std::vector<std::int32_t> dense_index(terms.size(), -1);
+    for (std::uint32_t t = 0; t < terms.size(); ++t) {
+        if (post_offsets[t + 1] - post_offsets[t] < std::max<std::size_t>(dense_min_postings, docs.size() / 32)) continue;
+        dense_index[t] = static_cast<std::int32_t>(dense_terms.size());
+        dense_terms.push_back(t);
+        const std::size_t base = dense_bits.size();
+        dense_bits.resize(base + 2 * bitmap_words, 0);
+        for (std::uint32_t j = post_offsets[t]; j < post_offsets[t + 1]; ++j)
+            dense_bits[base + postings[j] / 64] |= std::uint64_t{1} << (postings[j] % 64);
+    }
+    for (std::uint32_t di = 0; di < docs.size(); ++di)
+        for (std::uint32_t k = 0; k < docs[di].name_terms && k < docs[di].terms_count; ++k)
+            if (const std::int32_t x = dense_index[doc_terms[docs[di].terms_begin + k]]; x >= 0)
+                dense_bits[(2 * static_cast<std::size_t>(x) + 1) * bitmap_words + di / 64] |= std::uint64_t{1} << (di % 64);
     cb.report(task, 3, steps);
     cb.check_cancelled();
 
@@ -821,6 +878,12 @@ BuildStats Builder::build(const std::filesystem::path& out_dir, const core::Call
     put(w, toc, s_grid_items, std::span<const std::uint32_t>(grid_items));
     put(w, toc, s_meta, std::span<const MetaRec>(&meta, 1));
     put(w, toc, s_doc_extra, std::span<const std::uint32_t>(doc_extra));
+    put(w, toc, s_doc_keys, std::span<const std::uint32_t>(doc_keys));
+    put(w, toc, s_dense_terms, std::span<const std::uint32_t>(dense_terms));
+    put(w, toc, s_dense_bits, std::span<const std::uint64_t>(dense_bits));
+    put(w, toc, s_geom_docs, std::span<const std::uint32_t>(geom_docs));
+    put(w, toc, s_geom_offsets, std::span<const std::uint32_t>(geom_offsets));
+    put(w, toc, s_geom_data, std::span<const std::int32_t>(geom_data));
     // The TOC goes last too (the writer only appends); the reader takes the trailing copy.
     w.pad_to(8);
     w.write_value(toc);

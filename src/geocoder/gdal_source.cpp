@@ -1,5 +1,6 @@
 // POIs and cadastral parcels from any GDAL vector layer: fields by name (configurable), the
-// geometry reduced to one point (a point on the surface of polygons), transformed to WGS84.
+// geometry reduced to one point (a point on the surface of polygons) and kept whole for reverse
+// searches by geometry, transformed to WGS84.
 
 #include "geocoder/gdal_source.hpp"
 
@@ -17,6 +18,7 @@
 
 #include "geoplex/core/crs.hpp"
 #include "geoplex/core/error.hpp"
+#include "geocoder/format.hpp"
 
 namespace geoplex::geocoder::detail {
 
@@ -52,6 +54,38 @@ bool representative_point(OGRGeometryH g, double& x, double& y) {
     x = OGR_G_GetX(p.get(), 0);
     y = OGR_G_GetY(p.get(), 0);
     return std::isfinite(x) && std::isfinite(y);
+}
+
+// Appends the parts of `g` (points, lines, polygon rings, recursively through collections) in
+// WGS84, encoded as geom_data (format.hpp). False when a vertex cannot be transformed.
+bool encode_geometry(OGRGeometryH g, const core::CrsTransform& to_wgs84, std::vector<std::int32_t>& out) {
+    if (g == nullptr) return true;
+    const auto type = wkbFlatten(OGR_G_GetGeometryType(g));
+    const auto part = [&](OGRGeometryH p, std::int32_t kind) {
+        const int n = OGR_G_GetPointCount(p);
+        if (n <= 0) return true;
+        out.push_back(kind);
+        out.push_back(n);
+        for (int i = 0; i < n; ++i) {
+            const XY ll = to_wgs84.transform(XY{OGR_G_GetX(p, i), OGR_G_GetY(p, i)});
+            if (!std::isfinite(ll.x) || !is_valid_lonlat(LonLat{ll.x, ll.y})) return false;
+            out.push_back(to_fixed(ll.x));
+            out.push_back(to_fixed(ll.y));
+        }
+        return true;
+    };
+    switch (type) {
+    case wkbPoint: return part(g, geom_point);
+    case wkbLineString: return part(g, geom_line);
+    case wkbPolygon:
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i)
+            if (!part(OGR_G_GetGeometryRef(g, i), geom_ring)) return false;
+        return true;
+    default:
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i)
+            if (!encode_geometry(OGR_G_GetGeometryRef(g, i), to_wgs84, out)) return false;
+        return true;
+    }
 }
 
 }  // namespace
@@ -120,7 +154,12 @@ std::uint64_t read_vector_features(const SourceConfig& src, const std::function<
         if (!f) break;
         VectorFeature v;
         double x = 0, y = 0;
-        if (!representative_point(OGR_F_GetGeometryRef(f.get()), x, y)) { ++skipped; continue; }
+        OGRGeometryH geom = OGR_F_GetGeometryRef(f.get());
+        if (!representative_point(geom, x, y)) { ++skipped; continue; }
+        if (wkbFlatten(OGR_G_GetGeometryType(geom)) != wkbPoint && !encode_geometry(geom, to_wgs84, v.geometry)) {
+            ++skipped;
+            continue;
+        }
         const XY ll = to_wgs84.transform(XY{x, y});
         v.lon = ll.x;
         v.lat = ll.y;

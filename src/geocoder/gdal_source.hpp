@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "geoplex/geocoder/geocoder.hpp"
 
@@ -13,6 +14,9 @@ namespace geoplex::geocoder::detail {
 struct VectorFeature {
     std::string name, id, categories, citycode, postcode, sheet;  ///< categories joined by '|'
     double lon = 0, lat = 0;  ///< WGS84: the point, or a point on the surface of a polygon
+    /// The true geometry in WGS84 when it is not a single point, encoded as in format.hpp
+    /// (geom_data: parts of [kind, n, lon0, lat0, …] in 1e-7 degrees); empty for points.
+    std::vector<std::int32_t> geometry{};
 };
 
 /// True for a 14-character parcel id: INSEE code (5: digits, or 2A/2B) + old commune or district

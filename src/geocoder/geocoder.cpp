@@ -100,10 +100,40 @@ std::vector<std::string> SearchRequest::validate() const {
     return p;
 }
 
+std::vector<std::string> SearchGeometry::validate() const {
+    std::vector<std::string> p;
+    if (!(buffer_m >= 0.0 && std::isfinite(buffer_m))) p.emplace_back("buffer_m: must be a finite number >= 0");
+    if (!(point_tolerance_m >= 0.0 && std::isfinite(point_tolerance_m))) p.emplace_back("point_tolerance_m: must be a finite number >= 0");
+    const auto valid = [](const std::vector<LonLat>& v) { return std::all_of(v.begin(), v.end(), [](LonLat x) { return is_valid_lonlat(x); }); };
+    switch (kind) {
+    case Kind::point:
+        if (parts.size() != 1 || parts[0].size() != 1) p.emplace_back("parts: a point has one part of one position");
+        break;
+    case Kind::linestring:
+        if (parts.size() != 1 || parts[0].size() < 2) p.emplace_back("parts: a linestring has one part of at least 2 positions");
+        break;
+    case Kind::polygon:
+        if (parts.empty()) p.emplace_back("parts: a polygon has at least one ring");
+        for (const auto& ring : parts) {
+            auto distinct = ring;
+            std::sort(distinct.begin(), distinct.end(), [](LonLat a, LonLat b) { return a.lon != b.lon ? a.lon < b.lon : a.lat < b.lat; });
+            distinct.erase(std::unique(distinct.begin(), distinct.end(), [](LonLat a, LonLat b) { return a.lon == b.lon && a.lat == b.lat; }), distinct.end());
+            if (distinct.size() < 3) { p.emplace_back("parts: every polygon ring needs at least 3 distinct positions"); break; }
+        }
+        break;
+    }
+    if (!std::all_of(parts.begin(), parts.end(), valid)) p.emplace_back("parts: lon must be in [-180, 180] and lat in [-90, 90]");
+    return p;
+}
+
 std::vector<std::string> ReverseRequest::validate() const {
     std::vector<std::string> p;
     if (!is_valid_lonlat(point)) p.emplace_back("point: lon must be in [-180, 180] and lat in [-90, 90]");
     if (radius_m && !(*radius_m >= 0.0 && std::isfinite(*radius_m))) p.emplace_back("radius_m: must be a finite number >= 0");
+    if (geometry) {
+        if (radius_m) p.emplace_back("radius_m: must not be set with a geometry (use its buffer_m)");
+        for (auto& f : geometry->validate()) p.push_back("geometry." + f);
+    }
     if (limit == 0 || limit > 100) p.push_back(fmt::format("limit: must be in 1..100 (got {})", limit));
     for (auto& f : filters.validate()) p.push_back(std::move(f));
     return p;
@@ -151,9 +181,19 @@ Geocoder Geocoder::open(const std::filesystem::path& dir, const OpenOptions& opt
     m.grid_offsets = section<std::uint32_t>(payload, toc, s_grid_offsets, name);
     m.grid_items = section<std::uint32_t>(payload, toc, s_grid_items, name);
     m.doc_extra = section<std::uint32_t>(payload, toc, s_doc_extra, name);
+    m.doc_keys = section<std::uint32_t>(payload, toc, s_doc_keys, name);
+    m.dense_terms = section<std::uint32_t>(payload, toc, s_dense_terms, name);
+    m.dense_bits = section<std::uint64_t>(payload, toc, s_dense_bits, name);
+    m.geom_docs = section<std::uint32_t>(payload, toc, s_geom_docs, name);
+    m.geom_offsets = section<std::uint32_t>(payload, toc, s_geom_offsets, name);
+    m.geom_data = section<std::int32_t>(payload, toc, s_geom_data, name);
     const auto meta = section<MetaRec>(payload, toc, s_meta, name);
     if (meta.size() != 1 || m.strings.empty() || m.strings.back() != '\0' ||
-        m.post_offsets.size() != m.term_offsets.size() || m.doc_extra.size() != m.docs.size() || (m.grid_keys.empty() ? m.grid_offsets.size() > 1 : m.grid_offsets.size() != m.grid_keys.size() + 1))
+        m.post_offsets.size() != m.term_offsets.size() || m.doc_extra.size() != m.docs.size() || m.doc_keys.size() != m.docs.size() ||
+        m.dense_bits.size() != 2 * m.dense_terms.size() * m.bitmap_words() ||
+        (!m.dense_terms.empty() && m.dense_terms.back() >= m.term_count()) ||
+        m.geom_offsets.size() != m.geom_docs.size() + 1 || m.geom_offsets.back() != m.geom_data.size() ||
+        (!m.geom_docs.empty() && m.geom_docs.back() >= m.docs.size()) || (m.grid_keys.empty() ? m.grid_offsets.size() > 1 : m.grid_offsets.size() != m.grid_keys.size() + 1))
         throw FormatError(fmt::format("'{}' is corrupt (inconsistent sections); rebuild the bundle", name));
     m.meta = meta[0];
     if (m.meta.poi_begin > m.meta.parcel_begin || m.meta.parcel_begin > m.docs.size())
@@ -177,7 +217,8 @@ namespace {
 
 constexpr double earth_radius_m = 6371008.8;
 constexpr double deg = std::numbers::pi / 180.0;
-constexpr std::size_t max_candidates = 10000;
+constexpr std::size_t max_candidates = 10000;     // documents having some word (fallback pass)
+constexpr std::size_t max_intersected = 1U << 20;  // documents of the rarest word, before intersecting
 constexpr std::size_t max_prefix_terms = 4000;
 constexpr std::size_t max_gallop_lists = 16;  // a word with more terms is intersected otherwise
 
@@ -187,6 +228,9 @@ constexpr float prefix_match = 0.9F;
 constexpr float typo1_match = 0.8F;
 constexpr float typo2_match = 0.6F;
 constexpr double literal_bonus = 0.05;
+
+/// A match in integer points (1/20): sums of points do not depend on the order of addition.
+constexpr int points(float match) { return static_cast<int>(match * 20.0F + 0.5F); }
 
 struct Expansion {
     std::uint32_t lo = 0, hi = 0;                        // prefix range [lo, hi)
@@ -202,6 +246,12 @@ struct Expansion {
         return it != typos.end() && it->first == t ? it->second : 0.0F;
     }
     [[nodiscard]] bool empty() const { return exact == 0xFFFFFFFFU && lo == hi && lo2 == hi2 && typos.empty(); }
+    /// The best match() a term other than the exact one can get.
+    [[nodiscard]] float best_inexact() const {
+        float b = lo < hi || lo2 < hi2 ? prefix_match : 0.0F;
+        for (const auto& [t, v] : typos) b = std::max(b, v);
+        return b;
+    }
     /// The best match() any term can get.
     [[nodiscard]] float best() const {
         if (exact != 0xFFFFFFFFU) return exact_match;
@@ -240,6 +290,73 @@ double approx_distance_m(double lon1, double lat1, double lon2, double lat2, dou
     return std::sqrt(dx * dx + dy * dy);
 }
 
+// ---- geometry (reverse by searchgeom) ------------------------------------------------------
+// Shapes in a local plane (metres, equirectangular around the search geometry): points, lines
+// and rings (areas, even-odd). Distances are exact in that plane; the plane's error is below
+// 0.1 % within the few kilometres a search geometry spans.
+
+struct Plane {
+    double lon0 = 0, lat0 = 0, kx = 1, ky = 1;
+    [[nodiscard]] XY to(double lon, double lat) const { return {(lon - lon0) * kx, (lat - lat0) * ky}; }
+};
+
+struct Shape {
+    struct Part { std::uint32_t begin = 0, end = 0; std::int32_t kind = geom_point; };
+    std::vector<XY> pts;
+    std::vector<Part> parts;
+    void clear() { pts.clear(); parts.clear(); }
+    [[nodiscard]] bool has_area() const {
+        return std::any_of(parts.begin(), parts.end(), [](const Part& p) { return p.kind == geom_ring; });
+    }
+    // Even-odd over every ring.
+    [[nodiscard]] bool contains(XY q) const {
+        bool in = false;
+        for (const Part& part : parts) {
+            if (part.kind != geom_ring || part.end - part.begin < 3) continue;
+            for (std::uint32_t i = part.begin, j = part.end - 1; i < part.end; j = i++) {
+                const XY a = pts[i], b = pts[j];
+                if ((a.y > q.y) != (b.y > q.y) && q.x < (b.x - a.x) * (q.y - a.y) / (b.y - a.y) + a.x) in = !in;
+            }
+        }
+        return in;
+    }
+    // Calls f(a, b) for every segment (a point is a segment of length 0; rings are closed).
+    template <class F>
+    void segments(F&& f) const {
+        for (const Part& part : parts) {
+            if (part.kind == geom_point || part.end - part.begin == 1) {
+                for (std::uint32_t i = part.begin; i < part.end; ++i) f(pts[i], pts[i]);
+                continue;
+            }
+            for (std::uint32_t i = part.begin; i + 1 < part.end; ++i) f(pts[i], pts[i + 1]);
+            if (part.kind == geom_ring) f(pts[part.end - 1], pts[part.begin]);
+        }
+    }
+};
+
+double point_segment(XY p, XY a, XY b) {
+    const double dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
+    const double t = len2 > 0 ? std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / len2, 0.0, 1.0) : 0.0;
+    return std::hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+double segment_segment(XY a, XY b, XY c, XY d) {
+    const auto cross = [](XY o, XY u, XY v) { return (u.x - o.x) * (v.y - o.y) - (u.y - o.y) * (v.x - o.x); };
+    const double d1 = cross(c, d, a), d2 = cross(c, d, b), d3 = cross(a, b, c), d4 = cross(a, b, d);
+    if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) return 0.0;
+    return std::min({point_segment(a, c, d), point_segment(b, c, d), point_segment(c, a, b), point_segment(d, a, b)});
+}
+
+// Distance between two shapes: 0 when they intersect (a vertex of one inside the other's area,
+// or crossing segments), else the smallest segment-to-segment distance.
+double shape_distance(const Shape& a, const Shape& b) {
+    if (a.has_area() && std::any_of(b.pts.begin(), b.pts.end(), [&](XY q) { return a.contains(q); })) return 0.0;
+    if (b.has_area() && std::any_of(a.pts.begin(), a.pts.end(), [&](XY q) { return b.contains(q); })) return 0.0;
+    double best = std::numeric_limits<double>::infinity();
+    a.segments([&](XY p, XY q) { b.segments([&](XY r, XY t) { best = std::min(best, segment_segment(p, q, r, t)); }); });
+    return best;
+}
+
 }  // namespace
 
 struct Query::State {
@@ -250,12 +367,24 @@ struct Query::State {
     std::vector<std::uint16_t> tri_count;  // per term, for typo candidates
     std::vector<std::uint32_t> touched;
     std::vector<std::uint32_t> candidates;
-    std::vector<std::uint64_t> order;  // (0xFFFF - importance) << 32 | doc, a min-heap
+    std::vector<std::pair<double, std::uint32_t>> order;  // (score upper bound, doc), a heap: best bound first
     std::vector<Scored> top;           // the best scored so far, a heap whose front is the worst
     std::array<bool, 6> type_ok{};     // per DocType: searched in this request (its indexes)
     std::vector<std::uint64_t> bits;   // one bit per document, all 0 between uses
     std::vector<std::span<const std::uint32_t>> lists;
     std::vector<std::size_t> cursors;
+    std::vector<const std::uint64_t*> dense_lists;  // bitmaps of dense terms (Impl::dense)
+    struct BoundToken {  // per query token, for the candidates' score upper bounds
+        int other = 0;                          // points without the exact term
+        const std::uint64_t* dense = nullptr;   // the exact term's bitmap, or
+        std::span<const std::uint32_t> list{};  // its postings (candidates ascending)
+        std::size_t cursor = 0;
+        bool name_rule = false;                 // exact term outside the name ⇒ no name term
+    };
+    std::vector<BoundToken> bound_tokens;
+    std::vector<std::uint32_t> taken;     // see for_each_term
+    bool exhaustive = false;              // score every candidate (tests: detail::set_exhaustive_scoring)
+    const QToken* prefix_token = nullptr;
     std::vector<QToken> tokens;
     std::vector<Scored> scored;
     std::unordered_map<std::uint32_t, bool> city_ok;  // per commune, for the city filter
@@ -396,32 +525,55 @@ struct Query::State {
         return true;
     }
 
-    // `candidates` = the documents of t's postings, ascending, at most max_candidates: a single
+    // Calls f(term) for every term of t's expansion. When intersecting, the prefix terms of the
+    // word being typed skip the exact terms of earlier words that have no other expansion: those
+    // words take them (a document term explains one token), so "boulevard bo" does not keep every
+    // boulevard for "bo".
+    template <class F>
+    void for_each_term(const QToken& t, F&& f) const {
+        const auto skip = [&](std::uint32_t term) {
+            return &t == prefix_token && std::find(taken.begin(), taken.end(), term) != taken.end();
+        };
+        if (t.exp.exact != 0xFFFFFFFFU) f(t.exp.exact);
+        for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) if (!skip(term)) f(term);
+        for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) if (!skip(term)) f(term);
+        for (const auto& [term, v] : t.exp.typos) f(term);
+    }
+
+    // Sets in `bits` (a bitmap over documents, all 0 between uses) the documents of t's terms; a
+    // dense term's own bitmap is OR-ed word by word.
+    void mark_union(const QToken& t) {
+        const std::size_t words = ix->bitmap_words();
+        if (bits.size() < words) bits.assign(words, 0);
+        const auto mark = [&](std::uint32_t term) {
+            if (const std::uint64_t* b = ix->dense(term)) {
+                for (std::size_t w = 0; w < words; ++w) bits[w] |= b[w];
+            } else {
+                for (const std::uint32_t d : ix->posting(term)) bits[d >> 6U] |= std::uint64_t{1} << (d & 63U);
+            }
+        };
+        for_each_term(t, mark);
+    }
+
+    // `candidates` = the documents of t's postings, ascending, at most `cap`: a single
     // list is copied; several are merged through a bitset over documents (cleared afterwards).
-    void sorted_union(const QToken& t) {
+    // Several lists are AND-ed with `and_dense` (bitmaps of words that are one dense term) first.
+    void sorted_union(const QToken& t, std::size_t cap, std::span<const std::uint64_t* const> and_dense) {
         candidates.clear();
         std::size_t n_lists = 0;
         std::span<const std::uint32_t> only;
-        const auto visit = [&](std::uint32_t term) { ++n_lists; only = ix->posting(term); };
-        if (t.exp.exact != 0xFFFFFFFFU) visit(t.exp.exact);
-        for (std::uint32_t term = t.exp.lo; term < t.exp.hi && n_lists < 2; ++term) visit(term);
-        for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2 && n_lists < 2; ++term) visit(term);
-        for (std::size_t i = 0; i < t.exp.typos.size() && n_lists < 2; ++i) visit(t.exp.typos[i].first);
+        for_each_term(t, [&](std::uint32_t term) { ++n_lists; only = ix->posting(term); });
+        if (n_lists == 0) return;
         if (n_lists == 1) {
-            candidates.assign(only.begin(), only.begin() + static_cast<std::ptrdiff_t>(std::min(only.size(), max_candidates)));
+            candidates.assign(only.begin(), only.begin() + static_cast<std::ptrdiff_t>(std::min(only.size(), cap)));
             return;
         }
-        if (bits.size() * 64 < ix->docs.size()) bits.assign((ix->docs.size() + 63) / 64, 0);
-        const auto mark = [&](std::uint32_t term) {
-            for (const std::uint32_t d : ix->posting(term)) bits[d >> 6U] |= std::uint64_t{1} << (d & 63U);
-        };
-        if (t.exp.exact != 0xFFFFFFFFU) mark(t.exp.exact);
-        for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) mark(term);
-        for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) mark(term);
-        for (const auto& [term, v] : t.exp.typos) mark(term);
+        mark_union(t);
+        for (const std::uint64_t* b : and_dense)
+            for (std::size_t w = 0; w < ix->bitmap_words(); ++w) bits[w] &= b[w];
         for (std::size_t w = 0; w < bits.size(); ++w) {
             for (std::uint64_t word = bits[w]; word != 0; word &= word - 1) {
-                if (candidates.size() < max_candidates)
+                if (candidates.size() < cap)
                     candidates.push_back(static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(word))));
             }
             bits[w] = 0;
@@ -457,12 +609,17 @@ struct Query::State {
             for (const auto& t : tokens)
                 if (!t.exp.empty()) gen.push_back(&t);
         std::sort(gen.begin(), gen.end(), [](const QToken* a, const QToken* b) { return a->exp.cost < b->exp.cost; });
-        const auto each_term = [](const QToken& t, auto&& f) {
-            if (t.exp.exact != 0xFFFFFFFFU) f(t.exp.exact);
-            for (std::uint32_t term = t.exp.lo; term < t.exp.hi; ++term) f(term);
-            for (std::uint32_t term = t.exp.lo2; term < t.exp.hi2; ++term) f(term);
-            for (const auto& [term, s] : t.exp.typos) f(term);
-        };
+        const auto each_term = [&](const QToken& t, auto&& f) { for_each_term(t, f); };
+        taken.clear();
+        prefix_token = nullptr;
+        if (intersect && req.autocomplete && !tokens.back().numeric) {
+            prefix_token = &tokens.back();
+            for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+                const Expansion& e = tokens[i].exp;
+                if (!tokens[i].numeric && e.exact != 0xFFFFFFFFU && e.lo == e.hi && e.lo2 == e.hi2 && e.typos.empty())
+                    taken.push_back(e.exact);
+            }
+        }
         const auto collect = [&](std::uint32_t term) {
             for (const std::uint32_t d : ix->posting(term)) {
                 if (candidates.size() >= max_candidates) return;
@@ -477,26 +634,44 @@ struct Query::State {
             // first: its postings in document order, then filtered by each next word, by galloping
             // through that word's (few) sorted posting lists, else through stamps when its
             // postings are few, else through the candidate's own terms.
-            sorted_union(*gen[0]);
+            // Words that are one dense term ("rue") are AND-ed as bitmaps when the first word is a
+            // union of several terms (a prefix being typed), else tested per candidate below.
+            dense_lists.clear();
+            for (std::size_t g = 1; g < gen.size(); ++g) {
+                const Expansion& e = gen[g]->exp;
+                if (e.lo == e.hi && e.lo2 == e.hi2 && e.typos.empty() && e.exact != 0xFFFFFFFFU)
+                    if (const std::uint64_t* b = ix->dense(e.exact)) dense_lists.push_back(b);
+            }
+            sorted_union(*gen[0], max_intersected, dense_lists);
             for (std::size_t g = 1; g < gen.size() && !candidates.empty(); ++g) {
                 const QToken& t = *gen[g];
                 std::size_t kept = 0;
                 lists.clear();
-                each_term(t, [&](std::uint32_t term) { if (lists.size() <= max_gallop_lists) lists.push_back(ix->posting(term)); });
-                if (lists.size() <= max_gallop_lists) {
+                dense_lists.clear();
+                each_term(t, [&](std::uint32_t term) {
+                    if (lists.size() + dense_lists.size() > max_gallop_lists) return;
+                    if (const std::uint64_t* bits_of = ix->dense(term)) dense_lists.push_back(bits_of);
+                    else lists.push_back(ix->posting(term));
+                });
+                const bool few_lists = lists.size() + dense_lists.size() <= max_gallop_lists;
+                if (t.exp.cost <= (few_lists ? 16 : 64) * candidates.size()) {
+                    // Postings not much longer than the candidates: their union as a bitmap over
+                    // documents (a dense term's own bitmap is OR-ed word by word), then one bit
+                    // test per candidate.
+                    mark_union(t);
+                    for (const std::uint32_t d : candidates)
+                        if ((bits[d >> 6U] >> (d & 63U) & 1U) != 0) candidates[kept++] = d;
+                    std::fill(bits.begin(), bits.begin() + static_cast<std::ptrdiff_t>(ix->bitmap_words()), 0);
+                } else if (few_lists) {
+                    // Long postings: a dense term is one bit test per candidate; others are
+                    // galloped through.
                     cursors.assign(lists.size(), 0);
                     for (const std::uint32_t d : candidates) {
                         bool found = false;
+                        for (std::size_t l = 0; l < dense_lists.size() && !found; ++l) found = (dense_lists[l][d >> 6U] >> (d & 63U) & 1U) != 0;
                         for (std::size_t l = 0; l < lists.size() && !found; ++l) found = gallop(lists[l], cursors[l], d);
                         if (found) candidates[kept++] = d;
                     }
-                } else if (t.exp.cost <= 4 * candidates.size()) {
-                    const std::uint32_t mark = ++generation;
-                    each_term(t, [&](std::uint32_t term) {
-                        for (const std::uint32_t d : ix->posting(term)) stamp[d] = mark;
-                    });
-                    for (const std::uint32_t d : candidates)
-                        if (stamp[d] == mark) candidates[kept++] = d;
                 } else {
                     for (const std::uint32_t d : candidates) {
                         const auto dterms = ix->terms_of(ix->docs[d]);
@@ -522,41 +697,86 @@ struct Query::State {
         bool has_number = false;
         for (const auto& t : tokens) has_number = has_number || t.numeric;
 
-        // Early termination: candidates are scored by decreasing importance (then document
-        // order); the best text score any document can reach is known from the expansions
-        // (`best_text`, computed as the score is), so once the (limit + 8)-th best score is
-        // above what the next candidate could reach, nothing left can enter the answer.
-        double best_matched = 0.0;
-        for (std::size_t ti = 0; ti < 2 * tokens.size(); ++ti) {
-            const QToken& tok = tokens[ti % tokens.size()];
-            if ((ti < tokens.size()) == (tok.numeric && !tok.suffix.empty())) continue;
-            best_matched += tok.numeric ? 1.0 : static_cast<double>(tok.exp.best());
+        // Early termination: candidates are scored by decreasing score upper bound (then document
+        // order), and scoring stops once the (limit + 8)-th best score is above the next
+        // candidate's bound: nothing left can enter the answer. A candidate's bound needs neither
+        // its record nor its terms: per word token, 1 when the document has the token's exact
+        // term (a bit of a dense term's bitmap, else galloping through the term's postings as the
+        // candidates ascend), else the best prefix/typo match of the token; 1 per number; and a
+        // name coverage of at most (word tokens + numbers matching its numeric name terms) / name
+        // terms, from its compact key (DocKey, with its importance). Matches are summed in
+        // integer points (1/20) so that the bound equals the score of a document reaching it.
+        std::uint32_t number_tokens = 0;
+        bound_tokens.clear();
+        const bool ascending = std::is_sorted(candidates.begin(), candidates.end());
+        const std::size_t words = ix->bitmap_words();
+        for (const QToken& tok : tokens) {
+            number_tokens += tok.numeric ? 1 : 0;
+            if (tok.numeric) continue;
+            BoundToken b;
+            if (tok.exp.exact == 0xFFFFFFFFU) {
+                b.other = points(tok.exp.best());
+            } else {
+                b.other = points(tok.exp.best_inexact());
+                b.dense = ix->dense(tok.exp.exact);
+                // The exact term outside the name (a city word) is the token's match, so the token
+                // explains no name term: unless another token has the same exact term (a term
+                // explains one token only, the other one may then take a name term).
+                b.name_rule = b.dense != nullptr && std::count_if(tokens.begin(), tokens.end(), [&](const QToken& o) {
+                    return o.exp.exact == tok.exp.exact;
+                }) == 1;
+                if (b.dense == nullptr && ascending) b.list = ix->posting(tok.exp.exact);
+                else if (b.dense == nullptr) b.other = points(exact_match);  // unknown: assume the exact term
+            }
+            bound_tokens.push_back(b);
         }
-        const double best_text = 0.8 * (total_weight > 0 ? best_matched / total_weight : 0.0) + 0.2 * 1.0;
-        const auto upper_bound = [&](double importance) {
-            return std::clamp(req.bias ? 0.8 * best_text + 0.05 * importance + 0.15 : 0.9 * best_text + 0.1 * importance, 0.0, 1.0);
+        const auto upper_bound = [&](std::uint32_t di) {
+            int pts = number_tokens * points(exact_match);
+            std::uint32_t can_match = 0;  // word tokens that may explain a name term
+            for (BoundToken& b : bound_tokens) {
+                bool exact = false, in_name = true;
+                if (b.dense != nullptr) {
+                    exact = (b.dense[di >> 6U] >> (di & 63U) & 1U) != 0;
+                    in_name = !exact || !b.name_rule || (b.dense[words + (di >> 6U)] >> (di & 63U) & 1U) != 0;
+                } else if (!b.list.empty()) {
+                    exact = gallop(b.list, b.cursor, di);
+                }
+                pts += exact ? points(exact_match) : b.other;
+                can_match += in_name ? 1 : 0;
+            }
+            const std::uint32_t key = ix->doc_keys[di];
+            // Numeric tokens only ever match numeric terms (expand() gives them no prefix or typo).
+            const unsigned nt = std::min(DocKey::name_terms(key), 32U);
+            can_match += std::min(number_tokens, DocKey::numeric_name_terms(key));
+            const double name_cov = nt == 0 || can_match >= nt ? 1.0 : static_cast<double>(can_match) / nt;
+            const double query_cov = total_weight > 0 ? pts / (points(exact_match) * total_weight) : 0.0;
+            const double text = 0.8 * query_cov + 0.2 * name_cov;
+            const double importance = DocKey::importance(key) / 65535.0;
+            return std::clamp(req.bias ? 0.8 * text + 0.05 * importance + 0.15 : 0.9 * text + 0.1 * importance, 0.0, 1.0);
+        };
+        const auto first_out = [](const std::pair<double, std::uint32_t>& a, const std::pair<double, std::uint32_t>& b) {
+            return a.first != b.first ? a.first < b.first : a.second > b.second;  // heap top = best bound, lowest doc
         };
         order.clear();
         for (const std::uint32_t di : candidates)
-            order.push_back((std::uint64_t{0xFFFFU - ix->docs[di].importance} << 32U) | di);
-        std::make_heap(order.begin(), order.end(), std::greater<>());
+            if (type_ok[DocKey::type(ix->doc_keys[di])]) order.emplace_back(upper_bound(di), di);
+        std::make_heap(order.begin(), order.end(), first_out);
         const std::size_t keep = req.limit + 8;
         top.clear();
         while (!order.empty()) {
-            std::pop_heap(order.begin(), order.end(), std::greater<>());
-            const auto di = static_cast<std::uint32_t>(order.back() & 0xFFFFFFFFU);
+            std::pop_heap(order.begin(), order.end(), first_out);
+            const auto [ub, di] = order.back();
             order.pop_back();
-            if (top.size() >= keep) {
+            if (top.size() >= keep && !exhaustive) {
                 const Scored& worst = top.front();
-                const double ub = upper_bound(ix->docs[di].importance / 65535.0);
                 if (worst.score > ub || (worst.score == ub && worst.doc < di)) break;
             }
             const DocRec& d = ix->docs[di];
-            if (!type_ok[d.type] || !passes(d, req.filters)) continue;
+            if (!passes(d, req.filters)) continue;
             const auto dterms = ix->terms_of(d);
             std::uint32_t name_matched_mask = 0;  // bit k = name term k matched
             std::uint64_t used = 0;               // bit k = doc term k explains a query token already
-            double matched = 0.0;
+            int matched = 0;  // points (1/20)
             std::size_t explained = 0;
             const QToken* free_number = nullptr;
             // Numbers with a suffix ("4 bis") are matched last: they are house numbers rather
@@ -574,7 +794,7 @@ struct Query::State {
                     if (m > best) { best = m; best_k = k; }
                 }
                 if (best > 0.0F) {
-                    matched += best;
+                    matched += points(best);
                     ++explained;
                     if (best_k < 64) used |= std::uint64_t{1} << best_k;
                     if (best_k < d.name_terms && best_k < 32) name_matched_mask |= 1U << best_k;
@@ -608,14 +828,14 @@ struct Query::State {
                     if (hit == 0xFFFFFFFFU) { hit = find(number << 8U); credit = 0.9; }
                 }
                 if (hit != 0xFFFFFFFFU) {
-                    matched += credit;
+                    matched += points(static_cast<float>(credit));
                     ++explained;
                     s.hn = hit;
                     s.type = DocType::housenumber;
                 }
             }
             if (!allowed(s.type)) continue;
-            const double query_cov = total_weight > 0 ? matched / total_weight : 0.0;
+            const double query_cov = total_weight > 0 ? matched / (points(exact_match) * total_weight) : 0.0;
             const unsigned name_terms = std::min<unsigned>(d.name_terms, 32);
             const double name_cov = name_terms == 0 ? 1.0 : static_cast<double>(std::popcount(name_matched_mask)) / name_terms;
             double text = 0.8 * query_cov + 0.2 * name_cov;
@@ -720,6 +940,105 @@ struct Query::State {
             scored.push_back(sc);
             ++found;
         }
+    }
+
+    // Reverse by geometry: (geodesic distance from req.point, item) of every document intersecting
+    // req.geometry (item < hns.size(): a house number, else hns.size() + document), unsorted.
+    std::vector<std::pair<double, std::uint32_t>> geometry_hits(const ReverseRequest& req) {
+        const SearchGeometry& sg = *req.geometry;
+        const auto& types = req.filters.types;
+        const auto wants = [&](IndexKind k) { return std::find(req.indexes.begin(), req.indexes.end(), k) != req.indexes.end(); };
+        const bool want_address = req.indexes.empty() || wants(IndexKind::address);
+        const bool want_hn = want_address && (types.empty() || std::find(types.begin(), types.end(), DocType::housenumber) != types.end());
+        // The plane, the search shape and its bounding circle (centre, radius in metres).
+        Plane pl;
+        pl.lon0 = sg.parts[0][0].lon;
+        pl.lat0 = sg.parts[0][0].lat;
+        {  // WGS84 radii of curvature at lat0: the plane's distances are geodesic to ~1e-6 nearby
+            constexpr double a = 6378137.0, e2 = 6.69437999014e-3;
+            const double sl = std::sin(pl.lat0 * deg), w = 1.0 - e2 * sl * sl;
+            pl.kx = deg * a / std::sqrt(w) * std::max(1e-6, std::cos(pl.lat0 * deg));
+            pl.ky = deg * a * (1.0 - e2) / (w * std::sqrt(w));
+        }
+        Shape search;
+        const std::int32_t kind = sg.kind == SearchGeometry::Kind::polygon ? geom_ring : sg.kind == SearchGeometry::Kind::linestring ? geom_line : geom_point;
+        double min_x = std::numeric_limits<double>::infinity(), min_y = min_x, max_x = -min_x, max_y = -min_x;
+        for (const auto& part : sg.parts) {
+            const auto begin = static_cast<std::uint32_t>(search.pts.size());
+            for (const LonLat& v : part) {
+                const XY q = pl.to(v.lon, v.lat);
+                search.pts.push_back(q);
+                min_x = std::min(min_x, q.x); max_x = std::max(max_x, q.x);
+                min_y = std::min(min_y, q.y); max_y = std::max(max_y, q.y);
+            }
+            search.parts.push_back({begin, static_cast<std::uint32_t>(search.pts.size()), kind});
+        }
+        const XY centre{(min_x + max_x) / 2, (min_y + max_y) / 2};
+        const double bound = std::hypot(max_x - min_x, max_y - min_y) / 2 + std::max(sg.buffer_m, sg.point_tolerance_m) + 0.01;
+        const LonLat centre_ll{pl.lon0 + centre.x / pl.kx, pl.lat0 + centre.y / pl.ky};
+        Shape doc_shape;
+        const auto matches = [&](std::uint32_t doc, std::int32_t lon, std::int32_t lat) {
+            const auto g = doc == 0xFFFFFFFFU ? std::span<const std::int32_t>{} : ix->geometry_of(doc);
+            doc_shape.clear();
+            if (g.empty()) {
+                doc_shape.pts.push_back(pl.to(from_fixed(lon), from_fixed(lat)));
+                doc_shape.parts.push_back({0, 1, geom_point});
+                return shape_distance(search, doc_shape) <= std::max(sg.buffer_m, sg.point_tolerance_m);
+            }
+            for (std::size_t i = 1; i + 1 < g.size();) {
+                const std::int32_t part_kind = g[i];
+                const auto n = static_cast<std::size_t>(g[i + 1]);
+                const auto begin = static_cast<std::uint32_t>(doc_shape.pts.size());
+                for (std::size_t k = 0; k < n; ++k) doc_shape.pts.push_back(pl.to(from_fixed(g[i + 2 + 2 * k]), from_fixed(g[i + 3 + 2 * k])));
+                doc_shape.parts.push_back({begin, static_cast<std::uint32_t>(doc_shape.pts.size()), part_kind});
+                i += 2 + 2 * n;
+            }
+            return shape_distance(search, doc_shape) <= sg.buffer_m;
+        };
+        std::vector<std::pair<double, std::uint32_t>> hits;
+        const auto n_hn = static_cast<std::uint32_t>(ix->hns.size());
+        const auto add = [&](std::uint32_t item, std::int32_t lon, std::int32_t lat) {
+            hits.emplace_back(core::geodesic_distance(req.point, LonLat{from_fixed(lon), from_fixed(lat)}), item);
+        };
+        if (want_hn && !ix->hns.empty()) {
+            // Grid cells over the bounding circle's square.
+            const MetaRec& m = ix->meta;
+            const double dlon = bound / pl.kx, dlat = bound / pl.ky;
+            const std::int64_t x0 = grid_x(centre_ll.lon - dlon, m), x1 = grid_x(centre_ll.lon + dlon, m);
+            const std::int64_t y0 = grid_y(centre_ll.lat - dlat, m), y1 = grid_y(centre_ll.lat + dlat, m);
+            for (std::int64_t gy = y0; gy <= y1; ++gy) {
+                const auto lo = std::lower_bound(ix->grid_keys.begin(), ix->grid_keys.end(), grid_key(x0, gy));
+                for (auto it = lo; it != ix->grid_keys.end() && *it <= grid_key(x1, gy); ++it) {
+                    const auto k = static_cast<std::size_t>(it - ix->grid_keys.begin());
+                    for (std::uint32_t j = ix->grid_offsets[k]; j < ix->grid_offsets[k + 1]; ++j) {
+                        const std::uint32_t h = ix->grid_items[j];
+                        const HnRec& rec = ix->hns[h];
+                        if (!matches(0xFFFFFFFFU, rec.lon, rec.lat) || !passes(ix->docs[rec.street], req.filters)) continue;
+                        add(h, rec.lon, rec.lat);
+                    }
+                }
+            }
+        }
+        // Documents by their point or true geometry (linear scans over their ranges, pruned by the
+        // bounding circle and each geometry's reach).
+        const auto scan = [&](std::size_t begin, std::size_t end, bool by_type) {
+            for (auto di = static_cast<std::uint32_t>(begin); di < end; ++di) {
+                const DocRec& d = ix->docs[di];
+                if (by_type && std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
+                const XY q = pl.to(from_fixed(d.lon), from_fixed(d.lat));
+                const double reach = d.type >= static_cast<std::uint8_t>(DocType::poi) ? [&] {
+                    const auto g = ix->geometry_of(di);
+                    return g.empty() ? 0.0 : g[0] / 10.0;
+                }() : 0.0;
+                if (std::hypot(q.x - centre.x, q.y - centre.y) > bound + reach) continue;
+                if (!matches(di, d.lon, d.lat) || !passes(d, req.filters)) continue;
+                add(n_hn + di, d.lon, d.lat);
+            }
+        };
+        if (want_address && !types.empty()) scan(0, ix->meta.poi_begin, true);
+        if (wants(IndexKind::poi)) scan(ix->meta.poi_begin, ix->meta.parcel_begin, false);
+        if (wants(IndexKind::parcel)) scan(ix->meta.parcel_begin, ix->docs.size(), false);
+        return hits;
     }
 
     [[nodiscard]] Result materialise(std::uint32_t doc, std::uint32_t hn) const {
@@ -885,88 +1204,92 @@ std::vector<Result> Query::reverse(const ReverseRequest& req) {
     const auto wants = [&](IndexKind k) { return std::find(req.indexes.begin(), req.indexes.end(), k) != req.indexes.end(); };
     const bool want_address = req.indexes.empty() || wants(IndexKind::address);
     const bool want_hn = want_address && (types.empty() || std::find(types.begin(), types.end(), DocType::housenumber) != types.end());
-    const double cos_lat = std::max(1e-6, std::cos(req.point.lat * deg));
     const double radius = req.radius_m.value_or(std::numeric_limits<double>::infinity());
-    const double slack = 0.5;  // metres: near-ties are re-ranked with exact geodesics
-    auto& near = s.near;      // (approximate distance, item) where item < hns.size() is a house number
-    near.clear();
     const std::size_t want = req.limit;
-    const auto kth = [&]() {
-        if (near.size() < want) return std::numeric_limits<double>::infinity();
-        std::nth_element(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(want - 1), near.end());
-        return near[want - 1].first;
-    };
-    if (want_hn && !ix.hns.empty()) {
-        const MetaRec& m = ix.meta;
-        const std::int64_t cx = grid_x(req.point.lon, m);
-        const std::int64_t cy = grid_y(req.point.lat, m);
-        // Smallest cell side at this latitude, in metres: anything outside ring r is farther than r × side.
-        const double side = std::min(m.cell_deg * deg * earth_radius_m,
-                                     m.cell_deg / m.lon_scale * deg * earth_radius_m * cos_lat);
-        const auto visit_cell = [&](std::int64_t gx, std::int64_t gy) {
-            const std::uint64_t key = grid_key(gx, gy);
-            const auto it = std::lower_bound(ix.grid_keys.begin(), ix.grid_keys.end(), key);
-            if (it == ix.grid_keys.end() || *it != key) return;
-            const auto k = static_cast<std::size_t>(it - ix.grid_keys.begin());
-            for (std::uint32_t j = ix.grid_offsets[k]; j < ix.grid_offsets[k + 1]; ++j) {
-                const std::uint32_t h = ix.grid_items[j];
-                const HnRec& rec = ix.hns[h];
-                const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(rec.lon), from_fixed(rec.lat), cos_lat);
-                if (dist > radius + slack) continue;
-                if (!s.passes(ix.docs[rec.street], req.filters)) continue;
-                near.emplace_back(dist, h);
-            }
+    std::vector<std::pair<double, std::uint32_t>> exact;  // (geodesic distance, item)
+    const auto n_hn = static_cast<std::uint32_t>(ix.hns.size());
+    if (req.geometry) {
+        exact = s.geometry_hits(req);
+    } else {
+        const double cos_lat = std::max(1e-6, std::cos(req.point.lat * deg));
+        const double slack = 0.5;  // metres: near-ties are re-ranked with exact geodesics
+        auto& near = s.near;      // (approximate distance, item) where item < hns.size() is a house number
+        near.clear();
+        const auto kth = [&]() {
+            if (near.size() < want) return std::numeric_limits<double>::infinity();
+            std::nth_element(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(want - 1), near.end());
+            return near[want - 1].first;
         };
-        constexpr std::int64_t max_rings = 64;
-        bool done = false;
-        for (std::int64_t r = 0; r <= max_rings && !done; ++r) {
-            if (r == 0) {
-                visit_cell(cx, cy);
-            } else {
-                for (std::int64_t x = cx - r; x <= cx + r; ++x) { visit_cell(x, cy - r); visit_cell(x, cy + r); }
-                for (std::int64_t y = cy - r + 1; y <= cy + r - 1; ++y) { visit_cell(cx - r, y); visit_cell(cx + r, y); }
-            }
-            const double covered = static_cast<double>(r) * side;  // every unvisited point is farther
-            if (covered > radius + slack) done = true;
-            else if (kth() + slack < covered) done = true;
-            if (r == max_rings && !done && near.size() < want) {
-                // Far from every house number: scan them all (rare; points at sea or abroad).
-                near.clear();
-                for (std::uint32_t h = 0; h < ix.hns.size(); ++h) {
+        if (want_hn && !ix.hns.empty()) {
+            const MetaRec& m = ix.meta;
+            const std::int64_t cx = grid_x(req.point.lon, m);
+            const std::int64_t cy = grid_y(req.point.lat, m);
+            // Smallest cell side at this latitude, in metres: anything outside ring r is farther than r × side.
+            const double side = std::min(m.cell_deg * deg * earth_radius_m,
+                                         m.cell_deg / m.lon_scale * deg * earth_radius_m * cos_lat);
+            const auto visit_cell = [&](std::int64_t gx, std::int64_t gy) {
+                const std::uint64_t key = grid_key(gx, gy);
+                const auto it = std::lower_bound(ix.grid_keys.begin(), ix.grid_keys.end(), key);
+                if (it == ix.grid_keys.end() || *it != key) return;
+                const auto k = static_cast<std::size_t>(it - ix.grid_keys.begin());
+                for (std::uint32_t j = ix.grid_offsets[k]; j < ix.grid_offsets[k + 1]; ++j) {
+                    const std::uint32_t h = ix.grid_items[j];
                     const HnRec& rec = ix.hns[h];
                     const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(rec.lon), from_fixed(rec.lat), cos_lat);
-                    if (dist > radius + slack || !s.passes(ix.docs[rec.street], req.filters)) continue;
+                    if (dist > radius + slack) continue;
+                    if (!s.passes(ix.docs[rec.street], req.filters)) continue;
                     near.emplace_back(dist, h);
+                }
+            };
+            constexpr std::int64_t max_rings = 64;
+            bool done = false;
+            for (std::int64_t r = 0; r <= max_rings && !done; ++r) {
+                if (r == 0) {
+                    visit_cell(cx, cy);
+                } else {
+                    for (std::int64_t x = cx - r; x <= cx + r; ++x) { visit_cell(x, cy - r); visit_cell(x, cy + r); }
+                    for (std::int64_t y = cy - r + 1; y <= cy + r - 1; ++y) { visit_cell(cx - r, y); visit_cell(cx + r, y); }
+                }
+                const double covered = static_cast<double>(r) * side;  // every unvisited point is farther
+                if (covered > radius + slack) done = true;
+                else if (kth() + slack < covered) done = true;
+                if (r == max_rings && !done && near.size() < want) {
+                    // Far from every house number: scan them all (rare; points at sea or abroad).
+                    near.clear();
+                    for (std::uint32_t h = 0; h < ix.hns.size(); ++h) {
+                        const HnRec& rec = ix.hns[h];
+                        const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(rec.lon), from_fixed(rec.lat), cos_lat);
+                        if (dist > radius + slack || !s.passes(ix.docs[rec.street], req.filters)) continue;
+                        near.emplace_back(dist, h);
+                    }
                 }
             }
         }
-    }
-    // Streets, localities and municipalities by their point when asked for, POIs and parcels by
-    // their point (linear scans over their document ranges).
-    const auto n_hn = static_cast<std::uint32_t>(ix.hns.size());
-    const auto scan = [&](std::size_t begin, std::size_t end, bool by_type) {
-        for (auto di = static_cast<std::uint32_t>(begin); di < end; ++di) {
-            const DocRec& d = ix.docs[di];
-            if (by_type && std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
-            const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(d.lon), from_fixed(d.lat), cos_lat);
-            if (dist > radius + slack || !s.passes(d, req.filters)) continue;
-            near.emplace_back(dist, n_hn + di);
+        // Streets, localities and municipalities by their point when asked for, POIs and parcels by
+        // their point (linear scans over their document ranges).
+        const auto scan = [&](std::size_t begin, std::size_t end, bool by_type) {
+            for (auto di = static_cast<std::uint32_t>(begin); di < end; ++di) {
+                const DocRec& d = ix.docs[di];
+                if (by_type && std::find(types.begin(), types.end(), static_cast<DocType>(d.type)) == types.end()) continue;
+                const double dist = approx_distance_m(req.point.lon, req.point.lat, from_fixed(d.lon), from_fixed(d.lat), cos_lat);
+                if (dist > radius + slack || !s.passes(d, req.filters)) continue;
+                near.emplace_back(dist, n_hn + di);
+            }
+        };
+        if (want_address && !types.empty()) scan(0, ix.meta.poi_begin, true);
+        if (wants(IndexKind::poi)) scan(ix.meta.poi_begin, ix.meta.parcel_begin, false);
+        if (wants(IndexKind::parcel)) scan(ix.meta.parcel_begin, ix.docs.size(), false);
+        // Exact geodesic distances for everything within the k-th approximate distance + slack, then
+        // order by (distance, item) so that ties are deterministic.
+        const double kd = kth();
+        const double limit_d = std::isfinite(kd) ? kd * 1.001 + 0.05 : kd;
+        for (const auto& [dist, item] : near) {
+            if (dist > limit_d) continue;
+            const LonLat p = item < n_hn ? LonLat{from_fixed(ix.hns[item].lon), from_fixed(ix.hns[item].lat)}
+                                         : LonLat{from_fixed(ix.docs[item - n_hn].lon), from_fixed(ix.docs[item - n_hn].lat)};
+            const double g = core::geodesic_distance(req.point, p);
+            if (g <= radius) exact.emplace_back(g, item);
         }
-    };
-    if (want_address && !types.empty()) scan(0, ix.meta.poi_begin, true);
-    if (wants(IndexKind::poi)) scan(ix.meta.poi_begin, ix.meta.parcel_begin, false);
-    if (wants(IndexKind::parcel)) scan(ix.meta.parcel_begin, ix.docs.size(), false);
-    // Exact geodesic distances for everything within the k-th approximate distance + slack, then
-    // order by (distance, item) so that ties are deterministic.
-    const double kd = kth();
-    const double limit_d = std::isfinite(kd) ? kd * 1.001 + 0.05 : kd;
-    std::vector<std::pair<double, std::uint32_t>> exact;
-    for (const auto& [dist, item] : near) {
-        if (dist > limit_d) continue;
-        const LonLat p = item < n_hn ? LonLat{from_fixed(ix.hns[item].lon), from_fixed(ix.hns[item].lat)}
-                                     : LonLat{from_fixed(ix.docs[item - n_hn].lon), from_fixed(ix.docs[item - n_hn].lat)};
-        const double g = core::geodesic_distance(req.point, p);
-        if (g <= radius) exact.emplace_back(g, item);
     }
     std::sort(exact.begin(), exact.end());
     if (exact.size() > want) exact.resize(want);
@@ -980,5 +1303,7 @@ std::vector<Result> Query::reverse(const ReverseRequest& req) {
     }
     return out;
 }
+
+void detail::set_exhaustive_scoring(Query& query, bool on) { query.m_state->exhaustive = on; }
 
 }  // namespace geoplex::geocoder

@@ -25,8 +25,13 @@
 
 namespace geoplex::geocoder {
 
+class Query;
+namespace detail {
+void set_exhaustive_scoring(Query& query, bool on);  // tests only (src/geocoder/format.hpp)
+}  // namespace detail
+
 /// Index file format version; bump on any layout change.
-inline constexpr std::uint32_t index_format_version = 2;
+inline constexpr std::uint32_t index_format_version = 3;
 
 enum class DocType : std::uint8_t { municipality = 0, locality = 1, street = 2, housenumber = 3, poi = 4, parcel = 5 };
 
@@ -182,6 +187,25 @@ struct SearchRequest {
     [[nodiscard]] std::vector<std::string> validate() const;
 };
 
+/// A reverse search geometry (the Géoplateforme's `searchgeom`, matched by intersection): a
+/// document matches when its geometry — a parcel's or a GDAL POI's true geometry (polygons,
+/// lines), else its point — lies within `buffer_m` metres of this geometry (0 = intersects).
+/// A Circle is a point with `buffer_m` = its radius.
+struct SearchGeometry {
+    enum class Kind : std::uint8_t { point, linestring, polygon };
+    Kind kind = Kind::point;
+    /// point: one part of one position; linestring: one part of ≥ 2; polygon: its rings (outer
+    /// then holes, read even-odd), each of ≥ 3 distinct positions, closed or not.
+    std::vector<std::vector<LonLat>> parts;
+    double buffer_m = 0.0;
+    /// Documents that are only a point (addresses, streets, OSM POIs) also match within this
+    /// distance (a point has no area: a Point or LineString search would otherwise need the
+    /// exact position).
+    double point_tolerance_m = 0.0;
+
+    [[nodiscard]] std::vector<std::string> validate() const;
+};
+
 struct ReverseRequest {
     LonLat point;
     /// Search radius in metres; nullopt = no limit (the nearest documents wherever they are).
@@ -189,8 +213,12 @@ struct ReverseRequest {
     std::size_t limit = 1;
     /// Types default to {housenumber}; street and municipality are matched by their point.
     Filters filters;
-    /// Indexes searched; empty = {address}. POIs and parcels are matched by their point.
+    /// Indexes searched; empty = {address}. POIs and parcels are matched by their point, or by
+    /// their true geometry with `geometry`.
     std::vector<IndexKind> indexes{};
+    /// When set: every document intersecting it (see SearchGeometry), nearest to `point` first
+    /// (`distance` from `point`); `radius_m` must then be unset.
+    std::optional<SearchGeometry> geometry{};
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -238,6 +266,7 @@ public:
     [[nodiscard]] const Geocoder& geocoder() const noexcept;
 
 private:
+    friend void detail::set_exhaustive_scoring(Query& query, bool on);
     struct State;
     std::unique_ptr<State> m_state;
 };

@@ -3,11 +3,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "geocoder/format.hpp"
 #include "geocoder/spec.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/geocoder/geocoder.hpp"
@@ -246,6 +249,90 @@ TEST_CASE("search: ordering is deterministic and scores are in [0,1]", "[geocode
         CHECK(a[i].score <= 1.0);
         if (i > 0) CHECK(a[i - 1].score >= a[i].score);
     }
+}
+
+namespace {
+
+// 120 communes (every 5th a "Saint-…") × 60 streets (5 types × 12 names, so that each street
+// name recurs in every commune) × numbers 1, 2, 2 bis: ambiguous queries without a city have
+// thousands of candidates, "rue" and "saint" are dense terms (bitmaps), and scores tie a lot.
+std::string ambiguous_csv() {
+    const char* const bases[] = {"Bel", "Mont", "Val", "Roche", "Font", "Ville", "Bour", "Pré"};
+    const char* const tails[] = {"ville", "court", "mont", "ac", "y", "ières", "oux", "ans", "eux", "ange", "ais", "elle", "ot", "in", "on"};
+    const char* const types[] = {"Rue", "Avenue", "Boulevard", "Impasse", "Place"};
+    const char* const names[] = {"du Moulin", "de la Paix", "du Stade", "des Lilas", "du Bois", "Victor Hugo", "Jean Moulin",
+                                 "Jean Jaurès", "Pasteur", "Saint-Exupéry", "de la Gare", "du Stade 2"};
+    std::string csv(tiny_csv, std::strchr(tiny_csv, '\n') + 1);  // its header
+    for (int c = 0; c < 120; ++c) {
+        const std::string city = std::string(c % 5 == 0 ? "Saint-" : "") + bases[c % 8] + tails[c / 8 % 15];
+        const std::string insee = fmt::format("98{:03d}", c);
+        for (int st = 0; st < 60; ++st) {
+            const std::string voie = std::string(types[st % 5]) + " " + names[st / 5];
+            for (int k = 0; k < 3; ++k) {
+                const int number = k == 0 ? 1 : 2;
+                const double lon = 2.0 + c * 0.01 + st * 0.0001, lat = 48.0 + (c % 11) * 0.01 + k * 0.00005;
+                csv += fmt::format("{}_{:04}_{:05}{};;{};{};{};{};{};{};;;0;0;{:.6f};{:.6f};;;;;;;;;\n", insee, st, number,
+                                   k == 2 ? "_bis" : "", number, k == 2 ? "bis" : "", voie, insee, insee, city, lon, lat);
+            }
+        }
+    }
+    return csv;
+}
+
+}  // namespace
+
+TEST_CASE("search: early termination returns the exhaustive scan's results", "[geocoder]") {
+    test::TempDir dir{"geoplex-geocoder-ambiguous"};
+    std::ofstream(dir / "a.csv") << ambiguous_csv();
+    BuildConfig cfg;
+    cfg.sources.push_back({SourceFormat::ban_csv, dir / "a.csv"});
+    const auto stats = Builder(cfg).build(dir / "geocoder");
+    REQUIRE(stats.streets == 120 * 60);
+    const auto geocoder = Geocoder::open(dir / "geocoder");
+    Query fast(geocoder), full(geocoder);
+    detail::set_exhaustive_scoring(full, true);
+    struct Case {
+        const char* q;
+        bool autocomplete;
+    };
+    const Case cases[] = {
+        {"2 Rue du Moulin", false}, {"Rue du Moulin", false}, {"2 bis Impasse de la Paix", false}, {"1 Avenue Victor Hugo", false},
+        {"moulin", false}, {"rue", false}, {"2 rue du mouln", false}, {"Place Jean Jaures 98007", false},
+        {"1 Rue du St", true}, {"2 Boulevard du Bo", true}, {"1 Impasse du Mo", true}, {"av victor hu", true},
+        {"rue du stade 2", false}, {"2 rue du sta", true}, {"saint exupery", false}, {"1 Place de la G", true},
+        {"Rue Saint", true}, {"2 rue jean m", true}};
+    std::size_t compared = 0;
+    for (const auto& c : cases) {
+        for (const std::size_t limit : {1U, 5U, 20U}) {
+            for (const bool biased : {false, true}) {
+                SearchRequest r;
+                r.q = c.q;
+                r.autocomplete = c.autocomplete;
+                r.limit = limit;
+                if (biased) r.bias = LonLat{2.35, 48.04};
+                const auto a = fast.search(r);
+                const auto b = full.search(r);
+                INFO(c.q << " limit " << limit << (biased ? " biased" : ""));
+                REQUIRE(a.size() == b.size());
+                CHECK_FALSE(a.empty());
+                for (std::size_t i = 0; i < a.size(); ++i) {
+                    CHECK(a[i].id == b[i].id);
+                    CHECK(a[i].score == b[i].score);
+                }
+                ++compared;
+            }
+        }
+    }
+    CHECK(compared == std::size(cases) * 6);
+    // The answers themselves: the street of the typed words, with the house number.
+    Query q(geocoder);
+    const auto hits = search(q, "2 bis Impasse de la Paix 98007");
+    REQUIRE_FALSE(hits.empty());
+    CHECK(hits[0].id == "98007_0008_00002_bis");
+    SearchRequest ac;
+    ac.q = "1 Rue du St";
+    ac.autocomplete = true;
+    for (const auto& x : q.search(ac)) CHECK(x.street.find("Stade") != std::string::npos);
 }
 
 TEST_CASE("reverse: nearest, radius, limit, types", "[geocoder]") {

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <ogr_srs_api.h>
 
 #include "geoplex/core/error.hpp"
 #include "geoplex/geocoder/geocoder.hpp"
@@ -398,4 +399,154 @@ TEST_CASE("POIs from OSM: named nodes of Monaco, checked with GDAL's OSM driver"
                 static_cast<std::size_t>(stats.pois), refs.size(), found, named);
     CHECK(found == refs.size());
     CHECK(static_cast<double>(named) >= 0.9 * static_cast<double>(refs.size()));
+}
+
+namespace {
+
+// The reference for reverse by geometry: GDAL/GEOS on the written layers. Intersection is
+// OGR_G_Intersects in lon/lat (our local plane is an affine image of it, which preserves
+// intersection); circles use OGR_G_Distance in Lambert-93 (EPSG:2154), metres.
+struct OgrLayer {
+    GDALDatasetH ds = nullptr;
+    OGRCoordinateTransformationH to_l93 = nullptr;
+    OGRSpatialReferenceH wgs84 = nullptr, l93 = nullptr;
+    explicit OgrLayer(const std::filesystem::path& path) {
+        GDALAllRegister();
+        ds = GDALOpenEx(path.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+        wgs84 = OSRNewSpatialReference(nullptr);
+        l93 = OSRNewSpatialReference(nullptr);
+        OSRImportFromEPSG(wgs84, 4326);
+        OSRImportFromEPSG(l93, 2154);
+        OSRSetAxisMappingStrategy(wgs84, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(l93, OAMS_TRADITIONAL_GIS_ORDER);
+        to_l93 = OCTNewCoordinateTransformation(wgs84, l93);
+    }
+    ~OgrLayer() {
+        OCTDestroyCoordinateTransformation(to_l93);
+        OSRDestroySpatialReference(wgs84);
+        OSRDestroySpatialReference(l93);
+        GDALClose(ds);
+    }
+    OgrLayer(const OgrLayer&) = delete;
+    OgrLayer& operator=(const OgrLayer&) = delete;
+
+    // Ids (field `id_field`) of the features whose geometry is within `buffer` metres of `search`
+    // (WKT, lon/lat); features within 5 cm of the threshold go to `unsure`.
+    std::set<std::string> matching(const std::string& wkt, double buffer, const char* id_field, std::set<std::string>& unsure) const {
+        OGRGeometryH search = nullptr;
+        char* text = const_cast<char*>(wkt.c_str());
+        REQUIRE(OGR_G_CreateFromWkt(&text, nullptr, &search) == OGRERR_NONE);
+        OGRGeometryH search_l93 = OGR_G_Clone(search);
+        REQUIRE(OGR_G_Transform(search_l93, to_l93) == OGRERR_NONE);
+        std::set<std::string> out;
+        OGRLayerH layer = GDALDatasetGetLayer(ds, 0);
+        OGR_L_ResetReading(layer);
+        while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            const std::string id = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, id_field));
+            if (buffer == 0.0) {
+                if (OGR_G_Intersects(g, search) != 0) out.insert(id);
+            } else {
+                OGRGeometryH g93 = OGR_G_Clone(g);
+                REQUIRE(OGR_G_Transform(g93, to_l93) == OGRERR_NONE);
+                const double d = OGR_G_Distance(g93, search_l93);
+                if (std::abs(d - buffer) < 0.05) unsure.insert(id);
+                else if (d <= buffer) out.insert(id);
+                OGR_G_DestroyGeometry(g93);
+            }
+            OGR_F_Destroy(f);
+        }
+        OGR_G_DestroyGeometry(search);
+        OGR_G_DestroyGeometry(search_l93);
+        return out;
+    }
+};
+
+std::string wkt_of(const SearchGeometry& g) {
+    const auto coords = [](const std::vector<LonLat>& v, bool close) {
+        std::string s;
+        for (const auto& p : v) s += fmt::format("{}{:.9f} {:.9f}", s.empty() ? "" : ",", p.lon, p.lat);
+        if (close) s += fmt::format(",{:.9f} {:.9f}", v[0].lon, v[0].lat);
+        return s;
+    };
+    switch (g.kind) {
+    case SearchGeometry::Kind::point: return fmt::format("POINT ({:.9f} {:.9f})", g.parts[0][0].lon, g.parts[0][0].lat);
+    case SearchGeometry::Kind::linestring: return "LINESTRING (" + coords(g.parts[0], false) + ")";
+    case SearchGeometry::Kind::polygon: break;
+    }
+    std::string rings;
+    for (const auto& r : g.parts) rings += (rings.empty() ? "(" : ",(") + coords(r, true) + ")";
+    return "POLYGON (" + rings + ")";
+}
+
+}  // namespace
+
+TEST_CASE("reverse by geometry (Point, LineString, Polygon, Circle) = GDAL/GEOS on the layers", "[geocoder][parcel][poi]") {
+    auto& b = built();
+    Query q(*b.geocoder);
+    const OgrLayer parcels(b.dir / "parcelles.geojson"), pois(b.dir / "poi.geojson");
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<double> ulon(2.4790, 2.4890), ulat(48.8993, 48.9025), step(-0.0012, 0.0012);
+    std::uniform_real_distribution<double> plon(2.4695, 2.4770), plat(48.8995, 48.9025), radius(3.0, 150.0);
+    std::size_t compared = 0, nonempty = 0;
+    for (int i = 0; i < 240; ++i) {
+        const bool poi = i % 4 == 3;
+        const double lon = poi ? plon(rng) : ulon(rng), lat = poi ? plat(rng) : ulat(rng);
+        SearchGeometry g;
+        switch (i % 4) {
+        case 0: g.kind = SearchGeometry::Kind::point; g.parts = {{{lon, lat}}}; break;
+        case 1: g.kind = SearchGeometry::Kind::linestring;
+            g.parts = {{{lon, lat}, {lon + step(rng), lat + step(rng) * 0.5}, {lon + step(rng), lat + step(rng) * 0.5}}};
+            break;
+        default:  // a triangle, and for POIs (i % 4 == 3) also a circle below
+            g.kind = SearchGeometry::Kind::polygon;
+            g.parts = {{{lon, lat}, {lon + step(rng), lat + step(rng) * 0.5}, {lon + step(rng), lat + step(rng) * 0.5}}};
+            break;
+        }
+        for (const bool circle : {false, true}) {
+            SearchGeometry sg = g;
+            if (circle) {
+                sg.kind = SearchGeometry::Kind::point;
+                sg.parts = {{{lon, lat}}};
+                sg.buffer_m = radius(rng);
+            }
+            ReverseRequest r;
+            r.point = {lon, lat};
+            r.limit = 100;
+            r.geometry = sg;
+            r.indexes = {poi ? IndexKind::poi : IndexKind::parcel};
+            std::set<std::string> unsure;
+            const auto expected = (poi ? pois : parcels).matching(wkt_of(sg), sg.buffer_m, poi ? "ident" : "id", unsure);
+            std::set<std::string> got;
+            double last = -1;
+            for (const auto& x : q.reverse(r)) {
+                if (!unsure.count(x.id)) got.insert(x.id);
+                CHECK(x.distance >= last);  // nearest to the ordering point first
+                last = x.distance;
+            }
+            for (const auto& u : unsure) CHECK(expected.count(u) == 0);
+            INFO(wkt_of(sg) << " buffer " << sg.buffer_m);
+            CHECK(got == expected);
+            nonempty += expected.empty() ? 0 : 1;
+            ++compared;
+        }
+    }
+    CHECK(compared == 480);
+    CHECK(nonempty > 150);  // the geometries do hit parcels and POIs
+    // A point inside a parcel's square but far from its point on surface finds that parcel only.
+    const auto& p = b.parcels[0];
+    ReverseRequest r;
+    r.point = {p.lon + 0.00019, p.lat - 0.00019};
+    r.geometry = SearchGeometry{SearchGeometry::Kind::point, {{r.point}}};
+    r.indexes = {IndexKind::parcel};
+    r.limit = 10;
+    const auto res = q.reverse(r);
+    REQUIRE(res.size() == 1);
+    CHECK(res[0].id == p.id);
+    // Validation.
+    r.radius_m = 10;
+    CHECK_THROWS_AS(q.reverse(r), InvalidArgument);
+    r.radius_m.reset();
+    r.geometry = SearchGeometry{SearchGeometry::Kind::polygon, {{r.point, r.point, r.point}}};
+    CHECK_THROWS_AS(q.reverse(r), InvalidArgument);
 }

@@ -128,6 +128,12 @@ std::vector<std::string> SearchQuery::validate() const {
             problems.emplace_back("bbox must lie within [-180,180] x [-90,90]");
     }
     if (text.size() > 4096) problems.emplace_back("text must be at most 4096 bytes");
+    for (const auto* values : {&themes, &producers, &formats, &licences, &keywords, &years})
+        for (const auto& v : *values)
+            if (v.empty()) {
+                problems.emplace_back("filter values must not be empty");
+                break;
+            }
     for (const auto& y : years)
         if (y.size() != 4 || !std::all_of(y.begin(), y.end(), [](char c) { return c >= '0' && c <= '9'; }))
             problems.emplace_back("year '" + y + "' must be four digits");

@@ -1,10 +1,22 @@
 #pragma once
-// Factories of the two SQL stores (sqlite_store.cpp, postgres_store.cpp).
+// SqlStore: everything the SQLite and PostgreSQL stores share (connection pool, transactions,
+// migrations, CRUD over the schema of schema.hpp, search query building). A dialect subclass
+// provides connections and the few statements that differ (full text, bbox, types).
 
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "geoplex/catalog/store.hpp"
+#include "schema.hpp"
+#include "sql.hpp"
 
 namespace geoplex::catalog::detail {
 
@@ -12,5 +24,81 @@ namespace geoplex::catalog::detail {
 [[nodiscard]] std::unique_ptr<Store> open_sqlite_store(const std::string& path);
 /// `conninfo` is a libpq URI or key=value string.
 [[nodiscard]] std::unique_ptr<Store> open_postgres_store(const std::string& conninfo);
+
+/// What the search needs from a dialect, filled in once per query.
+struct SearchSql {
+    std::string where;   ///< conditions on dataset d, text excluded ("1=1" when none)
+    SqlParams params;
+};
+
+class SqlStore : public Store {
+public:
+    explicit SqlStore(std::size_t max_connections) : m_max_connections(max_connections) {}
+    ~SqlStore() override = default;
+
+    nlohmann::json create_document(EntityKind kind, const nlohmann::json& doc) override;
+    std::optional<nlohmann::json> get_document(EntityKind kind, std::string_view id) override;
+    nlohmann::json update_document(EntityKind kind, const nlohmann::json& doc) override;
+    bool remove_document(EntityKind kind, std::string_view id) override;
+    Page<nlohmann::json> list_documents(EntityKind kind, const ListFilter& filter, const Paging& paging) override;
+    void transaction(const std::function<void(Store&)>& fn) override;
+    SearchResult search(const SearchQuery& query) override;
+    AuditEvent append_audit(AuditEvent event) override;
+    StorageUsage storage_used(std::string_view datastore) override;
+    int schema_version() override;
+
+protected:
+    // ---- dialect ----
+    [[nodiscard]] virtual std::unique_ptr<Connection> connect() = 0;
+    [[nodiscard]] virtual std::string begin_statement() const = 0;
+    /// Serialises concurrent migrations inside the migration transaction ("" = BEGIN does it).
+    [[nodiscard]] virtual std::string migration_lock() const = 0;
+    [[nodiscard]] virtual std::string seq_column() const = 0;
+    [[nodiscard]] virtual std::string sql_type(ColumnType t) const = 0;
+    [[nodiscard]] virtual std::string real_type() const = 0;
+    /// Appended to ORDER BY text expressions so both stores sort by bytes.
+    [[nodiscard]] virtual std::string collate() const = 0;
+    /// Creates the dialect's full-text and spatial structures (migration step 2).
+    virtual void create_search_schema(Connection& c) = 0;
+    virtual void index_text(Connection& c, std::int64_t seq, const Dataset& d, const std::string& title_terms,
+                            const std::string& keyword_terms, const std::string& abstract_terms) = 0;
+    virtual void unindex_text(Connection& c, std::int64_t seq) = 0;
+    /// Condition restricting d to datasets matching all `terms` (one parameter appended).
+    virtual void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) = 0;
+    virtual void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) = 0;
+    /// One page sorted by relevance: rows (doc, score), best first, ties by id.
+    virtual std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms,
+                                               const SearchSql& rest, std::size_t limit, std::size_t offset) = 0;
+
+    /// Creates or upgrades the schema; subclasses call it at the end of their constructor.
+    void migrate();
+
+    /// Runs fn(connection) inside a transaction (a savepoint when the thread already has one).
+    void with_tx(const std::function<void(Connection&)>& fn);
+    /// Runs fn(connection) on the thread's transaction connection or a pooled one.
+    void with_conn(const std::function<void(Connection&)>& fn);
+
+private:
+    struct ThreadTx {
+        Connection* conn = nullptr;
+        int depth = 0;
+    };
+    std::unique_ptr<Connection> acquire();
+    void release(std::unique_ptr<Connection> c);
+    ThreadTx* current_tx();
+
+    void insert_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    void write_arrays(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc);
+    void unindex_dataset(Connection& c, std::int64_t seq);
+    SearchSql search_conditions(const SearchQuery& q, bool with_text, const std::vector<std::string>& terms);
+
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::vector<std::unique_ptr<Connection>> m_idle;
+    std::size_t m_open = 0;
+    std::size_t m_max_connections;
+    std::unordered_map<std::thread::id, ThreadTx> m_tx;
+};
 
 }  // namespace geoplex::catalog::detail

@@ -7,7 +7,7 @@
 //   bbox     the dataset's bbox intersects it (closed intervals); datasets without bbox never match.
 //   filters  within one filter the values are OR-ed, across filters AND-ed; exact string equality
 //            against the dataset's themes, producer, formats, licence, keywords and year (the first
-//            four characters of publication_date).
+//            four characters of publication_date). Empty filter values are invalid.
 //   facets   counts over the whole match set (not just the page), per value, sorted by count
 //            descending then value ascending, at most `facet_limit` values per facet.
 //   sort     relevance (terms in the title weigh most, then keywords, then abstract; needs text,
@@ -29,16 +29,16 @@ namespace geoplex::catalog {
 enum class SearchSort { relevance, modified, title };
 
 struct SearchQuery {
-    std::string text;                     ///< free text, "" = no text condition
-    std::optional<GeoBox> bbox;           ///< EPSG:4326
-    std::vector<std::string> themes;      ///< OR within, AND across filters
-    std::vector<std::string> producers;
-    std::vector<std::string> formats;
-    std::vector<std::string> licences;
-    std::vector<std::string> keywords;
-    std::vector<std::string> years;       ///< "2024"
-    std::optional<bool> open_data;
-    Id datastore;                         ///< "" = any
+    std::string text{};                     ///< free text, "" = no text condition
+    std::optional<GeoBox> bbox{};           ///< EPSG:4326
+    std::vector<std::string> themes{};      ///< OR within, AND across filters
+    std::vector<std::string> producers{};
+    std::vector<std::string> formats{};
+    std::vector<std::string> licences{};
+    std::vector<std::string> keywords{};
+    std::vector<std::string> years{};       ///< "2024"
+    std::optional<bool> open_data{};
+    Id datastore{};                         ///< "" = any
     SearchSort sort = SearchSort::relevance;
     std::size_t offset = 0;
     std::size_t limit = 10;               ///< ≤ 1000
@@ -50,21 +50,21 @@ struct SearchQuery {
 };
 
 struct FacetCount {
-    std::string value;
+    std::string value{};
     std::uint64_t count = 0;
     friend bool operator==(const FacetCount&, const FacetCount&) = default;
 };
 
 struct SearchHit {
-    Dataset dataset;
+    Dataset dataset{};
     double score = 0;  ///< backend relevance (higher is better); 0 without text
 };
 
 struct SearchResult {
     std::uint64_t total = 0;     ///< size of the match set
-    std::vector<SearchHit> hits; ///< the requested page
+    std::vector<SearchHit> hits{}; ///< the requested page
     /// facet name ("theme", "producer", "format", "licence", "keyword", "year") → counts
-    std::map<std::string, std::vector<FacetCount>> facets;
+    std::map<std::string, std::vector<FacetCount>> facets{};
 };
 
 /// The facet names, in display order.

@@ -104,13 +104,13 @@ struct Paging {
 
 template <class T>
 struct Page {
-    std::vector<T> items;   ///< in creation order
+    std::vector<T> items{};   ///< in creation order
     std::uint64_t total = 0;  ///< matches regardless of paging
 };
 
 /// Bytes used by a datastore, from its non-deleted stored data and uploads.
 struct StorageUsage {
-    std::map<std::string, std::int64_t> data;  ///< storage type ("FILESYSTEM", "POSTGRESQL"…) → bytes
+    std::map<std::string, std::int64_t> data{};  ///< storage type ("FILESYSTEM", "POSTGRESQL"…) → bytes
     std::int64_t upload = 0;
     [[nodiscard]] std::int64_t data_total() const noexcept {
         std::int64_t s = 0;

@@ -1,0 +1,35 @@
+#pragma once
+// The little SQL layer both stores share: a connection runs parameterised statements ('?'
+// placeholders, values bound, never spliced) and maps constraint violations to Conflict and
+// other failures to DependencyError.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace geoplex::catalog::detail {
+
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using SqlParams = std::vector<SqlValue>;
+using SqlRow = std::vector<std::optional<std::string>>;  ///< every column as text (NULL = nullopt)
+
+class Connection {
+public:
+    Connection() = default;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    virtual ~Connection() = default;
+
+    /// Runs one statement and returns its rows.
+    virtual std::vector<SqlRow> query(const std::string& sql, const SqlParams& params) = 0;
+    /// Runs one statement; returns the number of rows it changed.
+    virtual std::int64_t execute(const std::string& sql, const SqlParams& params) = 0;
+    /// Runs statements without parameters (DDL, BEGIN/COMMIT…).
+    virtual void exec_script(const std::string& sql) = 0;
+    /// False when the connection is unusable and must be dropped from the pool.
+    [[nodiscard]] virtual bool healthy() { return true; }
+};
+
+}  // namespace geoplex::catalog::detail

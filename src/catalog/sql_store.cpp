@@ -1,0 +1,558 @@
+// The SQL logic shared by the SQLite and PostgreSQL stores.
+#include "sql_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace geoplex::catalog::detail {
+
+using nlohmann::json;
+
+namespace {
+
+std::string quote(std::string_view ident) { return fmt::format("\"{}\"", ident); }
+
+std::string array_table(const TableSpec& spec, std::string_view field) {
+    return quote(fmt::format("{}__{}", spec.table, field));
+}
+
+std::int64_t to_int(const std::optional<std::string>& s) {
+    if (!s) return 0;
+    std::int64_t v = 0;
+    std::from_chars(s->data(), s->data() + s->size(), v);
+    return v;
+}
+
+/// The value of one indexed column, from the document.
+SqlValue column_value(const Column& c, const json& doc) {
+    const json::json_pointer ptr(c.pointer.empty() ? "/" + std::string(c.name) : std::string(c.pointer));
+    if (!doc.contains(ptr)) return nullptr;
+    const json& v = doc.at(ptr);
+    if (v.is_null()) return nullptr;
+    switch (c.type) {
+        case ColumnType::boolean: return std::int64_t{v.is_boolean() ? (v.get<bool>() ? 1 : 0) : 0};
+        case ColumnType::integer: return v.is_number() ? v.get<std::int64_t>() : std::int64_t{0};
+        case ColumnType::text: {
+            std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+            if (s.empty() && (c.unique || !c.references.empty())) return nullptr;
+            return s;
+        }
+    }
+    return nullptr;
+}
+
+/// A filter value in the column's type.
+SqlValue filter_value(const Column& c, const std::string& value) {
+    switch (c.type) {
+        case ColumnType::boolean:
+            if (value == "true" || value == "1") return std::int64_t{1};
+            if (value == "false" || value == "0") return std::int64_t{0};
+            throw InvalidArgument(fmt::format("filter '{}' must be true or false", c.name));
+        case ColumnType::integer: {
+            std::int64_t v = 0;
+            const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+            if (r.ec != std::errc{} || r.ptr != value.data() + value.size())
+                throw InvalidArgument(fmt::format("filter '{}' must be an integer", c.name));
+            return v;
+        }
+        case ColumnType::text: break;
+    }
+    if (value.empty() && (c.unique || !c.references.empty())) return nullptr;
+    return value;
+}
+
+/// Stamps the id and dates of a new document.
+void stamp_new(const TableSpec& spec, json& doc) {
+    const auto id = doc.value("_id", std::string{});
+    if (id.empty()) {
+        doc["_id"] = new_id();
+    } else if (!is_uuid(id)) {
+        throw InvalidArgument("'_id' must be a UUID");
+    }
+    const auto now = now_iso8601();
+    if (!spec.created_field.empty()) {
+        const std::string f(spec.created_field);
+        if (doc.value(f, std::string{}).empty()) doc[f] = now;
+    }
+    if (!spec.modified_field.empty()) {
+        const std::string f(spec.modified_field);
+        if (doc.value(f, std::string{}).empty()) doc[f] = now;
+    }
+}
+
+std::vector<std::string> distinct_strings(const json& doc, std::string_view field) {
+    std::vector<std::string> out;
+    const auto it = doc.find(std::string(field));
+    if (it == doc.end() || !it->is_array()) return out;
+    for (const auto& v : *it)
+        if (v.is_string()) out.push_back(v.get<std::string>());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+    std::string out;
+    for (const auto& s : v) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+/// The (facet, value) pairs of a dataset document, each once.
+std::vector<std::pair<std::string, std::string>> facet_rows(const json& doc) {
+    std::set<std::pair<std::string, std::string>> rows;
+    for (const auto& t : distinct_strings(doc, "themes")) rows.emplace("theme", t);
+    for (const auto& t : distinct_strings(doc, "formats")) rows.emplace("format", t);
+    for (const auto& t : distinct_strings(doc, "keywords")) rows.emplace("keyword", t);
+    const auto producer = doc.value("producer", std::string{});
+    if (!producer.empty()) rows.emplace("producer", producer);
+    const auto licence = doc.value("licence", std::string{});
+    if (!licence.empty()) rows.emplace("licence", licence);
+    const auto date = doc.value("publication_date", std::string{});
+    if (date.size() >= 4 && std::all_of(date.begin(), date.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }))
+        rows.emplace("year", date.substr(0, 4));
+    return {rows.begin(), rows.end()};
+}
+
+}  // namespace
+
+// ---- pool and transactions ----------------------------------------------------------------------
+
+std::unique_ptr<Connection> SqlStore::acquire() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        if (!m_idle.empty()) {
+            auto c = std::move(m_idle.back());
+            m_idle.pop_back();
+            return c;
+        }
+        if (m_open < m_max_connections) {
+            ++m_open;
+            lock.unlock();
+            try {
+                return connect();
+            } catch (...) {
+                lock.lock();
+                --m_open;
+                m_cv.notify_one();
+                throw;
+            }
+        }
+        m_cv.wait(lock);
+    }
+}
+
+void SqlStore::release(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(m_mutex);
+    if (c && c->healthy()) {
+        m_idle.push_back(std::move(c));
+    } else {
+        --m_open;
+    }
+    m_cv.notify_one();
+}
+
+SqlStore::ThreadTx* SqlStore::current_tx() {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_tx.find(std::this_thread::get_id());
+    return it == m_tx.end() ? nullptr : &it->second;
+}
+
+void SqlStore::with_conn(const std::function<void(Connection&)>& fn) {
+    if (auto* tx = current_tx()) {
+        fn(*tx->conn);
+        return;
+    }
+    auto c = acquire();
+    try {
+        fn(*c);
+    } catch (...) {
+        release(std::move(c));
+        throw;
+    }
+    release(std::move(c));
+}
+
+void SqlStore::with_tx(const std::function<void(Connection&)>& fn) {
+    if (auto* tx = current_tx()) {
+        const auto name = fmt::format("sp{}", tx->depth++);
+        Connection& c = *tx->conn;
+        c.exec_script("SAVEPOINT " + name);
+        try {
+            fn(c);
+        } catch (...) {
+            try {
+                c.exec_script("ROLLBACK TO SAVEPOINT " + name);
+                c.exec_script("RELEASE SAVEPOINT " + name);
+            } catch (...) {
+            }
+            --tx->depth;
+            throw;
+        }
+        c.exec_script("RELEASE SAVEPOINT " + name);
+        --tx->depth;
+        return;
+    }
+    auto c = acquire();
+    const auto me = std::this_thread::get_id();
+    {
+        std::lock_guard lock(m_mutex);
+        m_tx[me] = ThreadTx{c.get(), 0};
+    }
+    auto finish = [&] {
+        {
+            std::lock_guard lock(m_mutex);
+            m_tx.erase(me);
+        }
+        release(std::move(c));
+    };
+    try {
+        c->exec_script(begin_statement());
+        fn(*c);
+        c->exec_script("COMMIT");
+    } catch (...) {
+        try {
+            c->exec_script("ROLLBACK");
+        } catch (...) {
+        }
+        finish();
+        throw;
+    }
+    finish();
+}
+
+void SqlStore::transaction(const std::function<void(Store&)>& fn) {
+    with_tx([&](Connection&) { fn(*this); });
+}
+
+// ---- schema -------------------------------------------------------------------------------------
+
+void SqlStore::migrate() {
+    const std::vector<std::function<void(Connection&)>> steps{
+        // 1: one table per entity kind, array side tables, dataset search columns and facets.
+        [this](Connection& c) {
+            for (auto kind : all_kinds()) {
+                const auto& spec = table_spec(kind);
+                std::string ddl = fmt::format("CREATE TABLE {} ({}, id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL",
+                                              quote(spec.table), seq_column());
+                for (const auto& col : spec.columns) {
+                    ddl += fmt::format(", {} {}", quote(col.name), sql_type(col.type));
+                    if (col.unique) ddl += " UNIQUE";
+                    if (!col.references.empty())
+                        ddl += fmt::format(" REFERENCES {}(id) ON DELETE {}", quote(col.references),
+                                           col.on_delete == OnDelete::cascade ? "CASCADE" : "RESTRICT");
+                }
+                if (kind == EntityKind::dataset)
+                    ddl += fmt::format(", title_sort TEXT, west {0}, south {0}, east {0}, north {0}", real_type());
+                ddl += ")";
+                c.exec_script(ddl);
+                for (const auto& col : spec.columns)
+                    if (!col.unique)
+                        c.exec_script(fmt::format("CREATE INDEX {} ON {}({})", quote(fmt::format("{}_{}", spec.table, col.name)),
+                                                  quote(spec.table), quote(col.name)));
+                for (const auto& a : spec.arrays) {
+                    const auto t = array_table(spec, a);
+                    c.exec_script(fmt::format("CREATE TABLE {} (id TEXT NOT NULL REFERENCES {}(id) ON DELETE CASCADE, "
+                                              "value TEXT NOT NULL)",
+                                              t, quote(spec.table)));
+                    c.exec_script(fmt::format("CREATE INDEX {} ON {}(value, id)",
+                                              quote(fmt::format("{}__{}_value", spec.table, a)), t));
+                    c.exec_script(fmt::format("CREATE INDEX {} ON {}(id)", quote(fmt::format("{}__{}_id", spec.table, a)), t));
+                }
+            }
+            c.exec_script(fmt::format("CREATE TABLE dataset_facet (ds {} NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL)",
+                                      sql_type(ColumnType::integer)));
+            c.exec_script("CREATE INDEX dataset_facet_value ON dataset_facet(facet, value, ds)");
+            c.exec_script("CREATE INDEX dataset_facet_ds ON dataset_facet(ds, facet, value)");
+            c.exec_script("CREATE INDEX dataset_title_sort ON dataset(title_sort, id)");
+        },
+        // 2: the dialect's full-text and spatial index.
+        [this](Connection& c) { create_search_schema(c); },
+    };
+    with_tx([&](Connection& c) {
+        const auto lock = migration_lock();
+        if (!lock.empty()) c.query(lock, {});
+        c.exec_script("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        const auto rows = c.query("SELECT MAX(version) FROM schema_version", {});
+        const auto current = static_cast<std::size_t>(rows.empty() ? 0 : to_int(rows[0][0]));
+        if (current > steps.size())
+            throw FormatError(fmt::format("catalog schema version {} is newer than this build ({})", current, steps.size()),
+                              errc::version_mismatch);
+        for (std::size_t v = current; v < steps.size(); ++v) {
+            steps[v](c);
+            c.execute("INSERT INTO schema_version (version) VALUES (?)", {static_cast<std::int64_t>(v + 1)});
+        }
+    });
+}
+
+int SqlStore::schema_version() {
+    int v = 0;
+    with_conn([&](Connection& c) {
+        const auto rows = c.query("SELECT MAX(version) FROM schema_version", {});
+        v = static_cast<int>(rows.empty() ? 0 : to_int(rows[0][0]));
+    });
+    return v;
+}
+
+// ---- CRUD ---------------------------------------------------------------------------------------
+
+void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc) {
+    std::string cols = "id, doc", marks = "?, ?";
+    SqlParams params{doc.at("_id").get<std::string>(), doc.dump()};
+    for (const auto& col : spec.columns) {
+        cols += ", " + quote(col.name);
+        marks += ", ?";
+        params.push_back(column_value(col, doc));
+    }
+    const auto rows = c.query(fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING seq", quote(spec.table), cols, marks), params);
+    write_arrays(c, spec, doc);
+    if (spec.kind == EntityKind::dataset) index_dataset(c, to_int(rows.at(0).at(0)), doc);
+}
+
+void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc) {
+    const auto id = doc.at("_id").get<std::string>();
+    for (const auto& a : spec.arrays) {
+        const auto t = array_table(spec, a);
+        c.execute(fmt::format("DELETE FROM {} WHERE id = ?", t), {id});
+        for (const auto& v : distinct_strings(doc, a))
+            c.execute(fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", t), {id, v});
+    }
+}
+
+void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc) {
+    const auto d = doc.get<Dataset>();
+    SqlParams p{fold(d.title)};
+    if (d.bbox) {
+        p.insert(p.end(), {d.bbox->west, d.bbox->south, d.bbox->east, d.bbox->north});
+    } else {
+        p.insert(p.end(), {nullptr, nullptr, nullptr, nullptr});
+    }
+    p.emplace_back(seq);
+    c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ? WHERE seq = ?", p);
+    for (const auto& [facet, value] : facet_rows(doc))
+        c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", {seq, facet, value});
+    std::vector<std::string> kw;
+    for (const auto& k : d.keywords)
+        for (auto& t : analyze(k)) kw.push_back(std::move(t));
+    index_text(c, seq, d, join(analyze(d.title), " "), join(kw, " "), join(analyze(d.abstract), " "));
+}
+
+void SqlStore::unindex_dataset(Connection& c, std::int64_t seq) {
+    c.execute("DELETE FROM dataset_facet WHERE ds = ?", {seq});
+    unindex_text(c, seq);
+}
+
+json SqlStore::create_document(EntityKind kind, const json& input) {
+    const auto& spec = table_spec(kind);
+    json doc = normalize_document(kind, input);
+    stamp_new(spec, doc);
+    with_tx([&](Connection& c) { insert_row(c, spec, doc); });
+    return doc;
+}
+
+std::optional<json> SqlStore::get_document(EntityKind kind, std::string_view id) {
+    const auto& spec = table_spec(kind);
+    std::optional<json> out;
+    if (!is_uuid(id)) return out;
+    with_conn([&](Connection& c) {
+        const auto rows = c.query(fmt::format("SELECT doc FROM {} WHERE id = ?", quote(spec.table)), {std::string(id)});
+        if (!rows.empty() && rows[0][0]) out = json::parse(*rows[0][0]);
+    });
+    return out;
+}
+
+json SqlStore::update_document(EntityKind kind, const json& input) {
+    if (kind == EntityKind::audit_event) throw InvalidArgument("audit events are append-only");
+    const auto& spec = table_spec(kind);
+    json doc = normalize_document(kind, input);
+    const auto id = doc.value("_id", std::string{});
+    if (id.empty()) throw InvalidArgument("'_id' is required to update");
+    with_tx([&](Connection& c) {
+        const auto rows = c.query(fmt::format("SELECT seq, doc FROM {} WHERE id = ?", quote(spec.table)), {id});
+        if (rows.empty() || !is_uuid(id))
+            throw NotFound(fmt::format("{} '{}' not found", spec.table, id));
+        const auto seq = to_int(rows[0][0]);
+        const json old = json::parse(rows[0][1].value_or("{}"));
+        if (!spec.created_field.empty()) {
+            const std::string f(spec.created_field);
+            if (doc.value(f, std::string{}).empty()) doc[f] = old.value(f, std::string{});
+        }
+        if (!spec.modified_field.empty()) doc[std::string(spec.modified_field)] = now_iso8601();
+        std::string sets = "doc = ?";
+        SqlParams params{doc.dump()};
+        for (const auto& col : spec.columns) {
+            sets += fmt::format(", {} = ?", quote(col.name));
+            params.push_back(column_value(col, doc));
+        }
+        params.emplace_back(id);
+        c.execute(fmt::format("UPDATE {} SET {} WHERE id = ?", quote(spec.table), sets), params);
+        write_arrays(c, spec, doc);
+        if (kind == EntityKind::dataset) {
+            unindex_dataset(c, seq);
+            index_dataset(c, seq, doc);
+        }
+    });
+    return doc;
+}
+
+bool SqlStore::remove_document(EntityKind kind, std::string_view id) {
+    if (kind == EntityKind::audit_event) throw InvalidArgument("audit events are append-only");
+    if (!is_uuid(id)) return false;
+    const auto& spec = table_spec(kind);
+    bool removed = false;
+    with_tx([&](Connection& c) {
+        const auto rows = c.query(fmt::format("SELECT seq FROM {} WHERE id = ?", quote(spec.table)), {std::string(id)});
+        if (rows.empty()) return;
+        if (kind == EntityKind::dataset) unindex_dataset(c, to_int(rows[0][0]));
+        removed = c.execute(fmt::format("DELETE FROM {} WHERE id = ?", quote(spec.table)), {std::string(id)}) > 0;
+    });
+    return removed;
+}
+
+Page<json> SqlStore::list_documents(EntityKind kind, const ListFilter& filter, const Paging& paging) {
+    const auto& spec = table_spec(kind);
+    std::string where = "1=1";
+    SqlParams params;
+    for (const auto& [field, value] : filter) {
+        if (field == "_id") {
+            where += " AND t.id = ?";
+            params.emplace_back(value);
+            continue;
+        }
+        const auto col = std::find_if(spec.columns.begin(), spec.columns.end(), [&](const Column& c) { return c.name == field; });
+        if (col != spec.columns.end()) {
+            auto v = filter_value(*col, value);
+            if (std::holds_alternative<std::nullptr_t>(v)) {
+                where += fmt::format(" AND t.{} IS NULL", quote(col->name));
+            } else {
+                where += fmt::format(" AND t.{} = ?", quote(col->name));
+                params.push_back(std::move(v));
+            }
+            continue;
+        }
+        if (std::find(spec.arrays.begin(), spec.arrays.end(), field) != spec.arrays.end()) {
+            where += fmt::format(" AND EXISTS (SELECT 1 FROM {} a WHERE a.id = t.id AND a.value = ?)", array_table(spec, field));
+            params.emplace_back(value);
+            continue;
+        }
+        throw InvalidArgument(fmt::format("cannot filter {} on '{}'", spec.table, field));
+    }
+    Page<json> page;
+    with_conn([&](Connection& c) {
+        const auto n = c.query(fmt::format("SELECT COUNT(*) FROM {} t WHERE {}", quote(spec.table), where), params);
+        page.total = static_cast<std::uint64_t>(to_int(n.at(0).at(0)));
+        if (paging.limit == 0 || paging.offset >= page.total) return;
+        auto p = params;
+        p.emplace_back(static_cast<std::int64_t>(std::min<std::size_t>(paging.limit, 1'000'000)));
+        p.emplace_back(static_cast<std::int64_t>(paging.offset));
+        for (const auto& row : c.query(fmt::format("SELECT doc FROM {} t WHERE {} ORDER BY t.seq LIMIT ? OFFSET ?",
+                                                   quote(spec.table), where),
+                                       p))
+            page.items.push_back(json::parse(row.at(0).value_or("{}")));
+    });
+    return page;
+}
+
+AuditEvent SqlStore::append_audit(AuditEvent event) {
+    return create_document(EntityKind::audit_event, json(event)).get<AuditEvent>();
+}
+
+StorageUsage SqlStore::storage_used(std::string_view datastore) {
+    StorageUsage u;
+    with_conn([&](Connection& c) {
+        for (const auto& row : c.query("SELECT storage_type, SUM(size) FROM stored_data WHERE datastore = ? AND status <> 'DELETED' "
+                                       "GROUP BY storage_type",
+                                       {std::string(datastore)}))
+            u.data[row.at(0).value_or("")] += to_int(row.at(1));
+        const auto up = c.query("SELECT SUM(size) FROM upload WHERE datastore = ? AND status <> 'DELETED'", {std::string(datastore)});
+        u.upload = up.empty() ? 0 : to_int(up[0][0]);
+    });
+    return u;
+}
+
+// ---- search -------------------------------------------------------------------------------------
+
+SearchSql SqlStore::search_conditions(const SearchQuery& q, bool with_text, const std::vector<std::string>& terms) {
+    SearchSql s;
+    s.where = "1=1";
+    if (with_text && !terms.empty()) {
+        s.where += " AND ";
+        text_condition(terms, s.where, s.params);
+    }
+    if (q.bbox) {
+        s.where += " AND ";
+        bbox_condition(*q.bbox, s.where, s.params);
+    }
+    const std::pair<const char*, const std::vector<std::string>*> filters[] = {
+        {"theme", &q.themes},     {"producer", &q.producers}, {"format", &q.formats},
+        {"licence", &q.licences}, {"keyword", &q.keywords},   {"year", &q.years}};
+    for (const auto& [facet, values] : filters) {
+        if (values->empty()) continue;
+        std::string marks;
+        for (std::size_t i = 0; i < values->size(); ++i) marks += i ? ", ?" : "?";
+        s.where += fmt::format(" AND EXISTS (SELECT 1 FROM dataset_facet f WHERE f.ds = d.seq AND f.facet = ? AND f.value IN ({}))", marks);
+        s.params.emplace_back(std::string(facet));
+        for (const auto& v : *values) s.params.emplace_back(v);
+    }
+    if (q.open_data) {
+        s.where += " AND d.open_data = ?";
+        s.params.emplace_back(std::int64_t{*q.open_data ? 1 : 0});
+    }
+    if (!q.datastore.empty()) {
+        s.where += " AND d.datastore = ?";
+        s.params.emplace_back(q.datastore);
+    }
+    return s;
+}
+
+SearchResult SqlStore::search(const SearchQuery& q) {
+    if (auto problems = q.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
+    const auto terms = analyze(q.text);
+    const auto all = search_conditions(q, true, terms);
+    SearchResult result;
+    with_conn([&](Connection& c) {
+        const auto n = c.query("SELECT COUNT(*) FROM dataset d WHERE " + all.where, all.params);
+        result.total = static_cast<std::uint64_t>(to_int(n.at(0).at(0)));
+        if (q.facets && result.total > 0) {
+            const auto rows = c.query("SELECT f.facet, f.value, COUNT(*) FROM dataset_facet f WHERE f.ds IN "
+                                      "(SELECT d.seq FROM dataset d WHERE " + all.where + ") GROUP BY f.facet, f.value",
+                                      all.params);
+            for (const auto& row : rows)
+                result.facets[row.at(0).value_or("")].push_back(
+                    FacetCount{row.at(1).value_or(""), static_cast<std::uint64_t>(to_int(row.at(2)))});
+            for (auto& [name, counts] : result.facets) {
+                std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
+                    return a.count != b.count ? a.count > b.count : a.value < b.value;
+                });
+                if (counts.size() > q.facet_limit) counts.resize(q.facet_limit);
+            }
+        }
+        if (q.limit == 0 || q.offset >= result.total) return;
+        std::vector<SqlRow> rows;
+        if (q.sort == SearchSort::relevance && !terms.empty()) {
+            rows = relevance_page(c, terms, search_conditions(q, false, terms), q.limit, q.offset);
+        } else {
+            const std::string order = q.sort == SearchSort::title
+                                          ? fmt::format("d.title_sort{0} ASC, d.id{0} ASC", collate())
+                                          : fmt::format("d.modified{0} DESC, d.id{0} ASC", collate());
+            auto p = all.params;
+            p.emplace_back(static_cast<std::int64_t>(q.limit));
+            p.emplace_back(static_cast<std::int64_t>(q.offset));
+            rows = c.query(fmt::format("SELECT d.doc, 0 FROM dataset d WHERE {} ORDER BY {} LIMIT ? OFFSET ?", all.where, order), p);
+        }
+        for (const auto& row : rows) {
+            SearchHit hit;
+            hit.dataset = json::parse(row.at(0).value_or("{}")).get<Dataset>();
+            hit.score = row.at(1) ? std::strtod(row.at(1)->c_str(), nullptr) : 0.0;
+            result.hits.push_back(std::move(hit));
+        }
+    });
+    return result;
+}
+
+}  // namespace geoplex::catalog::detail

@@ -1,0 +1,206 @@
+// The SQLite store: WAL, foreign keys, one pooled connection per concurrent caller, cached
+// prepared statements, FTS5 over pre-analysed text, R*Tree over dataset boxes.
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "sql_store.hpp"
+
+namespace geoplex::catalog::detail {
+
+namespace {
+
+class SqliteConnection final : public Connection {
+public:
+    explicit SqliteConnection(const std::string& path) {
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+        if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
+            const std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+            sqlite3_close(m_db);
+            m_db = nullptr;
+            throw DependencyError(fmt::format("SQLite: cannot open '{}': {}", path, msg));
+        }
+        sqlite3_busy_timeout(m_db, 30'000);
+        exec_script("PRAGMA foreign_keys = ON");
+        if (path != ":memory:") {
+            exec_script("PRAGMA journal_mode = WAL");
+            exec_script("PRAGMA synchronous = NORMAL");
+        }
+    }
+    ~SqliteConnection() override {
+        for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
+        sqlite3_close(m_db);
+    }
+
+    std::vector<SqlRow> query(const std::string& sql, const SqlParams& params) override {
+        sqlite3_stmt* st = prepare(sql, params);
+        std::vector<SqlRow> rows;
+        for (;;) {
+            const int rc = sqlite3_step(st);
+            if (rc == SQLITE_DONE) break;
+            if (rc != SQLITE_ROW) fail(rc, st);
+            const int n = sqlite3_column_count(st);
+            SqlRow row(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i) {
+                if (sqlite3_column_type(st, i) == SQLITE_NULL) continue;
+                const auto* text = sqlite3_column_text(st, i);
+                row[static_cast<std::size_t>(i)] =
+                    std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+            }
+            rows.push_back(std::move(row));
+        }
+        sqlite3_reset(st);
+        return rows;
+    }
+
+    std::int64_t execute(const std::string& sql, const SqlParams& params) override {
+        sqlite3_stmt* st = prepare(sql, params);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        }
+        if (rc != SQLITE_DONE) fail(rc, st);
+        sqlite3_reset(st);
+        return sqlite3_changes64(m_db);
+    }
+
+    void exec_script(const std::string& sql) override {
+        char* err = nullptr;
+        const int rc = sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &err);
+        if (rc != SQLITE_OK) {
+            const std::string msg = err ? err : sqlite3_errstr(rc);
+            sqlite3_free(err);
+            throw_error(rc, msg);
+        }
+    }
+
+private:
+    sqlite3_stmt* prepare(const std::string& sql, const SqlParams& params) {
+        auto it = m_statements.find(sql);
+        if (it == m_statements.end()) {
+            sqlite3_stmt* st = nullptr;
+            if (sqlite3_prepare_v3(m_db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+                SQLITE_OK)
+                throw DependencyError(fmt::format("SQLite: {} in: {}", sqlite3_errmsg(m_db), sql));
+            it = m_statements.emplace(sql, st).first;
+        }
+        sqlite3_stmt* st = it->second;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        int i = 1;
+        for (const auto& p : params) {
+            if (const auto* s = std::get_if<std::string>(&p)) {
+                sqlite3_bind_text64(st, i, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+            } else if (const auto* n = std::get_if<std::int64_t>(&p)) {
+                sqlite3_bind_int64(st, i, *n);
+            } else if (const auto* d = std::get_if<double>(&p)) {
+                sqlite3_bind_double(st, i, *d);
+            } else {
+                sqlite3_bind_null(st, i);
+            }
+            ++i;
+        }
+        return st;
+    }
+
+    [[noreturn]] void fail(int rc, sqlite3_stmt* st) {
+        const std::string msg = sqlite3_errmsg(m_db);
+        sqlite3_reset(st);
+        throw_error(rc, msg);
+    }
+
+    [[noreturn]] static void throw_error(int rc, const std::string& msg) {
+        if ((rc & 0xFF) == SQLITE_CONSTRAINT) throw Conflict("constraint violated: " + msg);
+        throw DependencyError("SQLite: " + msg);
+    }
+
+    sqlite3* m_db = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*> m_statements;
+};
+
+class SqliteStore final : public SqlStore {
+public:
+    explicit SqliteStore(std::string path) : SqlStore(path == ":memory:" ? 1 : 16), m_path(std::move(path)) { migrate(); }
+
+    std::string_view backend() const noexcept override { return "sqlite"; }
+
+protected:
+    std::unique_ptr<Connection> connect() override { return std::make_unique<SqliteConnection>(m_path); }
+    std::string begin_statement() const override { return "BEGIN IMMEDIATE"; }
+    std::string migration_lock() const override { return {}; }
+    std::string seq_column() const override { return "seq INTEGER PRIMARY KEY"; }
+    std::string sql_type(ColumnType t) const override { return t == ColumnType::text ? "TEXT" : "INTEGER"; }
+    std::string real_type() const override { return "REAL"; }
+    std::string collate() const override { return {}; }
+
+    void create_search_schema(Connection& c) override {
+        // Columns hold analyze()d terms; unicode61 only splits them on spaces.
+        c.exec_script("CREATE VIRTUAL TABLE dataset_fts USING fts5(title, keywords, abstract, "
+                      "tokenize = 'unicode61 remove_diacritics 0')");
+        c.exec_script("CREATE VIRTUAL TABLE dataset_rtree USING rtree(id, minx, maxx, miny, maxy)");
+    }
+
+    void index_text(Connection& c, std::int64_t seq, const Dataset& d, const std::string& title_terms,
+                    const std::string& keyword_terms, const std::string& abstract_terms) override {
+        c.execute("INSERT INTO dataset_fts (rowid, title, keywords, abstract) VALUES (?, ?, ?, ?)",
+                  {seq, title_terms, keyword_terms, abstract_terms});
+        if (d.bbox)
+            c.execute("INSERT INTO dataset_rtree (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
+                      {seq, d.bbox->west, d.bbox->east, d.bbox->south, d.bbox->north});
+    }
+
+    void unindex_text(Connection& c, std::int64_t seq) override {
+        c.execute("DELETE FROM dataset_fts WHERE rowid = ?", {seq});
+        c.execute("DELETE FROM dataset_rtree WHERE id = ?", {seq});
+    }
+
+    static std::string match_expression(const std::vector<std::string>& terms) {
+        std::string m;
+        for (const auto& t : terms) {
+            if (!m.empty()) m += ' ';
+            m += '"';
+            for (char ch : t) {
+                if (ch == '"') m += '"';
+                m += ch;
+            }
+            m += '"';
+        }
+        return m;
+    }
+
+    void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) override {
+        sql += "d.seq IN (SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ?)";
+        params.emplace_back(match_expression(terms));
+    }
+
+    void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) override {
+        // The R*Tree stores 32-bit floats rounded outwards: it preselects, the exact columns decide.
+        sql += "d.seq IN (SELECT id FROM dataset_rtree WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) "
+               "AND d.west <= ? AND d.east >= ? AND d.south <= ? AND d.north >= ?";
+        for (int i = 0; i < 2; ++i) params.insert(params.end(), {b.east, b.west, b.north, b.south});
+    }
+
+    std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms, const SearchSql& rest,
+                                       std::size_t limit, std::size_t offset) override {
+        SqlParams p{match_expression(terms)};
+        p.insert(p.end(), rest.params.begin(), rest.params.end());
+        p.emplace_back(static_cast<std::int64_t>(limit));
+        p.emplace_back(static_cast<std::int64_t>(offset));
+        return c.query("SELECT d.doc, -bm25(dataset_fts, 10.0, 5.0, 1.0) AS score FROM dataset_fts "
+                       "JOIN dataset d ON d.seq = dataset_fts.rowid WHERE dataset_fts MATCH ? AND " +
+                           rest.where + " ORDER BY score DESC, d.id ASC LIMIT ? OFFSET ?",
+                       p);
+    }
+
+private:
+    std::string m_path;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+    if (path.empty()) throw InvalidArgument("empty SQLite path");
+    return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace geoplex::catalog::detail

@@ -142,6 +142,7 @@ protected:
     std::string sql_type(ColumnType t) const override { return t == ColumnType::text ? "TEXT" : "BIGINT"; }
     std::string real_type() const override { return "DOUBLE PRECISION"; }
     std::string collate() const override { return " COLLATE \"C\""; }
+    std::string dataset_write_lock() const override { return "SELECT pg_advisory_xact_lock(7373002)"; }
 
     void create_search_schema(Connection& c) override {
         c.exec_script("ALTER TABLE dataset ADD COLUMN tsv tsvector");

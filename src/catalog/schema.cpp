@@ -32,14 +32,15 @@ std::vector<TableSpec> make_specs() {
                  {}});
     s.push_back({EntityKind::dataset,
                  "dataset",
+                 // Search has its own structures; these columns serve list() on small sets.
                  {{"datastore", T::text, false, "datastore"},
                   {"file_identifier", T::text, true},
-                  {"title"},
-                  {"producer"},
-                  {"licence"},
-                  {"open_data", T::boolean},
-                  {"modified"}},
-                 {"keywords", "themes", "formats"}});
+                  {"title", T::text, false, {}, D::restrict, {}, false},
+                  {"producer", T::text, false, {}, D::restrict, {}, false},
+                  {"licence", T::text, false, {}, D::restrict, {}, false},
+                  {"open_data", T::boolean, false, {}, D::restrict, {}, false},
+                  {"modified", T::text, false, {}, D::restrict, {}, false}},
+                 {}});
     s.push_back({EntityKind::upload,
                  "upload",
                  {{"datastore", T::text, false, "datastore"}, {"name"}, {"type"}, {"status"}, {"size", T::integer}},
@@ -112,7 +113,9 @@ std::vector<TableSpec> make_specs() {
 
 const TableSpec& table_spec(EntityKind kind) {
     static const std::vector<TableSpec> specs = make_specs();
-    return specs.at(static_cast<std::size_t>(kind));
+    const auto& spec = specs.at(static_cast<std::size_t>(kind));
+    if (spec.kind != kind) throw Error(errc::internal, "catalog table specs are out of order");
+    return spec;
 }
 
 const std::vector<EntityKind>& all_kinds() {

@@ -20,6 +20,7 @@ struct Column {
     std::string_view references = {};       ///< referenced table ("" = none); "" is stored as NULL
     OnDelete on_delete = OnDelete::restrict;
     std::string_view pointer = {};          ///< JSON pointer when not "/<name>"
+    bool indexed = true;                    ///< a b-tree index for list() filters
 };
 
 struct TableSpec {

@@ -252,7 +252,7 @@ void SqlStore::migrate() {
                 ddl += ")";
                 c.exec_script(ddl);
                 for (const auto& col : spec.columns)
-                    if (!col.unique)
+                    if (!col.unique && col.indexed)
                         c.exec_script(fmt::format("CREATE INDEX {} ON {}({})", quote(fmt::format("{}_{}", spec.table, col.name)),
                                                   quote(spec.table), quote(col.name)));
                 for (const auto& a : spec.arrays) {
@@ -273,6 +273,11 @@ void SqlStore::migrate() {
         },
         // 2: the dialect's full-text and spatial index.
         [this](Connection& c) { create_search_schema(c); },
+        // 3: the dataset change log that keeps every process's facet cache in step.
+        [this](Connection& c) {
+            c.exec_script(fmt::format("CREATE TABLE dataset_change ({}, ds {} NOT NULL)", seq_column(),
+                                      sql_type(ColumnType::integer)));
+        },
     };
     with_tx([&](Connection& c) {
         const auto lock = migration_lock();
@@ -310,18 +315,24 @@ void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc)
         params.push_back(column_value(col, doc));
     }
     const auto rows = c.query(fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING seq", quote(spec.table), cols, marks), params);
-    write_arrays(c, spec, doc);
+    write_arrays(c, spec, doc, true);
     if (spec.kind == EntityKind::dataset) index_dataset(c, to_int(rows.at(0).at(0)), doc);
 }
 
-void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc) {
+void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc, bool fresh) {
     const auto id = doc.at("_id").get<std::string>();
     for (const auto& a : spec.arrays) {
         const auto t = array_table(spec, a);
-        c.execute(fmt::format("DELETE FROM {} WHERE id = ?", t), {id});
+        if (!fresh) c.execute(fmt::format("DELETE FROM {} WHERE id = ?", t), {id});
         for (const auto& v : distinct_strings(doc, a))
             c.execute(fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", t), {id, v});
     }
+}
+
+void SqlStore::log_dataset_change(Connection& c, std::int64_t seq) {
+    const auto lock = dataset_write_lock();
+    if (!lock.empty()) c.query(lock, {});
+    c.execute("INSERT INTO dataset_change (ds) VALUES (?)", {seq});
 }
 
 void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc) {
@@ -340,11 +351,13 @@ void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc) {
     for (const auto& k : d.keywords)
         for (auto& t : analyze(k)) kw.push_back(std::move(t));
     index_text(c, seq, d, join(analyze(d.title), " "), join(kw, " "), join(analyze(d.abstract), " "));
+    log_dataset_change(c, seq);
 }
 
 void SqlStore::unindex_dataset(Connection& c, std::int64_t seq) {
     c.execute("DELETE FROM dataset_facet WHERE ds = ?", {seq});
     unindex_text(c, seq);
+    log_dataset_change(c, seq);
 }
 
 json SqlStore::create_document(EntityKind kind, const json& input) {
@@ -391,7 +404,7 @@ json SqlStore::update_document(EntityKind kind, const json& input) {
         }
         params.emplace_back(id);
         c.execute(fmt::format("UPDATE {} SET {} WHERE id = ?", quote(spec.table), sets), params);
-        write_arrays(c, spec, doc);
+        write_arrays(c, spec, doc, false);
         if (kind == EntityKind::dataset) {
             unindex_dataset(c, seq);
             index_dataset(c, seq, doc);
@@ -510,27 +523,75 @@ SearchSql SqlStore::search_conditions(const SearchQuery& q, bool with_text, cons
     return s;
 }
 
+void SqlStore::FacetCache::set(std::int64_t seq, const std::string& facet, const std::string& value) {
+    std::string key = facet;
+    key += '\0';
+    key += value;
+    auto [it, inserted] = ids.emplace(std::move(key), static_cast<std::uint32_t>(names.size()));
+    if (inserted) names.emplace_back(facet, value);
+    const auto i = static_cast<std::size_t>(seq);
+    if (by_seq.size() <= i) by_seq.resize(std::max(i + 1, by_seq.size() * 2));
+    by_seq[i].push_back(it->second);
+}
+
+std::uint64_t SqlStore::sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out) {
+    const auto n = c.query("SELECT COUNT(*) FROM dataset d WHERE " + all.where, all.params);
+    const auto total = static_cast<std::uint64_t>(to_int(n.at(0).at(0)));
+    if (!q.facets || total == 0) return total;
+    for (const auto& row : c.query("SELECT f.facet, f.value, COUNT(*) FROM dataset_facet f WHERE f.ds IN "
+                                   "(SELECT d.seq FROM dataset d WHERE " + all.where + ") GROUP BY f.facet, f.value",
+                                   all.params))
+        out.facets[row.at(0).value_or("")].push_back(
+            FacetCount{row.at(1).value_or(""), static_cast<std::uint64_t>(to_int(row.at(2)))});
+    return total;
+}
+
+std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out) {
+    std::lock_guard lock(m_facets.mutex);
+    auto& cache = m_facets;
+    if (cache.last_change < 0) {
+        const auto g = c.query("SELECT COALESCE(MAX(seq), 0) FROM dataset_change", {});
+        cache.by_seq.clear();
+        for (const auto& row : c.query("SELECT ds, facet, value FROM dataset_facet", {}))
+            cache.set(to_int(row.at(0)), row.at(1).value_or(""), row.at(2).value_or(""));
+        cache.last_change = to_int(g.at(0).at(0));
+    } else {
+        std::set<std::int64_t> changed;
+        for (const auto& row : c.query("SELECT seq, ds FROM dataset_change WHERE seq > ? ORDER BY seq", {cache.last_change})) {
+            cache.last_change = to_int(row.at(0));
+            changed.insert(to_int(row.at(1)));
+        }
+        for (const auto seq : changed) {
+            if (static_cast<std::size_t>(seq) < cache.by_seq.size()) cache.by_seq[static_cast<std::size_t>(seq)].clear();
+            for (const auto& row : c.query("SELECT facet, value FROM dataset_facet WHERE ds = ?", {seq}))
+                cache.set(seq, row.at(0).value_or(""), row.at(1).value_or(""));
+        }
+    }
+    const auto seqs = c.query("SELECT d.seq FROM dataset d WHERE " + all.where, all.params);
+    if (!q.facets || seqs.empty()) return seqs.size();
+    std::vector<std::uint32_t> counts(cache.names.size(), 0);
+    for (const auto& row : seqs) {
+        const auto i = static_cast<std::size_t>(to_int(row.at(0)));
+        if (i < cache.by_seq.size())
+            for (const auto id : cache.by_seq[i]) ++counts[id];
+    }
+    for (std::size_t id = 0; id < counts.size(); ++id)
+        if (counts[id]) out.facets[cache.names[id].first].push_back(FacetCount{cache.names[id].second, counts[id]});
+    return seqs.size();
+}
+
 SearchResult SqlStore::search(const SearchQuery& q) {
     if (auto problems = q.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
     const auto terms = analyze(q.text);
     const auto all = search_conditions(q, true, terms);
     SearchResult result;
     with_conn([&](Connection& c) {
-        const auto n = c.query("SELECT COUNT(*) FROM dataset d WHERE " + all.where, all.params);
-        result.total = static_cast<std::uint64_t>(to_int(n.at(0).at(0)));
-        if (q.facets && result.total > 0) {
-            const auto rows = c.query("SELECT f.facet, f.value, COUNT(*) FROM dataset_facet f WHERE f.ds IN "
-                                      "(SELECT d.seq FROM dataset d WHERE " + all.where + ") GROUP BY f.facet, f.value",
-                                      all.params);
-            for (const auto& row : rows)
-                result.facets[row.at(0).value_or("")].push_back(
-                    FacetCount{row.at(1).value_or(""), static_cast<std::uint64_t>(to_int(row.at(2)))});
-            for (auto& [name, counts] : result.facets) {
-                std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
-                    return a.count != b.count ? a.count > b.count : a.value < b.value;
-                });
-                if (counts.size() > q.facet_limit) counts.resize(q.facet_limit);
-            }
+        result.total = current_tx() ? sql_facets(c, all, q, result) : cached_facets(c, all, q, result);
+        for (auto& [name, counts] : result.facets) {
+            std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
+                return a.count != b.count ? a.count > b.count : a.value < b.value;
+            });
+            if (counts.size() > q.facet_limit) counts.resize(q.facet_limit);
         }
         if (q.limit == 0 || q.offset >= result.total) return;
         std::vector<SqlRow> rows;

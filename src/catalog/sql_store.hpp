@@ -66,6 +66,9 @@ protected:
     /// Condition restricting d to datasets matching all `terms` (one parameter appended).
     virtual void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) = 0;
     virtual void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) = 0;
+    /// Serialises dataset writers until commit so change-log numbers commit in order ("" = the
+    /// write transaction already does).
+    [[nodiscard]] virtual std::string dataset_write_lock() const = 0;
     /// One page sorted by relevance: rows (doc, score), best first, ties by id.
     virtual std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms,
                                                const SearchSql& rest, std::size_t limit, std::size_t offset) = 0;
@@ -88,7 +91,14 @@ private:
     ThreadTx* current_tx();
 
     void insert_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
-    void write_arrays(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    void write_arrays(Connection& c, const TableSpec& spec, const nlohmann::json& doc, bool fresh);
+    void log_dataset_change(Connection& c, std::int64_t seq);
+    /// Facet counts of the match set from the in-memory facet columns (brought up to date from
+    /// the change log first); returns the match count.
+    std::uint64_t cached_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
+    /// The same with one GROUP BY (used inside transactions, whose uncommitted rows the cache
+    /// must not see).
+    std::uint64_t sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
     void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc);
     void unindex_dataset(Connection& c, std::int64_t seq);
     SearchSql search_conditions(const SearchQuery& q, bool with_text, const std::vector<std::string>& terms);
@@ -99,6 +109,18 @@ private:
     std::size_t m_open = 0;
     std::size_t m_max_connections;
     std::unordered_map<std::thread::id, ThreadTx> m_tx;
+
+    /// Facet values of every dataset, by dataset seq, as ids into `names`: counting facets over a
+    /// match set is then a pass over its seqs instead of a join per match. Kept in step with the
+    /// database (all processes and replicas) through the dataset_change log.
+    struct FacetCache {
+        std::mutex mutex;
+        std::int64_t last_change = -1;  ///< -1 = not loaded
+        std::unordered_map<std::string, std::uint32_t> ids;  ///< facet + '\0' + value → id
+        std::vector<std::pair<std::string, std::string>> names;
+        std::vector<std::vector<std::uint32_t>> by_seq;
+        void set(std::int64_t seq, const std::string& facet, const std::string& value);
+    } m_facets;
 };
 
 }  // namespace geoplex::catalog::detail

@@ -27,6 +27,8 @@ public:
             exec_script("PRAGMA journal_mode = WAL");
             exec_script("PRAGMA synchronous = NORMAL");
         }
+        exec_script("PRAGMA cache_size = -65536");  // 64 MiB: the indexes of a large catalogue
+        exec_script("PRAGMA temp_store = MEMORY");
     }
     ~SqliteConnection() override {
         for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
@@ -132,6 +134,7 @@ protected:
     std::string sql_type(ColumnType t) const override { return t == ColumnType::text ? "TEXT" : "INTEGER"; }
     std::string real_type() const override { return "REAL"; }
     std::string collate() const override { return {}; }
+    std::string dataset_write_lock() const override { return {}; }  // BEGIN IMMEDIATE serialises writers
 
     void create_search_schema(Connection& c) override {
         // Columns hold analyze()d terms; unicode61 only splits them on spaces.

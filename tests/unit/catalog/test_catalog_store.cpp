@@ -79,7 +79,7 @@ T crud(Store& s, T entity, const ListFilter& filter, Mutate mutate, bool remove 
 }  // namespace
 
 TEST_CASE_METHOD(StoreFixture, "store: migrations and backend") {
-    CHECK(store->schema_version() == 2);
+    CHECK(store->schema_version() == 3);
     CHECK((store->backend() == "sqlite" || store->backend() == "postgresql"));
 }
 
@@ -278,6 +278,24 @@ TEST_CASE_METHOD(StoreFixture, "store: transactions commit, roll back and nest")
     const auto all = s.list<Upload>({{"datastore", ds.id}});
     REQUIRE(all.total == 1);
     CHECK(all.items[0].name == "kept");
+
+    // Searches inside a transaction see its datasets; after a rollback nobody does.
+    SearchQuery q;
+    q.datastore = ds.id;
+    CHECK(s.search(q).total == 0);  // loads the facet cache outside any transaction
+    CHECK_THROWS_AS(s.transaction([&](Store& t) {
+                        t.create(Dataset{.datastore = ds.id, .title = "Brouillon", .themes = {"Sols"}});
+                        const auto inside = t.search(q);
+                        CHECK(inside.total == 1);
+                        CHECK(inside.facets.at("theme") == std::vector<FacetCount>{{"Sols", 1}});
+                        throw Boom{};
+                    }),
+                    Boom);
+    const auto after = s.search(q);
+    CHECK(after.total == 0);
+    CHECK(after.facets.empty());
+    s.create(Dataset{.datastore = ds.id, .title = "Définitif", .themes = {"Sols", "Agriculture"}});
+    CHECK(s.search(q).facets.at("theme") == std::vector<FacetCount>{{"Agriculture", 1}, {"Sols", 1}});
 }
 
 TEST_CASE_METHOD(StoreFixture, "store: storage used per datastore") {
@@ -573,7 +591,7 @@ TEST_CASE("store: SQLite file reopens with its data and schema") {
         id = s->create(Organization{.name = "Île", .technical_name = "ile"}).id;
     }
     auto s = open_store("sqlite:" + path);
-    CHECK(s->schema_version() == 2);
+    CHECK(s->schema_version() == 3);
     CHECK(s->require<Organization>(id).name == "Île");
     CHECK_THROWS_AS(open_store(""), InvalidArgument);
 }

@@ -1,0 +1,110 @@
+// Catalog store benchmark (plain timed driver printing JSON): bulk import of N synthetic datasets
+// (src/catalog/synthetic.hpp) in transactions of 5 000, then a deterministic mix of searches with
+// facets. Reports wall-clock and thread CPU time per query (the machine is shared: CPU time is
+// the load-independent figure).
+//
+//   catalog_bench [--n 1000000] [--queries 1000] [--uri sqlite:/tmp/catalog_bench.sqlite] [--skip-import]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "catalog/synthetic.hpp"
+#include "geoplex/catalog/store.hpp"
+
+using namespace geoplex::catalog;
+
+namespace {
+
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::uint64_t n = 1'000'000, queries = 1000;
+    std::string uri = "sqlite:/tmp/catalog_bench.sqlite";
+    bool skip_import = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--n" && i + 1 < argc) n = std::stoull(argv[++i]);
+        else if (a == "--queries" && i + 1 < argc) queries = std::stoull(argv[++i]);
+        else if (a == "--uri" && i + 1 < argc) uri = argv[++i];
+        else if (a == "--skip-import") skip_import = true;
+        else {
+            std::fprintf(stderr, "usage: catalog_bench [--n N] [--queries Q] [--uri URI] [--skip-import]\n");
+            return 2;
+        }
+    }
+    if (!skip_import && uri.rfind("sqlite:", 0) == 0) {
+        const std::string path = uri.substr(7);
+        for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    }
+    auto store = open_store(uri);
+
+    Id datastore;
+    double import_wall = 0, import_cpu = 0;
+    if (skip_import) {
+        const auto page = store->list<Datastore>({{"technical_name", "catalog_bench"}}, {0, 1});
+        if (page.items.empty()) {
+            std::fprintf(stderr, "no catalog_bench datastore in %s\n", uri.c_str());
+            return 1;
+        }
+        datastore = page.items.front().id;
+    } else {
+        datastore = store->create(Datastore{.name = "bench", .technical_name = "catalog_bench"}).id;
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = thread_cpu_seconds();
+        constexpr std::uint64_t batch = 5000;
+        for (std::uint64_t first = 0; first < n; first += batch) {
+            store->transaction([&](Store& s) {
+                for (std::uint64_t i = first; i < std::min(n, first + batch); ++i) s.create(synthetic::dataset(i, datastore));
+            });
+            if ((first / batch) % 20 == 19)
+                std::fprintf(stderr, "imported %llu\n", static_cast<unsigned long long>(first + batch));
+        }
+        import_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        import_cpu = thread_cpu_seconds() - c0;
+    }
+
+    for (std::uint64_t i = 0; i < 20; ++i) (void)store->search(synthetic::query(1'000'000 + i, datastore));  // warm-up
+    std::vector<double> wall, cpu;
+    std::uint64_t matches = 0, max_matches = 0;
+    for (std::uint64_t i = 0; i < queries; ++i) {
+        const auto q = synthetic::query(i, datastore);
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = thread_cpu_seconds();
+        const auto r = store->search(q);
+        cpu.push_back((thread_cpu_seconds() - c0) * 1e3);
+        wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        matches += r.total;
+        max_matches = std::max<std::uint64_t>(max_matches, r.total);
+    }
+    std::printf("%s\n",
+                fmt::format(R"({{"backend":"{}","datasets":{},"import_s":{:.2f},"import_cpu_s":{:.2f},"import_records_per_s":{:.0f},)"
+                            R"("queries":{},"mean_matches":{:.0f},"max_matches":{},)"
+                            R"("search_wall_ms":{{"p50":{:.2f},"p95":{:.2f},"p99":{:.2f},"max":{:.2f}}},)"
+                            R"("search_cpu_ms":{{"p50":{:.2f},"p95":{:.2f},"p99":{:.2f},"max":{:.2f}}}}})",
+                            store->backend(), n, import_wall, import_cpu, import_wall > 0 ? static_cast<double>(n) / import_wall : 0.0,
+                            queries, queries ? static_cast<double>(matches) / static_cast<double>(queries) : 0.0, max_matches,
+                            percentile(wall, 0.5), percentile(wall, 0.95), percentile(wall, 0.99), percentile(wall, 1.0),
+                            percentile(cpu, 0.5), percentile(cpu, 0.95), percentile(cpu, 0.99), percentile(cpu, 1.0))
+                    .c_str());
+    return 0;
+}

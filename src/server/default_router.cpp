@@ -166,6 +166,7 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
         add_isochrone_routes(router, iso);
     }
     if (engine.has_tiles()) add_tiles_routes(router, config.tiles);
+    if (engine.has_tiles()) add_ogc_routes(router, config.ogc);
     if (add_more) add_more(router);
 
     // The web map takes "/" when its files are there; the endpoint list is always at /services.

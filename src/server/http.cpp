@@ -39,6 +39,15 @@ const std::string* Request::header(std::string_view lower_name) const { return f
 
 const std::string* Request::path_param(std::string_view name) const { return first_value(path_params, name); }
 
+std::string collect_body(Response& response) {
+    if (!response.stream) return response.body;
+    std::string out;
+    while (response.stream(out)) {
+    }
+    response.stream = nullptr;
+    return out;
+}
+
 std::string percent_decode(std::string_view s, bool plus_is_space) {
     std::string out;
     out.reserve(s.size());

@@ -631,6 +631,24 @@ private:
             res.set(http::field::access_control_allow_origin, config.cors_allow_origin);
             if (config.cors_allow_origin != "*") res.insert(http::field::vary, "Origin");
         }
+        const bool no_body_status = r.status == 204 || r.status == 304 || r.status < 200;
+        if (r.stream && (head || no_body_status)) r.stream = nullptr;
+        if (r.stream && version == 10) r.body = collect_body(r);  // no chunked encoding in HTTP/1.0
+        if (r.stream) {
+            res.keep_alive(keep_alive);
+            res.chunked(true);
+            m_entry = AccessLogEntry{std::move(m_time), m_remote, std::move(method), std::move(target), r.status, 0, 0};
+            m_keep_alive = keep_alive;
+            m_phase = Phase::writing;
+            m_body_stream = std::move(r.stream);
+            m_serializer.emplace(*m_response);
+            m_stream.expires_after(config.write_timeout);
+            http::async_write_header(m_stream, *m_serializer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) return self->on_write(ec);
+                self->write_next_chunk();
+            });
+            return;
+        }
         if (!r.body.empty() && !has_encoding && compressible(r.content_type)) {
             res.insert(http::field::vary, "Accept-Encoding");
             if (gzip_ok && r.body.size() >= config.gzip_min_size) {
@@ -642,7 +660,6 @@ private:
         }
         res.keep_alive(keep_alive);
         const std::size_t length = r.body.size();
-        const bool no_body_status = r.status == 204 || r.status == 304 || r.status < 200;
         if (head) {
             if (!no_body_status) res.content_length(length);
         } else if (!no_body_status) {
@@ -655,6 +672,49 @@ private:
         m_phase = Phase::writing;
         m_stream.expires_after(config.write_timeout);
         http::async_write(m_stream, *m_response, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->on_write(ec);
+        });
+    }
+
+    /// Streamed body: one piece of the generator per chunk, then the last chunk. A generator that
+    /// throws mid-body cannot change the status any more: the connection is closed (the client
+    /// sees a truncated chunked body) and the error logged.
+    void write_next_chunk() {
+        m_chunk.clear();
+        bool more = false;
+        try {
+            while ((more = m_body_stream(m_chunk)) && m_chunk.size() < 16384) {
+            }
+        } catch (const std::exception& e) {
+            m_impl.log(core::LogLevel::error, fmt::format("streamed body failed: {}", e.what()));
+            m_body_stream = nullptr;
+            m_serializer.reset();
+            m_keep_alive = false;
+            return on_write(asio::error::operation_aborted);
+        }
+        m_entry.bytes += m_chunk.size();
+        m_stream.expires_after(m_impl.config.write_timeout);
+        auto self = shared_from_this();
+        if (!more) m_body_stream = nullptr;
+        if (m_chunk.empty()) {
+            if (!more) return write_last_chunk();
+            return write_next_chunk();
+        }
+        asio::async_write(m_stream, http::make_chunk(asio::buffer(m_chunk)), [self, more](beast::error_code ec, std::size_t) {
+            if (ec) {
+                self->m_body_stream = nullptr;
+                self->m_serializer.reset();
+                return self->on_write(ec);
+            }
+            if (more) return self->write_next_chunk();
+            self->write_last_chunk();
+        });
+    }
+
+    void write_last_chunk() {
+        m_stream.expires_after(m_impl.config.write_timeout);
+        asio::async_write(m_stream, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->m_serializer.reset();
             self->on_write(ec);
         });
     }
@@ -713,6 +773,10 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::optional<http::response<http::string_body>> m_response;
+    // Streamed bodies (Response::stream): the header serializer, the generator, the current piece.
+    std::optional<http::response_serializer<http::string_body>> m_serializer;
+    std::function<bool(std::string&)> m_body_stream;
+    std::string m_chunk;
     std::optional<Clock::time_point> m_head_time;
     std::string m_time;
     AccessLogEntry m_entry;

@@ -41,6 +41,12 @@ struct Response {
     std::string content_type = "application/json";
     std::string body;
     Fields headers;  ///< extra headers (Cache-Control, ETag, Retry-After…)
+    /// A body produced piece by piece (large feature collections): when set, `body` is ignored and
+    /// the transport calls it repeatedly; each call appends the next piece to `out` and returns
+    /// false once the body is complete. Sent with chunked transfer encoding (HTTP/1.1), never
+    /// gzip-compressed. Runs on the transport's thread after the handler returned, so it must own
+    /// (or share) everything it reads. See collect_body().
+    std::function<bool(std::string& out)> stream = {};
 
     static Response json(std::string body, int status = 200) {
         return Response{status, "application/json", std::move(body), {}};
@@ -49,6 +55,9 @@ struct Response {
         return Response{status, std::move(content_type), std::move(body), {}};
     }
 };
+
+/// The whole body of `response`: `body`, or every piece of `stream` (which is then consumed).
+[[nodiscard]] std::string collect_body(Response& response);
 
 /// The error body conventions of the services we are compatible with.
 enum class ErrorStyle {

@@ -31,6 +31,7 @@
 #include "geoplex/server/rate_limit.hpp"
 #include "geoplex/server/router.hpp"
 #include "geoplex/server/routing_api.hpp"
+#include "geoplex/server/ogc_api.hpp"
 #include "geoplex/server/tiles_api.hpp"
 #include "geoplex/server/viewer.hpp"
 
@@ -112,6 +113,8 @@ struct ServerConfig {
     RoutingApiOptions routing;
     /// Options of the tile routes (registered when the bundle has a tiles component).
     TilesApiOptions tiles;
+    /// Options of the WMS, WFS and OGC API Features routes (registered with the tile routes).
+    OgcApiOptions ogc;
     /// The web map at "/" (when its files are found; see viewer.hpp).
     ViewerOptions viewer;
 

@@ -23,19 +23,32 @@ void project_piece(const routing::Graph& g, const Piece& piece, const LocalProje
     const auto pts = g.segment_points(piece.segment);
     const std::size_t np = pts.size() / 2;
     const double cl = std::cos(pts[1] * deg);  // routing's planar metric of the segment
-    thread_local std::vector<double> cum;
-    cum.assign(np, 0.0);
-    for (std::size_t k = 0; k + 1 < np; ++k) {
-        const double dx = (pts[2 * k + 2] - pts[2 * k]) * cl, dy = pts[2 * k + 3] - pts[2 * k + 1];
-        cum[k + 1] = cum[k] + std::sqrt(dx * dx + dy * dy);
-    }
-    const double total = cum.back();
     const double span = piece.f1 - piece.f0;
     auto cost_at = [&](double f) { return span > 0 ? piece.cost0 + (f - piece.f0) / span * (piece.cost1 - piece.cost0) : piece.cost0; };
     auto push = [&](LonLat p, double f) {
         out.points.push_back(proj.forward(p));
         out.costs.push_back(cost_at(f));
     };
+    // Cumulative lengths go into out.costs first (turned into costs at the end for a whole
+    // segment; copied aside otherwise), so no scratch buffer is looked up per piece.
+    out.costs.resize(np);
+    out.costs[0] = 0.0;
+    for (std::size_t k = 0; k + 1 < np; ++k) {
+        const double dx = (pts[2 * k + 2] - pts[2 * k]) * cl, dy = pts[2 * k + 3] - pts[2 * k + 1];
+        out.costs[k + 1] = out.costs[k] + std::sqrt(dx * dx + dy * dy);
+    }
+    const double total = out.costs[np - 1];
+    if (piece.f0 <= 0.0 && piece.f1 >= 1.0) {  // the whole segment: every vertex, in order
+        out.points.reserve(np);
+        for (std::size_t k = 0; k < np; ++k) {
+            out.points.push_back(proj.forward({pts[2 * k], pts[2 * k + 1]}));
+            out.costs[k] = cost_at(total > 0 ? out.costs[k] / total : (k == 0 ? 0.0 : 1.0));
+        }
+        return;
+    }
+    thread_local std::vector<double> cum;
+    cum.swap(out.costs);
+    out.costs.clear();
     auto at = [&](double f) -> LonLat {
         if (total <= 0.0) return {pts[0], pts[1]};
         const double target = std::clamp(f, 0.0, 1.0) * total;
@@ -66,19 +79,77 @@ struct Raster {
 template <class F>
 void sample_pieces(const std::vector<ProjectedPiece>& pieces, const Raster& r, F&& f) {
     const double step = r.cell * 0.5;
+    const double inv_cell = 1.0 / r.cell;
     for (const auto& p : pieces)
         for (std::size_t k = 0; k + 1 < p.points.size(); ++k) {
             const XY a = p.points[k], b = p.points[k + 1];
-            const double len = std::hypot(b.x - a.x, b.y - a.y);
-            const auto n = static_cast<long>(std::ceil(len / step));
+            const double dx = b.x - a.x, dy = b.y - a.y;
+            const auto n = static_cast<long>(std::ceil(std::sqrt(dx * dx + dy * dy) / step));
+            const double ax = (a.x - r.x0) * inv_cell, ay = (a.y - r.y0) * inv_cell;
+            const double sx = n > 0 ? dx * inv_cell / static_cast<double>(n) : 0.0;
+            const double sy = n > 0 ? dy * inv_cell / static_cast<double>(n) : 0.0;
+            const double c0 = p.costs[k], sc = n > 0 ? (p.costs[k + 1] - c0) / static_cast<double>(n) : 0.0;
             for (long i = 0; i <= n; ++i) {
-                const double t = n > 0 ? static_cast<double>(i) / static_cast<double>(n) : 0.0;
-                const auto cx = static_cast<long>(std::floor((a.x + t * (b.x - a.x) - r.x0) / r.cell));
-                const auto cy = static_cast<long>(std::floor((a.y + t * (b.y - a.y) - r.y0) / r.cell));
+                const double di = static_cast<double>(i);
+                const auto cx = static_cast<long>(std::floor(ax + di * sx));
+                const auto cy = static_cast<long>(std::floor(ay + di * sy));
                 if (cx < 0 || cy < 0 || cx >= r.w || cy >= r.h) continue;
-                f(r.index(cx, cy), p.costs[k] + t * (p.costs[k + 1] - p.costs[k]));
+                f(r.index(cx, cy), c0 + di * sc);
             }
         }
+}
+
+/// Labels the 4-connected components of the cells equal to `value` (two raster passes with
+/// union-find): comp[i] in 0..count-1 for those cells, -1 for the others; `sizes` gets the
+/// cell count of each component. Returns count.
+std::int32_t label_components(const std::vector<std::uint8_t>& in, std::uint8_t value, long w, long h,
+                              std::vector<std::int32_t>& comp, std::vector<std::int32_t>& sizes) {
+    thread_local std::vector<std::int32_t> parent;
+    parent.clear();
+    auto find = [&](std::int32_t a) {
+        while (parent[static_cast<std::size_t>(a)] != a) {
+            parent[static_cast<std::size_t>(a)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(a)])];
+            a = parent[static_cast<std::size_t>(a)];
+        }
+        return a;
+    };
+    const std::size_t n = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+    comp.assign(n, -1);
+    for (long y = 0; y < h; ++y) {
+        const std::size_t row = static_cast<std::size_t>(y) * static_cast<std::size_t>(w);
+        for (long x = 0; x < w; ++x) {
+            const std::size_t i = row + static_cast<std::size_t>(x);
+            if (in[i] != value) continue;
+            const std::int32_t left = x > 0 ? comp[i - 1] : -1;
+            const std::int32_t up = y > 0 ? comp[i - static_cast<std::size_t>(w)] : -1;
+            if (left < 0 && up < 0) {
+                comp[i] = static_cast<std::int32_t>(parent.size());
+                parent.push_back(comp[i]);
+            } else if (up < 0) {
+                comp[i] = left;
+            } else {
+                comp[i] = up;
+                if (left >= 0 && left != up) {
+                    const std::int32_t a = find(left), b = find(up);
+                    if (a != b) parent[static_cast<std::size_t>(std::max(a, b))] = std::min(a, b);
+                }
+            }
+        }
+    }
+    // compact the roots to 0..count-1 (a root is the smallest provisional label of its set)
+    for (std::size_t l = 0; l < parent.size(); ++l) parent[l] = find(static_cast<std::int32_t>(l));
+    thread_local std::vector<std::int32_t> label;
+    label.resize(parent.size());
+    std::int32_t count = 0;
+    for (std::size_t l = 0; l < parent.size(); ++l)
+        label[l] = parent[l] == static_cast<std::int32_t>(l) ? count++ : label[static_cast<std::size_t>(parent[l])];
+    sizes.assign(static_cast<std::size_t>(count), 0);
+    for (std::size_t i = 0; i < n; ++i)
+        if (comp[i] >= 0) {
+            comp[i] = label[static_cast<std::size_t>(comp[i])];
+            ++sizes[static_cast<std::size_t>(comp[i])];
+        }
+    return count;
 }
 
 /// Extent of the pieces padded by `pad` metres, with cells of `cell` metres (coarsened to stay
@@ -226,42 +297,16 @@ core::MultiPolygon build_polygon(const std::vector<ProjectedPiece>& pieces, cons
     in.assign(n, 0);
     for (std::size_t i = 0; i < n; ++i) in[i] = dist[i] <= limit ? 1 : 0;
 
-    // 2. fill unreachable pockets smaller than min_hole_area_m2; label filled components
+    // 2. fill unreachable pockets smaller than min_hole_area_m2 (the border cells are empty
+    //    padding: the empty component of cell 0 is the outside)
     thread_local std::vector<std::int32_t> comp;
-    thread_local std::vector<std::size_t> stack;
-    comp.assign(n, -1);
-    auto flood = [&](std::size_t start, std::uint8_t value, std::int32_t label, std::vector<std::size_t>* cells) {
-        stack.clear();
-        stack.push_back(start);
-        comp[start] = label;
-        while (!stack.empty()) {
-            const std::size_t i = stack.back();
-            stack.pop_back();
-            if (cells != nullptr) cells->push_back(i);
-            const long x = static_cast<long>(i % static_cast<std::size_t>(r.w));
-            const long y = static_cast<long>(i / static_cast<std::size_t>(r.w));
-            const long nx[4] = {x - 1, x + 1, x, x}, ny[4] = {y, y, y - 1, y + 1};
-            for (int k = 0; k < 4; ++k) {
-                if (nx[k] < 0 || ny[k] < 0 || nx[k] >= r.w || ny[k] >= r.h) continue;
-                const std::size_t j = r.index(nx[k], ny[k]);
-                if (in[j] == value && comp[j] < 0) {
-                    comp[j] = label;
-                    stack.push_back(j);
-                }
-            }
-        }
-    };
-    // the border cells are empty (padding): everything connected to cell 0 is outside
-    flood(0, 0, 0, nullptr);
+    thread_local std::vector<std::int32_t> sizes;
+    label_components(in, 0, r.w, r.h, comp, sizes);
+    const std::int32_t outside = comp[0];
     const double max_hole_cells = opt.min_hole_area_m2 / (r.cell * r.cell);
-    std::vector<std::size_t> pocket;
     for (std::size_t i = 0; i < n; ++i)
-        if (in[i] == 0 && comp[i] < 0) {
-            pocket.clear();
-            flood(i, 0, 1, &pocket);
-            if (static_cast<double>(pocket.size()) < max_hole_cells)
-                for (const std::size_t j : pocket) in[j] = 1;
-        }
+        if (in[i] == 0 && comp[i] != outside && static_cast<double>(sizes[static_cast<std::size_t>(comp[i])]) < max_hole_cells)
+            in[i] = 1;
     // 3. no two cells touching by a corner only (keeps every traced ring simple)
     for (int pass = 0; pass < 16; ++pass) {
         bool changed = false;
@@ -276,10 +321,7 @@ core::MultiPolygon build_polygon(const std::vector<ProjectedPiece>& pieces, cons
             }
         if (!changed) break;
     }
-    comp.assign(n, -1);
-    std::int32_t components = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (in[i] != 0 && comp[i] < 0) flood(i, 1, components++, nullptr);
+    const std::int32_t components = label_components(in, 1, r.w, r.h, comp, sizes);
     if (components == 0) return result;
 
     // 4. boundary edges with the filled cell on their left; one outgoing edge per lattice vertex

@@ -95,6 +95,8 @@ private:
 }  // namespace
 
 struct Isochrones::State {
+    /// Reused between requests (the projected pieces' vectors keep their capacity).
+    std::vector<detail::ProjectedPiece> projected;
     routing::Router router;
     // the graph of the last search
     const Graph* graph = nullptr;
@@ -470,7 +472,7 @@ IsochroneResult Isochrones::compute(const IsochroneRequest& req) {
     res.algorithm = st.run(seeds, limit_of(req), req.algorithm, req.phast_threshold);
     res.reached_nodes = st.reached.size();
     const detail::LocalProjection proj(res.snap.snapped);
-    std::vector<detail::ProjectedPiece> projected;
+    auto& projected = st.projected;
     for (const double budget : req.budgets) {
         Contour c;
         c.budget = budget;
@@ -496,7 +498,8 @@ CostGrid Isochrones::grid(const IsochroneRequest& req, double cell_m) {
                                              : static_cast<double>(limit_of(req));
     const auto pieces = st.pieces(limit);
     const detail::LocalProjection proj(st.snaps.front().snapped);
-    std::vector<detail::ProjectedPiece> projected(pieces.size());
+    auto& projected = st.projected;
+    projected.resize(pieces.size());
     for (std::size_t i = 0; i < pieces.size(); ++i) detail::project_piece(*st.graph, pieces[i], proj, projected[i]);
     return detail::build_grid(projected, proj, cell_m);
 }

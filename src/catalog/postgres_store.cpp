@@ -159,39 +159,30 @@ protected:
 
     void unindex_text(Connection&, std::int64_t) override {}  // the tsvector lives in the row
 
-    void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) override {
-        sql += "d.tsv @@ plainto_tsquery('simple', ?)";
-        params.emplace_back(join_terms(terms));
+    std::string text_parameter(const std::vector<std::string>& terms) const override {
+        std::string q;
+        for (const auto& t : terms) {
+            if (!q.empty()) q += ' ';
+            q += t;
+        }
+        return q;
     }
+
+    std::string text_condition() const override { return "d.tsv @@ plainto_tsquery('simple', ?)"; }
 
     void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) override {
         sql += "d.west <= ? AND d.east >= ? AND d.south <= ? AND d.north >= ?";
         params.insert(params.end(), {b.east, b.west, b.north, b.south});
     }
 
-    std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms, const SearchSql& rest,
-                                       std::size_t limit, std::size_t offset) override {
-        const auto q = join_terms(terms);
-        SqlParams p{q, q};
-        p.insert(p.end(), rest.params.begin(), rest.params.end());
-        p.emplace_back(static_cast<std::int64_t>(limit));
-        p.emplace_back(static_cast<std::int64_t>(offset));
-        return c.query("SELECT d.doc, ts_rank(d.tsv, plainto_tsquery('simple', ?)) AS score FROM dataset d "
-                       "WHERE d.tsv @@ plainto_tsquery('simple', ?) AND " +
-                           rest.where + " ORDER BY score DESC, d.id COLLATE \"C\" ASC LIMIT ? OFFSET ?",
-                       p);
+    std::string relevance_sql(const std::string& where) const override {
+        return "SELECT d.seq, ts_rank(d.tsv, plainto_tsquery('simple', ?)) AS score FROM dataset d "
+               "WHERE d.tsv @@ plainto_tsquery('simple', ?) AND " +
+               where + " ORDER BY score DESC, d.id COLLATE \"C\" ASC LIMIT ? OFFSET ?";
     }
+    std::size_t relevance_text_parameters() const override { return 2; }
 
 private:
-    static std::string join_terms(const std::vector<std::string>& terms) {
-        std::string s;
-        for (const auto& t : terms) {
-            if (!s.empty()) s += ' ';
-            s += t;
-        }
-        return s;
-    }
-
     std::string m_conninfo;
 };
 

@@ -24,6 +24,12 @@ public:
 
     /// Runs one statement and returns its rows.
     virtual std::vector<SqlRow> query(const std::string& sql, const SqlParams& params) = 0;
+    /// Runs one statement and returns its first column as integers (match sets: no per-row strings).
+    virtual std::vector<std::int64_t> query_int64(const std::string& sql, const SqlParams& params) {
+        std::vector<std::int64_t> out;
+        for (const auto& row : query(sql, params)) out.push_back(row.at(0) ? std::stoll(*row.at(0)) : 0);
+        return out;
+    }
     /// Runs one statement; returns the number of rows it changed.
     virtual std::int64_t execute(const std::string& sql, const SqlParams& params) = 0;
     /// Runs statements without parameters (DDL, BEGIN/COMMIT…).

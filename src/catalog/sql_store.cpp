@@ -119,6 +119,18 @@ std::vector<std::pair<std::string, std::string>> facet_rows(const json& doc) {
     return {rows.begin(), rows.end()};
 }
 
+/// title_sort, west, south, east, north of a dataset document.
+SqlParams dataset_search_columns(const json& doc) {
+    SqlParams p{fold(doc.value("title", std::string{}))};
+    const auto b = doc.find("bbox");
+    if (b != doc.end() && b->is_object()) {
+        for (const char* k : {"west", "south", "east", "north"}) p.emplace_back(b->at(k).get<double>());
+    } else {
+        p.insert(p.end(), {nullptr, nullptr, nullptr, nullptr});
+    }
+    return p;
+}
+
 }  // namespace
 
 // ---- pool and transactions ----------------------------------------------------------------------
@@ -314,9 +326,16 @@ void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc)
         marks += ", ?";
         params.push_back(column_value(col, doc));
     }
+    if (spec.kind == EntityKind::dataset) {
+        // The search columns go in with the row (a second write of a fresh row costs a page rewrite).
+        cols += ", title_sort, west, south, east, north";
+        marks += ", ?, ?, ?, ?, ?";
+        const auto extras = dataset_search_columns(doc);
+        params.insert(params.end(), extras.begin(), extras.end());
+    }
     const auto rows = c.query(fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING seq", quote(spec.table), cols, marks), params);
     write_arrays(c, spec, doc, true);
-    if (spec.kind == EntityKind::dataset) index_dataset(c, to_int(rows.at(0).at(0)), doc);
+    if (spec.kind == EntityKind::dataset) index_dataset(c, to_int(rows.at(0).at(0)), doc, true);
 }
 
 void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc, bool fresh) {
@@ -335,16 +354,13 @@ void SqlStore::log_dataset_change(Connection& c, std::int64_t seq) {
     c.execute("INSERT INTO dataset_change (ds) VALUES (?)", {seq});
 }
 
-void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc) {
+void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, bool fresh) {
     const auto d = doc.get<Dataset>();
-    SqlParams p{fold(d.title)};
-    if (d.bbox) {
-        p.insert(p.end(), {d.bbox->west, d.bbox->south, d.bbox->east, d.bbox->north});
-    } else {
-        p.insert(p.end(), {nullptr, nullptr, nullptr, nullptr});
+    if (!fresh) {
+        auto p = dataset_search_columns(doc);
+        p.emplace_back(seq);
+        c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ? WHERE seq = ?", p);
     }
-    p.emplace_back(seq);
-    c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ? WHERE seq = ?", p);
     for (const auto& [facet, value] : facet_rows(doc))
         c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", {seq, facet, value});
     std::vector<std::string> kw;
@@ -407,7 +423,7 @@ json SqlStore::update_document(EntityKind kind, const json& input) {
         write_arrays(c, spec, doc, false);
         if (kind == EntityKind::dataset) {
             unindex_dataset(c, seq);
-            index_dataset(c, seq, doc);
+            index_dataset(c, seq, doc, false);
         }
     });
     return doc;
@@ -494,8 +510,8 @@ SearchSql SqlStore::search_conditions(const SearchQuery& q, bool with_text, cons
     SearchSql s;
     s.where = "1=1";
     if (with_text && !terms.empty()) {
-        s.where += " AND ";
-        text_condition(terms, s.where, s.params);
+        s.where += " AND " + text_condition();
+        s.params.emplace_back(text_parameter(terms));
     }
     if (q.bbox) {
         s.where += " AND ";
@@ -567,11 +583,11 @@ std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& all, const
                 cache.set(seq, row.at(0).value_or(""), row.at(1).value_or(""));
         }
     }
-    const auto seqs = c.query("SELECT d.seq FROM dataset d WHERE " + all.where, all.params);
+    const auto seqs = c.query_int64("SELECT d.seq FROM dataset d WHERE " + all.where, all.params);
     if (!q.facets || seqs.empty()) return seqs.size();
     std::vector<std::uint32_t> counts(cache.names.size(), 0);
-    for (const auto& row : seqs) {
-        const auto i = static_cast<std::size_t>(to_int(row.at(0)));
+    for (const auto seq : seqs) {
+        const auto i = static_cast<std::size_t>(seq);
         if (i < cache.by_seq.size())
             for (const auto id : cache.by_seq[i]) ++counts[id];
     }
@@ -596,7 +612,12 @@ SearchResult SqlStore::search(const SearchQuery& q) {
         if (q.limit == 0 || q.offset >= result.total) return;
         std::vector<SqlRow> rows;
         if (q.sort == SearchSort::relevance && !terms.empty()) {
-            rows = relevance_page(c, terms, search_conditions(q, false, terms), q.limit, q.offset);
+            const auto rest = search_conditions(q, false, terms);
+            SqlParams p(relevance_text_parameters(), text_parameter(terms));
+            p.insert(p.end(), rest.params.begin(), rest.params.end());
+            p.emplace_back(static_cast<std::int64_t>(q.limit));
+            p.emplace_back(static_cast<std::int64_t>(q.offset));
+            rows = c.query(relevance_sql(rest.where), p);
         } else {
             const std::string order = q.sort == SearchSort::title
                                           ? fmt::format("d.title_sort{0} ASC, d.id{0} ASC", collate())
@@ -604,11 +625,22 @@ SearchResult SqlStore::search(const SearchQuery& q) {
             auto p = all.params;
             p.emplace_back(static_cast<std::int64_t>(q.limit));
             p.emplace_back(static_cast<std::int64_t>(q.offset));
-            rows = c.query(fmt::format("SELECT d.doc, 0 FROM dataset d WHERE {} ORDER BY {} LIMIT ? OFFSET ?", all.where, order), p);
+            rows = c.query(fmt::format("SELECT d.seq, 0 FROM dataset d WHERE {} ORDER BY {} LIMIT ? OFFSET ?", all.where, order), p);
         }
+        // Two phases: the ordering moves (seq, key) pairs only; the documents of the page come after.
+        if (rows.empty()) return;
+        std::string marks;
+        SqlParams seqs;
+        for (const auto& row : rows) {
+            marks += marks.empty() ? "?" : ", ?";
+            seqs.emplace_back(to_int(row.at(0)));
+        }
+        std::unordered_map<std::int64_t, std::string> docs;
+        for (auto& row : c.query("SELECT seq, doc FROM dataset WHERE seq IN (" + marks + ")", seqs))
+            docs.emplace(to_int(row.at(0)), std::move(row.at(1)).value_or("{}"));
         for (const auto& row : rows) {
             SearchHit hit;
-            hit.dataset = json::parse(row.at(0).value_or("{}")).get<Dataset>();
+            hit.dataset = json::parse(docs.at(to_int(row.at(0)))).get<Dataset>();
             hit.score = row.at(1) ? std::strtod(row.at(1)->c_str(), nullptr) : 0.0;
             result.hits.push_back(std::move(hit));
         }

@@ -63,15 +63,19 @@ protected:
     virtual void index_text(Connection& c, std::int64_t seq, const Dataset& d, const std::string& title_terms,
                             const std::string& keyword_terms, const std::string& abstract_terms) = 0;
     virtual void unindex_text(Connection& c, std::int64_t seq) = 0;
-    /// Condition restricting d to datasets matching all `terms` (one parameter appended).
-    virtual void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) = 0;
+    /// The text-match parameter for `terms` (an FTS5 MATCH expression, a plainto_tsquery text).
+    [[nodiscard]] virtual std::string text_parameter(const std::vector<std::string>& terms) const = 0;
+    /// Condition restricting d to datasets matching the text parameter (one '?').
+    [[nodiscard]] virtual std::string text_condition() const = 0;
     virtual void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) = 0;
     /// Serialises dataset writers until commit so change-log numbers commit in order ("" = the
     /// write transaction already does).
     [[nodiscard]] virtual std::string dataset_write_lock() const = 0;
-    /// One page sorted by relevance: rows (doc, score), best first, ties by id.
-    virtual std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms,
-                                               const SearchSql& rest, std::size_t limit, std::size_t offset) = 0;
+    /// SELECT of (seq, score) rows matching the text parameter and `where`, best first, ties by
+    /// id, ending in "LIMIT ? OFFSET ?"; its first relevance_text_parameters() '?' are the text
+    /// parameter, then come those of `where`.
+    [[nodiscard]] virtual std::string relevance_sql(const std::string& where) const = 0;
+    [[nodiscard]] virtual std::size_t relevance_text_parameters() const = 0;
 
     /// Creates or upgrades the schema; subclasses call it at the end of their constructor.
     void migrate();
@@ -99,7 +103,7 @@ private:
     /// The same with one GROUP BY (used inside transactions, whose uncommitted rows the cache
     /// must not see).
     std::uint64_t sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
-    void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc);
+    void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc, bool fresh);
     void unindex_dataset(Connection& c, std::int64_t seq);
     SearchSql search_conditions(const SearchQuery& q, bool with_text, const std::vector<std::string>& terms);
 

@@ -56,6 +56,16 @@ public:
         return rows;
     }
 
+    std::vector<std::int64_t> query_int64(const std::string& sql, const SqlParams& params) override {
+        sqlite3_stmt* st = prepare(sql, params);
+        std::vector<std::int64_t> out;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
+        if (rc != SQLITE_DONE) fail(rc, st);
+        sqlite3_reset(st);
+        return out;
+    }
+
     std::int64_t execute(const std::string& sql, const SqlParams& params) override {
         sqlite3_stmt* st = prepare(sql, params);
         int rc;
@@ -157,7 +167,8 @@ protected:
         c.execute("DELETE FROM dataset_rtree WHERE id = ?", {seq});
     }
 
-    static std::string match_expression(const std::vector<std::string>& terms) {
+    std::string text_parameter(const std::vector<std::string>& terms) const override {
+        // Each term quoted (FTS5 string syntax: '"' doubled), juxtaposed = AND.
         std::string m;
         for (const auto& t : terms) {
             if (!m.empty()) m += ' ';
@@ -171,9 +182,8 @@ protected:
         return m;
     }
 
-    void text_condition(const std::vector<std::string>& terms, std::string& sql, SqlParams& params) override {
-        sql += "d.seq IN (SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ?)";
-        params.emplace_back(match_expression(terms));
+    std::string text_condition() const override {
+        return "d.seq IN (SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ?)";
     }
 
     void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) override {
@@ -183,17 +193,12 @@ protected:
         for (int i = 0; i < 2; ++i) params.insert(params.end(), {b.east, b.west, b.north, b.south});
     }
 
-    std::vector<SqlRow> relevance_page(Connection& c, const std::vector<std::string>& terms, const SearchSql& rest,
-                                       std::size_t limit, std::size_t offset) override {
-        SqlParams p{match_expression(terms)};
-        p.insert(p.end(), rest.params.begin(), rest.params.end());
-        p.emplace_back(static_cast<std::int64_t>(limit));
-        p.emplace_back(static_cast<std::int64_t>(offset));
-        return c.query("SELECT d.doc, -bm25(dataset_fts, 10.0, 5.0, 1.0) AS score FROM dataset_fts "
-                       "JOIN dataset d ON d.seq = dataset_fts.rowid WHERE dataset_fts MATCH ? AND " +
-                           rest.where + " ORDER BY score DESC, d.id ASC LIMIT ? OFFSET ?",
-                       p);
+    std::string relevance_sql(const std::string& where) const override {
+        return "SELECT d.seq, -bm25(dataset_fts, 10.0, 5.0, 1.0) AS score FROM dataset_fts "
+               "JOIN dataset d ON d.seq = dataset_fts.rowid WHERE dataset_fts MATCH ? AND " +
+               where + " ORDER BY score DESC, d.id ASC LIMIT ? OFFSET ?";
     }
+    std::size_t relevance_text_parameters() const override { return 1; }
 
 private:
     std::string m_path;

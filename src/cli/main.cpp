@@ -92,6 +92,13 @@ int serve(const fs::path& dir, const ServeOptions& o) {
     auto engine = bundle::Engine::open(dir, ec);
 
     server::ServerConfig config = settings.server;
+    // [catalog]: the publishing API under /api/… and the layers it publishes (open and /private).
+    std::shared_ptr<catalog::Catalog> published;
+    if (settings.catalog.enabled) {
+        published = server::open_catalog(settings.catalog);
+        config.tiles.layers = server::catalog_layer_provider(published);
+        config.more_routes = [published](server::Router& r) { server::add_catalog_routes(r, published); };
+    }
     config.handle_signals = true;
     config.reopen_bundle = [dir, ec] { return bundle::Engine::open(dir, ec); };
     std::unique_ptr<std::ofstream> log_file;

@@ -161,6 +161,27 @@ void read_rate_limits(Reader& r, const toml::table& t, RateLimitConfig& c) {
     }
 }
 
+void read_catalog(Reader& r, const toml::table& t, CatalogSettings& c) {
+    const std::string w = "catalog";
+    r.check_keys(t, w, {"data_dir", "store", "admin_token", "upload_quota", "endpoint_quota", "tiers"});
+    constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max() / 2;
+    c.data_dir = r.string(t, w, "data_dir", false, c.data_dir);
+    c.store = r.string(t, w, "store", false, c.store);
+    c.admin_token = r.string(t, w, "admin_token", false, c.admin_token);
+    c.upload_quota = r.integer<std::int64_t>(t, w, "upload_quota", c.upload_quota, 0, big);
+    c.endpoint_quota = r.integer<std::int64_t>(t, w, "endpoint_quota", c.endpoint_quota, 0, 1'000'000);
+    if (const auto* tiers = r.table(t, w, "tiers")) {
+        for (const auto& [name, node] : *tiers) {
+            (void)node;
+            c.tiers[std::string(name.str())] = r.integer<std::int64_t>(*tiers, "catalog.tiers", name.str(), 0, 0, big);
+        }
+    }
+    c.enabled = !c.data_dir.empty();
+    if (!c.enabled) r.problems.emplace_back("catalog.data_dir: required (where uploads and stored data live)");
+    if (!c.admin_token.empty() && c.admin_token.size() < 16)
+        r.problems.emplace_back("catalog.admin_token: use at least 16 characters (e.g. `openssl rand -hex 16`)");
+}
+
 }  // namespace
 
 ServeSettings parse_serve_settings(std::string_view toml_text, std::string_view source, ServeSettings base) {
@@ -173,9 +194,10 @@ ServeSettings parse_serve_settings(std::string_view toml_text, std::string_view 
     }
     std::vector<std::string> problems;
     Reader r{problems};
-    r.check_keys(doc, "(top level)", {"server", "rate_limits"});
+    r.check_keys(doc, "(top level)", {"server", "rate_limits", "catalog"});
     if (const auto* s = r.table(doc, "config", "server")) read_server(r, *s, base);
     if (const auto* rl = r.table(doc, "config", "rate_limits")) read_rate_limits(r, *rl, base.server.rate_limits);
+    if (const auto* ca = r.table(doc, "config", "catalog")) read_catalog(r, *ca, base.catalog);
     if (problems.empty()) {
         try {
             base.server.validate();

@@ -165,8 +165,10 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
         iso.max_constraints = config.routing.max_constraints;
         add_isochrone_routes(router, iso);
     }
-    if (engine.has_tiles()) add_tiles_routes(router, config.tiles);
+    // Published catalog layers (config.tiles.layers) are served even by a bundle without tiles.
+    if (engine.has_tiles() || config.tiles.layers) add_tiles_routes(router, config.tiles);
     if (engine.has_tiles()) add_ogc_routes(router, config.ogc);
+    if (config.more_routes) config.more_routes(router);
     if (add_more) add_more(router);
 
     // The web map takes "/" when its files are there; the endpoint list is always at /services.

@@ -7,8 +7,10 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -136,17 +138,65 @@ bool parse_u64(std::string_view s, std::uint64_t& v) {
     return ec == std::errc() && p == s.data() + s.size();
 }
 
-const tiles::LayerInfo& layer_or_404(const tiles::Tileset& ts, const std::string& id) {
-    const auto* l = ts.find(id);
-    if (l == nullptr) throw HttpError(404, fmt::format("unknown layer '{}'", id), {}, "NOT_FOUND");
-    return *l;
+// ---- where layers come from: the bundle (public family) and the provider ---------------------------
+
+/// "" for the public routes, "/private" for restricted layers.
+struct Family {
+    bool restricted = false;
+    std::string prefix;
+};
+
+std::vector<tiles::Tileset> tilesets(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o, const Family& f) {
+    std::vector<tiles::Tileset> out;
+    if (!f.restricted && engine.has_tiles()) out.push_back(engine.tiles());
+    if (o.layers)
+        for (auto& t : o.layers->visible(req, f.restricted)) out.push_back(std::move(t));
+    return out;
+}
+
+struct FoundLayer {
+    tiles::Tileset ts;
+    const tiles::LayerInfo* layer = nullptr;  ///< points into ts, which keeps it alive
+};
+
+std::optional<FoundLayer> find_layer(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o,
+                                     std::string_view id, const Family& f) {
+    if (!f.restricted && engine.has_tiles())
+        if (const auto* l = engine.tiles().find(id)) return FoundLayer{engine.tiles(), l};
+    if (o.layers)
+        if (auto ts = o.layers->resolve(req, id, f.restricted))
+            if (const auto* l = ts->find(id)) return FoundLayer{*ts, l};
+    return std::nullopt;
+}
+
+FoundLayer layer_or_404(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o, const std::string& id,
+                        const Family& f) {
+    auto found = find_layer(req, engine, o, id, f);
+    if (!found) throw HttpError(404, fmt::format("unknown layer '{}'", id), {}, "NOT_FOUND");
+    return std::move(*found);
+}
+
+/// Restricted family: the key of the request, to repeat in the URLs it is given ("?apikey=…").
+std::string key_query(const Request& req, const Family& f) {
+    if (!f.restricted) return {};
+    for (const char* name : {"apikey", "api_key", "apiKey"})
+        if (const std::string* k = req.param(name); k != nullptr && !k->empty()) {
+            std::string enc;
+            for (const unsigned char c : *k) {
+                if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') enc += static_cast<char>(c);
+                else enc += fmt::format("%{:02X}", c);
+            }
+            return "?apikey=" + enc;
+        }
+    return {};
 }
 
 // ---- TMS / XYZ tile ------------------------------------------------------------------------
 
-Response tms_tile(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o) {
-    const auto& ts = engine.tiles();
-    const auto& layer = layer_or_404(ts, *req.path_param("layer"));
+Response tms_tile(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o, const Family& fam) {
+    const FoundLayer found = layer_or_404(req, engine, o, *req.path_param("layer"), fam);
+    const auto& ts = found.ts;
+    const auto& layer = *found.layer;
     const std::string& file = *req.path_param("file");
     const auto dot = file.rfind('.');
     std::uint64_t z = 0, x = 0, y = 0;
@@ -164,19 +214,19 @@ Response tms_tile(const Request& req, const bundle::Engine& engine, const TilesA
 
 // ---- TileJSON and style ------------------------------------------------------------------------
 
-std::string tile_url(const std::string& base, const std::string& prefix, const tiles::LayerInfo& l) {
-    return fmt::format("{}{}/{}/{{z}}/{{x}}/{{y}}.{}", base, prefix, l.id, tiles::to_string(l.format));
+std::string tile_url(const std::string& base, const std::string& prefix, const tiles::LayerInfo& l, const std::string& query) {
+    return fmt::format("{}{}/{}/{{z}}/{{x}}/{{y}}.{}{}", base, prefix, l.id, tiles::to_string(l.format), query);
 }
 
 json tilejson(const Request& req, const tiles::Tileset& ts, const tiles::LayerInfo& l, const TilesApiOptions& o,
-              const std::string& prefix) {
+              const std::string& prefix, const std::string& query = {}) {
     json j;
     j["tilejson"] = "3.0.0";
     j["name"] = l.title;
     j["description"] = l.description;
     j["version"] = "1.0.0";
     j["scheme"] = "xyz";
-    j["tiles"] = json::array({tile_url(base_url(req, o), prefix, l)});
+    j["tiles"] = json::array({tile_url(base_url(req, o), prefix, l, query)});
     j["minzoom"] = l.min_zoom;
     j["maxzoom"] = l.max_zoom;
     if (!l.bounds.empty()) {
@@ -196,11 +246,12 @@ json tilejson(const Request& req, const tiles::Tileset& ts, const tiles::LayerIn
     return j;
 }
 
-json maplibre_style(const Request& req, const tiles::LayerInfo& l, const TilesApiOptions& o, const std::string& prefix) {
+json maplibre_style(const Request& req, const tiles::LayerInfo& l, const TilesApiOptions& o, const std::string& prefix,
+                    const std::string& query = {}) {
     const std::string base = base_url(req, o);
     json source;
     source["type"] = l.is_vector ? "vector" : "raster";
-    source["url"] = fmt::format("{}{}/{}{}", base, prefix, l.id, prefix == "/tiles" ? ".json" : "/metadata.json");
+    source["url"] = fmt::format("{}{}/{}{}{}", base, prefix, l.id, prefix == "/tiles" ? ".json" : "/metadata.json", query);
     if (!l.is_vector) source["tileSize"] = 256;
     json style;
     style["version"] = 8;
@@ -248,8 +299,10 @@ std::string crs_urn(const std::string& crs) {
     return fmt::format("urn:ogc:def:crs:{}::{}", crs.substr(0, colon), crs.substr(colon + 1));
 }
 
-std::string wmts_capabilities(const Request& req, const tiles::Tileset& ts, const TilesApiOptions& o) {
-    const std::string base = base_url(req, o);
+std::string wmts_capabilities(const Request& req, const std::vector<tiles::Tileset>& sets, const TilesApiOptions& o,
+                              const Family& fam) {
+    const std::string base = base_url(req, o) + fam.prefix;
+    const std::string query = key_query(req, fam);
     std::string x;
     x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<Capabilities xmlns=\"http://www.opengis.net/wmts/1.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" "
@@ -261,11 +314,12 @@ std::string wmts_capabilities(const Request& req, const tiles::Tileset& ts, cons
          "  </ows:ServiceIdentification>\n";
     x += "  <ows:OperationsMetadata>\n";
     for (const char* op : {"GetCapabilities", "GetTile"})
-        x += fmt::format("    <ows:Operation name=\"{}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{}/wmts?\"><ows:Constraint "
+        x += fmt::format("    <ows:Operation name=\"{}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{}/wmts?{}\"><ows:Constraint "
                          "name=\"GetEncoding\"><ows:AllowedValues><ows:Value>KVP</ows:Value></ows:AllowedValues></ows:Constraint>"
                          "</ows:Get></ows:HTTP></ows:DCP></ows:Operation>\n",
-                         op, xml_escape(base));
+                         op, xml_escape(base), xml_escape(query.empty() ? std::string() : query.substr(1) + "&"));
     x += "  </ows:OperationsMetadata>\n  <Contents>\n";
+    for (const auto& ts : sets)
     for (const auto& l : ts.layers()) {
         const auto* set = ts.find_tile_matrix_set(l.tile_matrix_set);
         x += "    <Layer>\n";
@@ -292,11 +346,15 @@ std::string wmts_capabilities(const Request& req, const tiles::Tileset& ts, cons
         }
         x += "        </TileMatrixSetLimits>\n      </TileMatrixSetLink>\n";
         for (auto f : l.formats)
-            x += fmt::format("      <ResourceURL format=\"{}\" resourceType=\"tile\" template=\"{}/tms/1.0.0/{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}\"/>\n",
-                             tiles::mime_type(f), xml_escape(base), xml_escape(l.id), tiles::to_string(f));
+            x += fmt::format("      <ResourceURL format=\"{}\" resourceType=\"tile\" template=\"{}/tms/1.0.0/{}/{{TileMatrix}}/{{TileCol}}/{{TileRow}}.{}{}\"/>\n",
+                             tiles::mime_type(f), xml_escape(base), xml_escape(l.id), tiles::to_string(f), xml_escape(query));
         x += "    </Layer>\n";
     }
+    std::vector<std::string> written;  // a set used by several tilesets is described once
+    for (const auto& ts : sets)
     for (const auto& s : ts.tile_matrix_sets()) {
+        if (std::find(written.begin(), written.end(), s.id) != written.end()) continue;
+        written.push_back(s.id);
         x += fmt::format("    <TileMatrixSet>\n      <ows:Identifier>{}</ows:Identifier>\n      <ows:SupportedCRS>{}</ows:SupportedCRS>\n",
                          xml_escape(s.id), crs_urn(s.crs));
         if (!s.well_known_scale_set.empty())
@@ -314,8 +372,7 @@ std::string wmts_capabilities(const Request& req, const tiles::Tileset& ts, cons
     return x;
 }
 
-Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o) {
-    const auto& ts = engine.tiles();
+Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOptions& o, const Family& fam) {
     const std::string* service = kvp(req, "SERVICE");
     const std::string* request = kvp(req, "REQUEST");
     if (request == nullptr) return ows_exception(400, "MissingParameterValue", "REQUEST", "Missing parameter: REQUEST");
@@ -324,16 +381,18 @@ Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOp
     if (const std::string* v = kvp(req, "VERSION"); v != nullptr && *v != "1.0.0")
         return ows_exception(400, "VersionNegotiationFailed", "VERSION", "Only VERSION=1.0.0 is supported");
     if (iequals(*request, "GetCapabilities")) {
-        Response r = Response::text(wmts_capabilities(req, ts, o), "application/xml");
-        r.headers.emplace_back("Cache-Control", o.metadata_cache_control);
+        Response r = Response::text(wmts_capabilities(req, tilesets(req, engine, o, fam), o, fam), "application/xml");
+        r.headers.emplace_back("Cache-Control", fam.restricted ? std::string("private, no-store") : o.metadata_cache_control);
         return r;
     }
     if (!iequals(*request, "GetTile"))
         return ows_exception(501, "OperationNotSupported", "REQUEST", fmt::format("Request '{}' is not supported", *request));
     for (const char* name : {"LAYER", "STYLE", "FORMAT", "TILEMATRIXSET", "TILEMATRIX", "TILEROW", "TILECOL"})
         if (kvp(req, name) == nullptr) return ows_exception(400, "MissingParameterValue", name, fmt::format("Missing parameter: {}", name));
-    const auto* layer = ts.find(*kvp(req, "LAYER"));
-    if (layer == nullptr) return ows_exception(400, "InvalidParameterValue", "LAYER", fmt::format("Unknown layer: {}", *kvp(req, "LAYER")));
+    const auto located = find_layer(req, engine, o, *kvp(req, "LAYER"), fam);
+    if (!located) return ows_exception(400, "InvalidParameterValue", "LAYER", fmt::format("Unknown layer: {}", *kvp(req, "LAYER")));
+    const auto& ts = located->ts;
+    const auto* layer = located->layer;
     const auto format = tiles::parse_format(*kvp(req, "FORMAT"));
     if (!format || std::find(layer->formats.begin(), layer->formats.end(), *format) == layer->formats.end())
         return ows_exception(400, "InvalidParameterValue", "FORMAT", fmt::format("Format '{}' is not offered for layer {}", *kvp(req, "FORMAT"), layer->id));
@@ -360,14 +419,17 @@ Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOp
 
 // ---- TileMapService list ---------------------------------------------------------------------------
 
-std::string tile_map_service(const Request& req, const tiles::Tileset& ts, const TilesApiOptions& o) {
-    const std::string base = base_url(req, o);
+std::string tile_map_service(const Request& req, const std::vector<tiles::Tileset>& sets, const TilesApiOptions& o,
+                             const Family& fam) {
+    const std::string base = base_url(req, o) + fam.prefix;
+    const std::string query = key_query(req, fam);
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TileMapService version=\"1.0.0\">\n  <Title>geoplex TMS</Title>\n  <TileMaps>\n";
+    for (const auto& ts : sets)
     for (const auto& l : ts.layers()) {
         const auto* s = ts.find_tile_matrix_set(l.tile_matrix_set);
-        x += fmt::format("    <TileMap title=\"{}\" srs=\"{}\" profile=\"{}\" href=\"{}/tms/1.0.0/{}/metadata.json\"/>\n",
+        x += fmt::format("    <TileMap title=\"{}\" srs=\"{}\" profile=\"{}\" href=\"{}/tms/1.0.0/{}/metadata.json{}\"/>\n",
                          xml_escape(l.title), s != nullptr ? s->crs : "", s != nullptr && s->is_web_mercator_quad() ? "global-mercator" : "none",
-                         xml_escape(base), xml_escape(l.id));
+                         xml_escape(base), xml_escape(l.id), xml_escape(query));
     }
     x += "  </TileMaps>\n</TileMapService>\n";
     return x;
@@ -426,40 +488,48 @@ constexpr std::string_view tms_openapi = R"JSON({
 
 void add_tiles_routes(Router& router, const TilesApiOptions& options) {
     const TilesApiOptions o = options;
-    router.add(Router::Route{{"GET"}, "/wmts", [o](const Request& r, const bundle::Engine& e) { return wmts(r, e, o); },
-                             ErrorStyle::plain, std::string(wmts_openapi)});
-    router.add(Router::Route{{"GET"}, "/tms/1.0.0",
-                             [o](const Request& r, const bundle::Engine& e) {
-                                 Response res = Response::text(tile_map_service(r, e.tiles(), o), "application/xml");
-                                 res.headers.emplace_back("Cache-Control", o.metadata_cache_control);
-                                 return res;
-                             },
-                             ErrorStyle::plain, std::string(tms_openapi)});
-    for (const std::string prefix : {"/tms/1.0.0", "/tiles"}) {
-        router.add(Router::Route{{"GET"}, prefix + "/{layer}/{z}/{x}/{file}",
-                                 [o](const Request& r, const bundle::Engine& e) { return tms_tile(r, e, o); }, ErrorStyle::plain,
-                                 std::string(tile_openapi)});
-        router.add(Router::Route{{"GET"}, prefix + "/{layer}/style.json",
-                                 [o, prefix](const Request& r, const bundle::Engine& e) {
-                                     const auto& l = layer_or_404(e.tiles(), *r.path_param("layer"));
-                                     return json_response(maplibre_style(r, l, o, prefix), o);
+    std::vector<Family> families{Family{false, ""}};
+    if (o.layers) families.push_back(Family{true, "/private"});
+    for (const auto& fam : families) {
+        const std::string tms = fam.prefix + "/tms/1.0.0";
+        router.add(Router::Route{{"GET"}, fam.prefix + "/wmts",
+                                 [o, fam](const Request& r, const bundle::Engine& e) { return wmts(r, e, o, fam); },
+                                 ErrorStyle::plain, std::string(wmts_openapi)});
+        router.add(Router::Route{{"GET"}, tms,
+                                 [o, fam](const Request& r, const bundle::Engine& e) {
+                                     Response res = Response::text(tile_map_service(r, tilesets(r, e, o, fam), o, fam), "application/xml");
+                                     res.headers.emplace_back("Cache-Control", fam.restricted ? "private, no-store" : o.metadata_cache_control);
+                                     return res;
                                  },
-                                 ErrorStyle::plain, std::string(style_openapi)});
+                                 ErrorStyle::plain, std::string(tms_openapi)});
+        std::vector<std::string> prefixes{tms};
+        if (!fam.restricted) prefixes.emplace_back("/tiles");
+        for (const std::string& prefix : prefixes) {
+            router.add(Router::Route{{"GET"}, prefix + "/{layer}/{z}/{x}/{file}",
+                                     [o, fam](const Request& r, const bundle::Engine& e) { return tms_tile(r, e, o, fam); },
+                                     ErrorStyle::plain, std::string(tile_openapi)});
+            router.add(Router::Route{{"GET"}, prefix + "/{layer}/style.json",
+                                     [o, fam, prefix](const Request& r, const bundle::Engine& e) {
+                                         const auto f = layer_or_404(r, e, o, *r.path_param("layer"), fam);
+                                         return json_response(maplibre_style(r, *f.layer, o, prefix, key_query(r, fam)), o);
+                                     },
+                                     ErrorStyle::plain, std::string(style_openapi)});
+        }
+        router.add(Router::Route{{"GET"}, tms + "/{layer}/metadata.json",
+                                 [o, fam, tms](const Request& r, const bundle::Engine& e) {
+                                     const auto f = layer_or_404(r, e, o, *r.path_param("layer"), fam);
+                                     return json_response(tilejson(r, f.ts, *f.layer, o, tms, key_query(r, fam)), o);
+                                 },
+                                 ErrorStyle::plain, std::string(tilejson_openapi)});
     }
-    router.add(Router::Route{{"GET"}, "/tms/1.0.0/{layer}/metadata.json",
-                             [o](const Request& r, const bundle::Engine& e) {
-                                 const auto& l = layer_or_404(e.tiles(), *r.path_param("layer"));
-                                 return json_response(tilejson(r, e.tiles(), l, o, "/tms/1.0.0"), o);
-                             },
-                             ErrorStyle::plain, std::string(tilejson_openapi)});
     // /tiles/{layer}.json: the capture is "{layer}.json"; strip the suffix in the handler.
     router.add(Router::Route{{"GET"}, "/tiles/{layerjson}",
                              [o](const Request& r, const bundle::Engine& e) {
                                  std::string id = *r.path_param("layerjson");
                                  if (!id.ends_with(".json")) throw HttpError(404, "expected /tiles/{layer}.json", {}, "NOT_FOUND");
                                  id.resize(id.size() - 5);
-                                 const auto& l = layer_or_404(e.tiles(), id);
-                                 return json_response(tilejson(r, e.tiles(), l, o, "/tiles"), o);
+                                 const auto f = layer_or_404(r, e, o, id, Family{});
+                                 return json_response(tilejson(r, f.ts, *f.layer, o, "/tiles"), o);
                              },
                              ErrorStyle::plain, std::string(tilejson_openapi)});
 }

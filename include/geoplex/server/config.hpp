@@ -15,6 +15,8 @@
 //   [rate_limits]      enabled = true, block = 5, max_clients = 100000, trust_forwarded_for = false
 //                      altimetrie = 5   navigation = 10   geocodage = 50   tiles = 0   other = 0
 //                      (or a table per family: navigation = { rate = 10, burst = 20 })
+//   [catalog]          data_dir, store, admin_token, upload_quota, endpoint_quota  (see catalog_api.hpp)
+//   [catalog.tiers]    default = 500000000000   (storage bytes per datastore, by tier)
 //
 // docs/server.md has the full reference and a commented example (docs/server.example.toml).
 
@@ -22,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "geoplex/server/catalog_api.hpp"
 #include "geoplex/server/server.hpp"
 
 namespace geoplex::server {
@@ -33,6 +36,8 @@ struct ServeSettings {
     std::string access_log = "-";
     /// Verify every index file's checksum when opening the bundle.
     bool verify_checksums = false;
+    /// The [catalog] section: the publishing API and published layers (off unless data_dir is set).
+    CatalogSettings catalog;
 };
 
 /// Parses a configuration from TOML text; `source` names it in messages. Starts from `base`.

@@ -117,6 +117,9 @@ struct ServerConfig {
     OgcApiOptions ogc;
     /// The web map at "/" (when its files are found; see viewer.hpp).
     ViewerOptions viewer;
+    /// Routes added after the components' on every (re)build of the default router, e.g. the
+    /// catalog's /api/… (add_catalog_routes); empty = none.
+    std::function<void(Router&)> more_routes;
 
     /// Throws InvalidArgument listing every bad value.
     void validate() const;

@@ -170,6 +170,10 @@ protected:
 
     std::string text_condition() const override { return "d.tsv @@ plainto_tsquery('simple', ?)"; }
 
+    std::string text_match_sql() const override {
+        return "SELECT d.seq FROM dataset d WHERE d.tsv @@ plainto_tsquery('simple', ?)";
+    }
+
     void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) override {
         sql += "d.west <= ? AND d.east >= ? AND d.south <= ? AND d.north >= ?";
         params.insert(params.end(), {b.east, b.west, b.north, b.south});

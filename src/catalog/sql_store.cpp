@@ -562,7 +562,8 @@ std::uint64_t SqlStore::sql_facets(Connection& c, const SearchSql& all, const Se
     return total;
 }
 
-std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out) {
+/// `matches.where` is a complete SELECT of the matching seqs.
+std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& matches, const SearchQuery& q, SearchResult& out) {
     std::lock_guard lock(m_facets.mutex);
     auto& cache = m_facets;
     if (cache.last_change < 0) {
@@ -583,7 +584,7 @@ std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& all, const
                 cache.set(seq, row.at(0).value_or(""), row.at(1).value_or(""));
         }
     }
-    const auto seqs = c.query_int64("SELECT d.seq FROM dataset d WHERE " + all.where, all.params);
+    const auto seqs = c.query_int64(matches.where, matches.params);
     if (!q.facets || seqs.empty()) return seqs.size();
     std::vector<std::uint32_t> counts(cache.names.size(), 0);
     for (const auto seq : seqs) {
@@ -602,7 +603,15 @@ SearchResult SqlStore::search(const SearchQuery& q) {
     const auto all = search_conditions(q, true, terms);
     SearchResult result;
     with_conn([&](Connection& c) {
-        result.total = current_tx() ? sql_facets(c, all, q, result) : cached_facets(c, all, q, result);
+        if (current_tx()) {
+            result.total = sql_facets(c, all, q, result);
+        } else {
+            const bool text_only = !terms.empty() && all.params.size() == 1;  // no bbox, filter or datastore
+            result.total = cached_facets(c,
+                                         text_only ? SearchSql{text_match_sql(), all.params}
+                                                   : SearchSql{"SELECT d.seq FROM dataset d WHERE " + all.where, all.params},
+                                         q, result);
+        }
         for (auto& [name, counts] : result.facets) {
             std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
                 return a.count != b.count ? a.count > b.count : a.value < b.value;

@@ -27,7 +27,7 @@ namespace geoplex::catalog::detail {
 
 /// What the search needs from a dialect, filled in once per query.
 struct SearchSql {
-    std::string where;   ///< conditions on dataset d, text excluded ("1=1" when none)
+    std::string where;   ///< conditions on dataset d ("1=1" when none)
     SqlParams params;
 };
 
@@ -67,6 +67,8 @@ protected:
     [[nodiscard]] virtual std::string text_parameter(const std::vector<std::string>& terms) const = 0;
     /// Condition restricting d to datasets matching the text parameter (one '?').
     [[nodiscard]] virtual std::string text_condition() const = 0;
+    /// The seqs of the datasets matching the text parameter (one '?'), for queries with no other condition.
+    [[nodiscard]] virtual std::string text_match_sql() const = 0;
     virtual void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) = 0;
     /// Serialises dataset writers until commit so change-log numbers commit in order ("" = the
     /// write transaction already does).
@@ -99,7 +101,7 @@ private:
     void log_dataset_change(Connection& c, std::int64_t seq);
     /// Facet counts of the match set from the in-memory facet columns (brought up to date from
     /// the change log first); returns the match count.
-    std::uint64_t cached_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
+    std::uint64_t cached_facets(Connection& c, const SearchSql& matches, const SearchQuery& q, SearchResult& out);
     /// The same with one GROUP BY (used inside transactions, whose uncommitted rows the cache
     /// must not see).
     std::uint64_t sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);

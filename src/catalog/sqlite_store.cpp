@@ -186,6 +186,8 @@ protected:
         return "d.seq IN (SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ?)";
     }
 
+    std::string text_match_sql() const override { return "SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ?"; }
+
     void bbox_condition(const GeoBox& b, std::string& sql, SqlParams& params) override {
         // The R*Tree stores 32-bit floats rounded outwards: it preselects, the exact columns decide.
         sql += "d.seq IN (SELECT id FROM dataset_rtree WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) "

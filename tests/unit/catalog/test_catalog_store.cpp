@@ -576,6 +576,15 @@ TEST_CASE_METHOD(StoreFixture, "store: search semantics on hand-made records") {
     CHECK(s.remove<Dataset>(c.id));
     CHECK(ids({.text = "routiers"}) == sorted({a.id, b.id}));
     CHECK(s.search({.datastore = ds.id}).facets.at("theme").size() == 2);
+    // Catalogue-wide text search (no other condition: the FTS-only match path).
+    const std::string token = "jeton" + new_id().substr(0, 8);
+    s.create(Dataset{.datastore = ds.id, .title = "Carte " + token, .themes = {"Sols"}});
+    s.create(Dataset{.datastore = ds.id, .title = "Plan", .abstract = "voir " + token, .themes = {"Sols", "Agriculture"}});
+    const auto wide = s.search({.text = token});
+    CHECK(wide.total == 2);
+    REQUIRE(wide.hits.size() == 2);
+    CHECK(wide.hits[0].dataset.title == "Carte " + token);  // title outranks abstract
+    CHECK(wide.facets.at("theme") == std::vector<FacetCount>{{"Sols", 2}, {"Agriculture", 1}});
     CHECK_THROWS_AS(s.search({.bbox = GeoBox{10, 0, 0, 1}}), InvalidArgument);
     CHECK_THROWS_AS(s.search({.limit = 100000}), InvalidArgument);
     CHECK_THROWS_AS(s.search({.licences = {""}}), InvalidArgument);

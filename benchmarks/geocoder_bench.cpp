@@ -63,7 +63,9 @@ const char* const tails[] = {"ville", "court", "mont", "ac", "y", "ières", "oux
 
 std::string commune_name(std::uint32_t c) {
     std::string n = syll[c % 20];
-    n += std::string(syll[(c / 20) % 20]).substr(0, 3);
+    std::string part = std::string(syll[(c / 20) % 20]).substr(0, 3);
+    if (static_cast<unsigned char>(part.back()) >= 0xC0) part.pop_back();  // no cut UTF-8 sequence ("Pré" → "Pr")
+    n += part;
     for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
     n += tails[(c / 400) % 12];

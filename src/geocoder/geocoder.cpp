@@ -758,8 +758,13 @@ struct Query::State {
             return a.first != b.first ? a.first < b.first : a.second > b.second;  // heap top = best bound, lowest doc
         };
         order.clear();
-        for (const std::uint32_t di : candidates)
+        constexpr std::size_t ahead = 16;  // keys are scattered: prefetch them (a cache miss each)
+        for (std::size_t i = 0; i < std::min(ahead, candidates.size()); ++i) __builtin_prefetch(&ix->doc_keys[candidates[i]]);
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            if (i + ahead < candidates.size()) __builtin_prefetch(&ix->doc_keys[candidates[i + ahead]]);
+            const std::uint32_t di = candidates[i];
             if (type_ok[DocKey::type(ix->doc_keys[di])]) order.emplace_back(upper_bound(di), di);
+        }
         std::make_heap(order.begin(), order.end(), first_out);
         const std::size_t keep = req.limit + 8;
         top.clear();

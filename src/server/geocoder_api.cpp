@@ -2,7 +2,7 @@
 //
 //   GET  /geocodage/search            q, index, limit, lat, lon, postcode, citycode, depcode, type,
 //                                     city, autocomplete, returntruegeometry
-//   GET  /geocodage/reverse           lon, lat, searchgeom (Circle | Polygon), index, limit, filters
+//   GET  /geocodage/reverse           lon, lat, searchgeom (Point | LineString | Polygon | Circle), index, limit, filters
 //   GET  /geocodage/completion        text, type, maximumResponses, terr, lonlat, bbox, zipcode,
 //                                     citycode, depcode           ({status, results}; errors: 200)
 //   GET  /geocodage/getCapabilities   and /geocodage/completion/getCapabilities
@@ -27,6 +27,7 @@
 
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/core/error.hpp"
+#include "geoplex/core/geometry.hpp"
 #include "geoplex/core/json_writer.hpp"
 #include "geoplex/geocoder/geocoder.hpp"
 
@@ -284,17 +285,6 @@ Response search(const Request& req, const bundle::Engine& engine, const Geocoder
     return feature_collection(thread_query(engine).search(s), s.bias.has_value());
 }
 
-/// Even-odd rule; the ring may be closed or not.
-bool inside(const std::vector<LonLat>& ring, LonLat pt) {
-    bool in = false;
-    for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
-        const LonLat a = ring[i], b = ring[j];
-        if ((a.lat > pt.lat) != (b.lat > pt.lat) && pt.lon < (b.lon - a.lon) * (pt.lat - a.lat) / (b.lat - a.lat) + a.lon)
-            in = !in;
-    }
-    return in;
-}
-
 Response reverse(const Request& req, const bundle::Engine& engine, const GeocoderApiOptions& o) {
     Problems p;
     geocoder::ReverseRequest r;
@@ -303,127 +293,88 @@ Response reverse(const Request& req, const bundle::Engine& engine, const Geocode
     r.limit = parse_limit(req, "limit", o.default_limit, o.max_limit, p);
     r.filters = parse_filters(req, p);
     const auto point = parse_lonlat(req, p);
-    std::vector<LonLat> polygon;
-    bool have_geom = false;
     if (const std::string* g = req.param("searchgeom")) {
+        // Matched by intersection with the documents' geometries (parcels' and GDAL POIs' true
+        // geometries, else their points): geocoder::SearchGeometry.
         const auto j = nlohmann::json::parse(*g, nullptr, false);
         const auto bad = [&](const std::string& why) { p.add("Error: Parameter [searchgeom] " + why); };
+        const auto as_point = [](const nlohmann::json& v, LonLat& out) {
+            if (!v.is_array() || v.size() < 2 || !v[0].is_number() || !v[1].is_number()) return false;
+            out = {v[0].get<double>(), v[1].get<double>()};
+            return is_valid_lonlat(out);
+        };
+        const auto as_points = [&](const nlohmann::json& v, std::vector<LonLat>& out) {
+            if (!v.is_array()) return false;
+            for (const auto& x : v) {
+                LonLat ll;
+                if (!as_point(x, ll)) return false;
+                out.push_back(ll);
+            }
+            return true;
+        };
+        geocoder::SearchGeometry sg;
         if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
             bad("must be a GeoJSON geometry object");
         } else {
             const std::string type = j["type"].get<std::string>();
             const auto& c = j.contains("coordinates") ? j["coordinates"] : nlohmann::json();
-            const auto as_point = [](const nlohmann::json& v, LonLat& out) {
-                if (!v.is_array() || v.size() < 2 || !v[0].is_number() || !v[1].is_number()) return false;
-                out = {v[0].get<double>(), v[1].get<double>()};
-                return is_valid_lonlat(out);
-            };
+            LonLat ll;
+            std::vector<LonLat> pts;
             if (type == "Circle") {
-                LonLat centre;
-                if (!as_point(c, centre)) bad("Circle: coordinates must be [lon, lat]");
+                if (!as_point(c, ll)) bad("Circle: coordinates must be [lon, lat]");
                 else if (!j.contains("radius") || !j["radius"].is_number() || j["radius"].get<double>() < 0 ||
                          j["radius"].get<double>() > 1000)
                     bad("Circle: radius must be a number of metres between 0 and 1000");
-                else {
-                    r.point = centre;
-                    r.radius_m = j["radius"].get<double>();
-                    have_geom = true;
-                }
+                else sg = {geocoder::SearchGeometry::Kind::point, {{ll}}, j["radius"].get<double>()};
             } else if (type == "Polygon") {
-                if (!c.is_array() || c.empty() || !c[0].is_array() || c[0].size() < 4) {
-                    bad("Polygon: coordinates must be [[[lon, lat], …]] with at least 4 positions");
-                } else {
-                    for (const auto& v : c[0]) {
-                        LonLat ll;
-                        if (!as_point(v, ll)) { bad("Polygon: every position must be [lon, lat]"); polygon.clear(); break; }
-                        polygon.push_back(ll);
-                    }
-                    if (!polygon.empty()) {
-                        // Search the polygon's circumscribed circle around its vertex mean, then keep
-                        // what lies inside.
-                        LonLat centre{0, 0};
-                        for (const auto& v : polygon) { centre.lon += v.lon; centre.lat += v.lat; }
-                        centre.lon /= static_cast<double>(polygon.size());
-                        centre.lat /= static_cast<double>(polygon.size());
-                        double radius = 0;
-                        for (const auto& v : polygon) {
-                            const double dx = (v.lon - centre.lon) * 111320.0 * std::cos(centre.lat * M_PI / 180.0);
-                            const double dy = (v.lat - centre.lat) * 110574.0;
-                            radius = std::max(radius, std::hypot(dx, dy) * 1.01 + 1.0);
-                        }
-                        if (radius > 2000) bad("Polygon: must fit in a 2 km circle");
-                        r.point = centre;
-                        r.radius_m = radius;
-                        have_geom = true;
-                    }
+                sg.kind = geocoder::SearchGeometry::Kind::polygon;
+                if (!c.is_array() || c.empty()) bad("Polygon: coordinates must be [[[lon, lat], …], …]");
+                for (const auto& ring : c) {
+                    pts.clear();
+                    if (!as_points(ring, pts) || pts.size() < 4) { bad("Polygon: every ring must be [[lon, lat], …] with at least 4 positions"); break; }
+                    sg.parts.push_back(pts);
                 }
             } else if ((type == "Point" || type == "LineString") && address_only) {
                 bad(fmt::format("{} is not allowed with index=address (use Polygon or Circle)", type));
-            } else if (type == "Point" || type == "LineString") {
-                // POIs and parcels (one point per document, see docs/geocoder.md): the documents in
-                // the circle around the vertex mean that reaches 10 m beyond every vertex.
-                std::vector<LonLat> pts;
-                if (type == "Point") {
-                    LonLat ll;
-                    if (as_point(c, ll)) pts.push_back(ll);
-                } else if (c.is_array() && c.size() >= 2) {
-                    for (const auto& v : c) {
-                        LonLat ll;
-                        if (!as_point(v, ll)) { pts.clear(); break; }
-                        pts.push_back(ll);
-                    }
-                }
-                if (pts.empty()) bad(fmt::format("{}: coordinates are invalid", type));
-                else {
-                    LonLat centre{0, 0};
-                    for (const auto& v : pts) { centre.lon += v.lon; centre.lat += v.lat; }
-                    centre.lon /= static_cast<double>(pts.size());
-                    centre.lat /= static_cast<double>(pts.size());
-                    double radius = 10.0;
-                    for (const auto& v : pts) {
-                        const double dx = (v.lon - centre.lon) * 111320.0 * std::cos(centre.lat * M_PI / 180.0);
-                        const double dy = (v.lat - centre.lat) * 110574.0;
-                        radius = std::max(radius, std::hypot(dx, dy) + 10.0);
-                    }
-                    if (radius > 2000) bad(fmt::format("{}: must fit in a 2 km circle", type));
-                    r.point = centre;
-                    r.radius_m = radius;
-                    have_geom = true;
-                }
+            } else if (type == "Point") {
+                if (!as_point(c, ll)) bad("Point: coordinates must be [lon, lat]");
+                else sg = {geocoder::SearchGeometry::Kind::point, {{ll}}};
+            } else if (type == "LineString") {
+                if (!as_points(c, pts) || pts.size() < 2) bad("LineString: coordinates must be [[lon, lat], …] with at least 2 positions");
+                else sg = {geocoder::SearchGeometry::Kind::linestring, {pts}};
             } else {
                 bad(fmt::format("type '{}' is not one of Point, LineString, Polygon, Circle", type));
             }
+            // Documents that are only a point (POIs without a true geometry) are hit by a Point or
+            // LineString within 10 m.
+            if (type == "Point" || type == "LineString") sg.point_tolerance_m = 10.0;
+            if (!sg.parts.empty() && sg.validate().empty()) {
+                // At most 2 km across (the reverse limits its cost): the bounding box's diagonal.
+                double min_lon = 180, max_lon = -180, min_lat = 90, max_lat = -90;
+                for (const auto& part : sg.parts)
+                    for (const auto& v : part) {
+                        min_lon = std::min(min_lon, v.lon); max_lon = std::max(max_lon, v.lon);
+                        min_lat = std::min(min_lat, v.lat); max_lat = std::max(max_lat, v.lat);
+                    }
+                if (core::geodesic_distance({min_lon, min_lat}, {max_lon, max_lat}) > 2000)
+                    bad(fmt::format("{}: must fit in a 2 km box", type));
+                r.point = point ? *point : LonLat{(min_lon + max_lon) / 2, (min_lat + max_lat) / 2};
+            } else if (!sg.parts.empty()) {
+                for (const auto& problem : sg.validate()) bad(fmt::format("{}: {}", type, problem));
+            }
+            r.geometry = std::move(sg);
         }
     } else if (!point) {
         if (req.param("lon") == nullptr) p.add("lon: required");
         if (req.param("lat") == nullptr) p.add("lat: required");
+    } else {
+        r.point = *point;
     }
     p.throw_if_any();
-    std::vector<geocoder::Result> results;
-    auto& query = thread_query(engine);
-    if (!have_geom) {
-        r.point = *point;
-        results = query.reverse(r);
-    } else {
-        const std::size_t wanted = r.limit;
-        if (!polygon.empty()) r.limit = 100;  // then filtered by the polygon
-        results = query.reverse(r);
-        if (!polygon.empty())
-            results.erase(std::remove_if(results.begin(), results.end(), [&](const geocoder::Result& x) { return !inside(polygon, x.position); }),
-                          results.end());
-        if (point) {
-            // lon/lat order the hits; distances are measured from that point.
-            for (auto& x : results) {
-                const double dx = (x.position.lon - point->lon) * 111320.0 * std::cos(point->lat * M_PI / 180.0);
-                const double dy = (x.position.lat - point->lat) * 110574.0;
-                x.distance = std::hypot(dx, dy);
-            }
-            std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.distance < b.distance; });
-        } else {
-            for (auto& x : results) x.score = 1.0;  // the reference's rule without lon/lat
-        }
-        if (results.size() > wanted) results.resize(wanted);
-    }
+    auto results = thread_query(engine).reverse(r);
+    // The reference's rule: with searchgeom and without lon/lat, every hit scores 1.
+    if (r.geometry && !point)
+        for (auto& x : results) x.score = 1.0;
     return feature_collection(results, true);
 }
 
@@ -536,7 +487,7 @@ Response capabilities(const Request&, const bundle::Engine& engine) {
                                 param("lon", "Longitude du point de priorisation", "number", false),
                                 param("autocomplete", "Dernier mot comme préfixe (0/1)", "boolean", false)});
     J reverse_params = J::array({param("lon", "Longitude", "number", false), param("lat", "Latitude", "number", false),
-                                 param("searchgeom", "Géométrie de recherche (Circle ou Polygon)", "string", false),
+                                 param("searchgeom", "Géométrie de recherche (Point, LineString, Polygon ou Circle)", "string", false),
                                  param("index", "address", "string", false),
                                  param("limit", "Nombre de résultats (1 à 20)", "integer", false)});
     for (const auto& f : filters) { search_params.push_back(f); reverse_params.push_back(f); }
@@ -676,7 +627,7 @@ constexpr std::string_view reverse_openapi = R"json({
   "parameters": [
     {"name": "lon", "in": "query", "schema": {"type": "number"}},
     {"name": "lat", "in": "query", "schema": {"type": "number"}},
-    {"name": "searchgeom", "in": "query", "schema": {"type": "string"}, "description": "GeoJSON Circle {type,coordinates,radius} or Polygon"},
+    {"name": "searchgeom", "in": "query", "schema": {"type": "string"}, "description": "GeoJSON Point, LineString, Polygon or Circle {type,coordinates,radius}: the documents intersecting it (Point and LineString: not with index=address alone)"},
     {"name": "index", "in": "query", "schema": {"type": "string", "enum": ["address"]}},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}},
     {"name": "type", "in": "query", "schema": {"type": "string"}}],

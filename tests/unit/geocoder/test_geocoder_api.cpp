@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -352,4 +353,28 @@ TEST_CASE("GET /geocodage/reverse: index=parcel and index=poi", "[geocoder][api]
     j = json::parse(r.body);
     REQUIRE(j["features"].size() == 1);
     CHECK(j["features"][0]["properties"]["toponym"] == "Café de la Paix");
+
+    // Parcels by their polygons (AB0012: lon 2.3990–2.3994, AB0013: 2.3994–2.3998; lat 48.8990–48.8994).
+    const auto ids = [&](const std::string& geom) {
+        const auto res = f.get("/geocodage/reverse", {{"searchgeom", geom}, {"index", "parcel"}});
+        REQUIRE(res.status == 200);
+        std::vector<std::string> out;
+        const auto body = json::parse(res.body);
+        for (const auto& feature : body["features"]) {
+            CHECK(feature["properties"]["score"].get<double>() == 1.0);  // no lon/lat
+            out.push_back(feature["properties"]["id"]);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    using V = std::vector<std::string>;
+    // Inside AB0012 near its corner: nearer to AB0013's centre, but only AB0012 contains it.
+    CHECK(ids(R"({"type":"Point","coordinates":[2.39939,48.89939]})") == V{"99001000AB0012"});
+    CHECK(ids(R"({"type":"LineString","coordinates":[[2.3992,48.8992],[2.3996,48.8992]]})") == V{"99001000AB0012", "99001000AB0013"});
+    CHECK(ids(R"({"type":"Polygon","coordinates":[[[2.3995,48.8991],[2.3997,48.8991],[2.3996,48.8993],[2.3995,48.8991]]]})") ==
+          V{"99001000AB0013"});
+    // 7.3 m west of AB0012's edge.
+    CHECK(ids(R"({"type":"Circle","coordinates":[2.3989,48.8992],"radius":7})").empty());
+    CHECK(ids(R"({"type":"Circle","coordinates":[2.3989,48.8992],"radius":8})") == V{"99001000AB0012"});
+    CHECK(ids(R"({"type":"Point","coordinates":[2.3980,48.8992]})").empty());
 }

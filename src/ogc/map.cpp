@@ -174,11 +174,17 @@ struct Projector {
     Pt operator()(double x, double y) const { return {(x - box.min_x) * sx, (box.max_y - y) * sy}; }
 };
 
+/// The pixel-space vertices of a curve; vertices within a quarter pixel of the last kept one are
+/// dropped (invisible at this scale, and detailed borders drawn small have thousands per pixel).
 Ring ring_of(OGRGeometryH g, const Projector& p) {
     Ring r;
     const int n = OGR_G_GetPointCount(g);
     r.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) r.push_back(p(OGR_G_GetX(g, i), OGR_G_GetY(g, i)));
+    for (int i = 0; i < n; ++i) {
+        const Pt q = p(OGR_G_GetX(g, i), OGR_G_GetY(g, i));
+        if (!r.empty() && i + 1 < n && std::abs(q.x - r.back().x) < 0.25 && std::abs(q.y - r.back().y) < 0.25) continue;
+        r.push_back(q);
+    }
     return r;
 }
 

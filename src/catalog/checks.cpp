@@ -60,6 +60,16 @@ bool known_srs(const std::string& srs) {
     return ok;
 }
 
+/// A check over `files`; already failed, with `none` as its log, when there are none.
+CheckOutcome start_check(std::string name, const std::vector<std::string>& files, std::string_view none) {
+    gdal_init();
+    CheckOutcome c;
+    c.name = std::move(name);
+    c.success = !files.empty();
+    if (files.empty()) c.logs.emplace_back(none);
+    return c;
+}
+
 }  // namespace
 
 void gdal_init() {
@@ -129,16 +139,8 @@ CheckOutcome check_standard(const UploadArea& area, const std::string& upload_id
 
 CheckOutcome check_vector(const fs::path& upload_dir, const std::vector<TreeEntry>& tree, const std::string& declared_srs,
                           const std::function<void(double)>& progress) {
-    gdal_init();
-    CheckOutcome c;
-    c.name = "vecteur";
-    c.success = true;
     const auto files = vector_files(tree);
-    if (files.empty()) {
-        c.success = false;
-        c.logs.emplace_back("no vector file (.gpkg, .geojson, .json, .shp, .csv) in the upload");
-        return c;
-    }
+    CheckOutcome c = start_check("vecteur", files, "no vector file (.gpkg, .geojson, .json, .shp, .csv) in the upload");
     for (std::size_t i = 0; i < files.size(); ++i) {
         const auto& rel = files[i];
         FileReport f;
@@ -208,16 +210,8 @@ CheckOutcome check_vector(const fs::path& upload_dir, const std::vector<TreeEntr
 
 CheckOutcome check_raster(const fs::path& upload_dir, const std::vector<TreeEntry>& tree, const std::string& declared_srs,
                           const std::function<void(double)>& progress) {
-    gdal_init();
-    CheckOutcome c;
-    c.name = "raster";
-    c.success = true;
     const auto files = raster_files(tree);
-    if (files.empty()) {
-        c.success = false;
-        c.logs.emplace_back("no raster file (.tif, .tiff) in the upload");
-        return c;
-    }
+    CheckOutcome c = start_check("raster", files, "no raster file (.tif, .tiff) in the upload");
     for (std::size_t i = 0; i < files.size(); ++i) {
         const auto& rel = files[i];
         FileReport f;

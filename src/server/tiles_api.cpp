@@ -18,6 +18,7 @@
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/tiles/tiles.hpp"
+#include "server/ows_common.hpp"
 #include "tiles/detail.hpp"
 
 namespace geoplex::server {
@@ -28,55 +29,16 @@ using json = nlohmann::ordered_json;
 using tiles::TileFormat;
 using tiles::TileStatus;
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
+using ows::iequals;
+using ows::kvp;
+using ows::xml_escape;
 
-std::string xml_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-std::string base_url(const Request& req, const TilesApiOptions& o) {
-    if (!o.base_url.empty()) return o.base_url;
-    const std::string* host = req.header("host");
-    const std::string* proto = req.header("x-forwarded-proto");
-    return fmt::format("{}://{}", proto != nullptr ? *proto : "http", host != nullptr ? *host : "localhost");
-}
-
-/// A KVP parameter, case-insensitive name (OGC KVP rule).
-const std::string* kvp(const Request& req, std::string_view name) {
-    for (const auto& [k, v] : req.query)
-        if (iequals(k, name)) return &v;
-    return nullptr;
-}
+std::string base_url(const Request& req, const TilesApiOptions& o) { return ows::base_url(req, o.base_url); }
 
 // ---- WMTS exceptions (OWS 1.1 ExceptionReport, WMTS 1.0.0 §8.3 / Table 28) ---------------------
 
 Response ows_exception(int status, std::string_view code, std::string_view locator, std::string_view text) {
-    std::string body = fmt::format(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<ExceptionReport xmlns=\"http://www.opengis.net/ows/1.1\" "
-        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-        "xsi:schemaLocation=\"http://www.opengis.net/ows/1.1 http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd\" "
-        "version=\"1.0.0\" xml:lang=\"en\">\n"
-        "  <Exception exceptionCode=\"{}\"{}>\n    <ExceptionText>{}</ExceptionText>\n  </Exception>\n"
-        "</ExceptionReport>\n",
-        code, locator.empty() ? std::string() : fmt::format(" locator=\"{}\"", xml_escape(locator)), xml_escape(text));
-    return Response::text(std::move(body), "application/xml", status);
+    return ows::exception_report(status, code, locator, text);
 }
 
 // ---- tiles: ETag, 304, gzip ----------------------------------------------------------------------

@@ -381,6 +381,79 @@ TEST_CASE("Bondy: reverse equals the brute-force nearest at 0, 15 and 40 m", "[g
     for (std::size_t i = 1; i < res.size(); ++i) CHECK(res[i - 1].distance <= res[i].distance);
 }
 
+TEST_CASE("Bondy: reverse by Polygon and Circle = brute force over the BAN rows", "[geocoder][data][reverse]") {
+    auto& f = fixture();
+    Query q(*f.geocoder);
+    std::mt19937 rng(7U);
+    std::uniform_real_distribution<double> off(-150.0, 150.0), rad(5.0, 120.0);
+    // Local metres around a row (the reference's own plane; a margin of 5 cm absorbs any plane).
+    const auto to_m = [](LonLat o, LonLat p) {
+        return std::pair{(p.lon - o.lon) * 111320.0 * std::cos(o.lat * M_PI / 180.0), (p.lat - o.lat) * 110574.0};
+    };
+    const auto seg_dist = [](std::pair<double, double> p, std::pair<double, double> a, std::pair<double, double> b) {
+        const double dx = b.first - a.first, dy = b.second - a.second;
+        const double t = std::clamp(((p.first - a.first) * dx + (p.second - a.second) * dy) / (dx * dx + dy * dy), 0.0, 1.0);
+        return std::hypot(p.first - a.first - t * dx, p.second - a.second - t * dy);
+    };
+    std::size_t compared = 0, hits = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto& o = f.rows[rng() % f.rows.size()];
+        const LonLat c{o.lon, o.lat};
+        const auto at = [&](double dx, double dy) {
+            return LonLat{c.lon + dx / (111320.0 * std::cos(c.lat * M_PI / 180.0)), c.lat + dy / 110574.0};
+        };
+        ReverseRequest req;
+        req.point = c;
+        req.limit = 100;
+        SearchGeometry g;
+        if (i % 2 == 0) {
+            g.kind = SearchGeometry::Kind::polygon;
+            g.parts = {{at(off(rng), off(rng)), at(off(rng), off(rng)), at(off(rng), off(rng))}};
+        } else {
+            g.parts = {{c}};
+            g.buffer_m = rad(rng);
+        }
+        req.geometry = g;
+        std::set<std::string> expected, unsure;
+        for (const auto& r : f.rows) {
+            const LonLat p{r.lon, r.lat};
+            if (i % 2 == 0) {
+                // Even-odd on the triangle, in lon/lat; near the edges (5 cm) is unsure.
+                const auto& t = g.parts[0];
+                bool in = false;
+                double edge = 1e300;
+                for (std::size_t a = 0, b = 2; a < 3; b = a++) {
+                    if ((t[a].lat > p.lat) != (t[b].lat > p.lat) &&
+                        p.lon < (t[b].lon - t[a].lon) * (p.lat - t[a].lat) / (t[b].lat - t[a].lat) + t[a].lon)
+                        in = !in;
+                    edge = std::min(edge, seg_dist(to_m(c, p), to_m(c, t[a]), to_m(c, t[b])));
+                }
+                if (edge < 0.05) unsure.insert(r.id);
+                else if (in) expected.insert(r.id);
+            } else {
+                const double d = core::geodesic_distance(c, p);
+                if (std::abs(d - g.buffer_m) < 0.05) unsure.insert(r.id);
+                else if (d <= g.buffer_m) expected.insert(r.id);
+            }
+        }
+        if (expected.size() + unsure.size() >= 100) continue;  // the answer would be cut at the limit
+        std::set<std::string> got;
+        double last = -1;
+        for (const auto& x : q.reverse(req)) {
+            CHECK(x.type == DocType::housenumber);
+            CHECK(x.distance >= last);
+            last = x.distance;
+            if (!unsure.contains(x.id)) got.insert(x.id);
+        }
+        CHECK(got == expected);
+        ++compared;
+        hits += expected.size();
+    }
+    CHECK(compared > 150);
+    CHECK(hits > 1000);
+    std::printf("reverse by Polygon/Circle = brute force: %zu geometries, %zu addresses\n", compared, hits);
+}
+
 TEST_CASE("New Caledonia addok bundle: house numbers found by their street", "[geocoder][data][quality]") {
     auto& f = combined();
     Query q(*f.geocoder);

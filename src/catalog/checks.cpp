@@ -44,7 +44,10 @@ Dataset open_vector(const fs::path& file) {
     const bool csv = lower_ext(file.string()) == ".csv";
     CStringList options(csv ? csv_open_options() : std::vector<std::string>{});
     CPLErrorReset();
-    return Dataset(GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, options.get(), nullptr));
+    CPLPushErrorHandler(CPLQuietErrorHandler);  // the message goes to the check's log, not stderr
+    Dataset ds(GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, options.get(), nullptr));
+    CPLPopErrorHandler();
+    return ds;
 }
 
 std::string last_gdal_error() {
@@ -217,7 +220,9 @@ CheckOutcome check_raster(const fs::path& upload_dir, const std::vector<TreeEntr
         FileReport f;
         f.path = rel;
         CPLErrorReset();
+        CPLPushErrorHandler(CPLQuietErrorHandler);
         const Dataset ds(GDALOpenEx((upload_dir / rel).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+        CPLPopErrorHandler();
         if (!ds) {
             c.success = false;
             c.logs.push_back(fmt::format("{}: does not open as a raster: {}", rel, last_gdal_error()));

@@ -692,3 +692,77 @@ TEST_CASE("hostile and malformed requests get clear 4xx answers", "[catalog][api
         CHECK(json::parse(route.openapi_operation).contains("responses"));
     }
 }
+
+TEST_CASE("checks: Shapefile parts, geometry validity, rasters without georeferencing", "[catalog][api][checks]") {
+    Harness h;
+    const Actors a = setup_actors(h);
+    const std::string ds = "/datastores/" + a.datastore;
+    // Closes an upload holding `files` (path → bytes) and returns {status, joined log lines}.
+    const auto check = [&](const std::string& type, const std::vector<std::pair<std::string, std::string>>& files,
+                           const std::string& srs) {
+        Reply r = h.api("POST", ds + "/uploads", a.producer, json{{"name", "c"}, {"type", type}, {"srs", srs}});
+        REQUIRE(r.status == 201);
+        const std::string up = r.js()["_id"];
+        for (const auto& [path, bytes] : files)
+            REQUIRE(h.call("POST", "/api" + ds + "/uploads/" + up + "/data?path=" + path, bytes,
+                           {{"authorization", "Bearer " + a.producer}}).status == 200);
+        REQUIRE(h.api("POST", ds + "/uploads/" + up + "/close", a.producer).status == 200);
+        const json u = settle(h, ds + "/uploads/" + up, a.producer);
+        std::string logs;
+        const json checks = h.api("GET", ds + "/uploads/" + up + "/checks", a.producer).js();
+        for (const auto& bucket : {"passed", "failed"})
+            for (const auto& c : checks[bucket]) {
+                const json lines = h.api("GET", ds + "/checks/executions/" + std::string(c["_id"]) + "/logs", a.producer).js();
+                for (const auto& line : lines) logs += std::string(line) + "\n";
+            }
+        return std::pair<std::string, std::string>{u["status"], logs};
+    };
+
+    // A Shapefile written by GDAL from the régions GeoJSON: complete, then without its .shx.
+    GDALAllRegister();
+    const test::TempDir tmp("geoplex-shp");
+    {
+        const std::string src = test::data_file("vector/regions-version-simplifiee.geojson").string();
+        GDALDatasetH in = GDALOpenEx(src.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+        REQUIRE(in != nullptr);
+        char* argv[] = {const_cast<char*>("-f"), const_cast<char*>("ESRI Shapefile"), nullptr};
+        GDALVectorTranslateOptions* o = GDALVectorTranslateOptionsNew(argv, nullptr);
+        GDALDatasetH out = GDALVectorTranslate((tmp / "regions.shp").c_str(), nullptr, 1, &in, o, nullptr);
+        GDALVectorTranslateOptionsFree(o);
+        REQUIRE(out != nullptr);
+        GDALClose(out);
+        GDALClose(in);
+    }
+    std::vector<std::pair<std::string, std::string>> parts;
+    for (const char* ext : {".shp", ".shx", ".dbf", ".prj"}) parts.emplace_back(std::string("shp/regions") + ext, slurp(tmp / (std::string("regions") + ext)));
+    const std::size_t regions = json::parse(slurp(test::data_file("vector/regions-version-simplifiee.geojson")))["features"].size();
+    auto [status, logs] = check("VECTOR", parts, "");
+    CHECK(status == "CLOSED");
+    CHECK(logs.find(fmt::format("{} features", regions)) != std::string::npos);
+    CHECK(logs.find("EPSG:4326") != std::string::npos);
+    parts.erase(parts.begin() + 1);  // no .shx
+    std::tie(status, logs) = check("VECTOR", parts, "");
+    CHECK(status == "UNSTABLE");
+    CHECK(logs.find("the Shapefile part .shx is missing") != std::string::npos);
+
+    // A bow-tie polygon is invalid (it crosses itself); the square is valid.
+    const std::string bowtie = R"({"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"n":1},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}},
+      {"type":"Feature","properties":{"n":2},"geometry":{"type":"Polygon","coordinates":[[[2,0],[3,0],[3,1],[2,1],[2,0]]]}}]})";
+    std::tie(status, logs) = check("VECTOR", {{"v.geojson", bowtie}}, "EPSG:4326");
+    CHECK(status == "CLOSED");  // invalid geometries are counted, not refused
+    CHECK(logs.find("2 features, 1 invalid geometries") != std::string::npos);
+
+    // A CSV has no CRS: the upload's srs is required.
+    std::tie(status, logs) = check("VECTOR", {{"p.csv", "lon,lat\n2.35,48.85\n"}}, "");
+    CHECK(status == "UNSTABLE");
+    CHECK(logs.find("unknown CRS") != std::string::npos);
+
+    // Rasters: a GeoTIFF without georeferencing fails; one without a CRS takes the upload's srs.
+    std::tie(status, logs) = check("RASTER", {{"o.tif", slurp(test::data_file("raster/orthohr-ycbcr-jpeg-200px.nogeoref.tif"))}}, "");
+    CHECK(status == "UNSTABLE");
+    CHECK(logs.find("not georeferenced") != std::string::npos);
+    std::tie(status, logs) = check("RASTER", {{"s.tif", slurp(test::data_file("raster/scan1000-gueret-200px.nocrs.tif"))}}, "EPSG:2154");
+    CHECK(status == "CLOSED");
+    CHECK(logs.find("the upload's srs EPSG:2154 is used") != std::string::npos);
+}

@@ -386,14 +386,17 @@ Response completion(const Request& req, const bundle::Engine& engine, const Geoc
     if (text == nullptr || trim(*text).empty()) p.add("Le paramètre 'text' est obligatoire");
     else s.q = std::string(trim(*text));
     s.limit = parse_limit(req, "maximumResponses", 10, o.max_completion, p);
-    bool addresses = true;
+    // Both types by default; PositionOfInterest = the bundle's POIs (index poi).
+    bool addresses = true, pois = true;
     if (const std::string* t = req.param("type")) {
-        addresses = false;
+        addresses = pois = false;
         for (const auto& v : split_list(*t)) {
             if (v == "StreetAddress") addresses = true;
-            else if (v != "PositionOfInterest") p.add(fmt::format("type: '{}' is not one of PositionOfInterest, StreetAddress", v));
+            else if (v == "PositionOfInterest") pois = true;
+            else p.add(fmt::format("type: '{}' is not one of PositionOfInterest, StreetAddress", v));
         }
     }
+    pois = pois && engine.geocoder().info().pois > 0;
     bool metropole_only = false, domtom_only = false;
     if (const std::string* t = req.param("terr")) {
         for (const auto& v : split_list(*t)) {
@@ -432,7 +435,9 @@ Response completion(const Request& req, const bundle::Engine& engine, const Geoc
     for (auto& problem : s.filters.validate()) p.add(std::move(problem));
     p.throw_if_any();
     std::vector<geocoder::Result> results;
-    if (addresses) {
+    if (addresses) s.indexes.push_back(geocoder::IndexKind::address);
+    if (pois) s.indexes.push_back(geocoder::IndexKind::poi);
+    if (!s.indexes.empty()) {
         const std::size_t wanted = s.limit;
         const bool post_filter = metropole_only || domtom_only || bbox.has_value();
         if (post_filter) s.limit = std::min<std::size_t>(100, wanted * 5);
@@ -450,18 +455,27 @@ Response completion(const Request& req, const bundle::Engine& engine, const Geoc
     w.begin_object().key("status").value("OK").key("results").begin_array();
     for (const auto& r : results) {
         const bool overseas = r.citycode.starts_with("97") || r.citycode.starts_with("98");
+        const bool poi = r.type == DocType::poi;
         w.begin_object();
-        w.key("country").value("StreetAddress");
+        w.key("country").value(poi ? "PositionOfInterest" : "StreetAddress");
         w.key("city").value(r.city);
         w.key("x").value(r.position.lon);
         w.key("y").value(r.position.lat);
         w.key("zipcode").value(r.postcode);
-        w.key("street").value(r.type == DocType::municipality ? std::string() : r.street);
-        // Our convention (docs/geocoder.md): 7 house number, 6 street/locality, 5 municipality.
-        w.key("classification").value(r.type == DocType::housenumber ? 7 : r.type == DocType::municipality ? 5 : 6);
-        w.key("kind").value(geocoder::to_string(r.type));
+        w.key("street").value(r.type == DocType::municipality || poi ? std::string() : r.street);
+        // Our convention (docs/geocoder.md): 7 house number, 6 street/locality, 5 municipality, 4 POI.
+        w.key("classification").value(r.type == DocType::housenumber ? 7 : r.type == DocType::municipality ? 5 : poi ? 4 : 6);
+        w.key("kind").value(poi && !r.categories.empty() ? r.categories.front() : std::string(geocoder::to_string(r.type)));
         w.key("fulltext").value(r.label);
         w.key("metropole").value(!overseas);
+        if (poi) {
+            w.key("zipcodes").begin_array();
+            if (!r.postcode.empty()) w.value(r.postcode);
+            w.end_array();
+            w.key("poiType").begin_array();
+            for (const auto& c : r.categories) w.value(c);
+            w.end_array();
+        }
         w.end_object();
     }
     w.end_array().end_object();

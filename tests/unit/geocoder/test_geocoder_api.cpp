@@ -354,6 +354,25 @@ TEST_CASE("GET /geocodage/reverse: index=parcel and index=poi", "[geocoder][api]
     REQUIRE(j["features"].size() == 1);
     CHECK(j["features"][0]["properties"]["toponym"] == "Café de la Paix");
 
+    // Completion returns POIs as PositionOfInterest (both types by default).
+    r = f.get("/geocodage/completion", {{"text", "cafe de la"}, {"type", "PositionOfInterest"}});
+    REQUIRE(r.status == 200);
+    j = json::parse(r.body);
+    REQUIRE(j["status"] == "OK");
+    REQUIRE_FALSE(j["results"].empty());
+    for (const auto& x : j["results"]) CHECK(x["country"] == "PositionOfInterest");
+    CHECK(j["results"][0]["fulltext"].get<std::string>().starts_with("Café de la Paix"));
+    CHECK(j["results"][0]["poiType"][0] == "restaurant");
+    CHECK(j["results"][0]["kind"] == "restaurant");
+    r = f.get("/geocodage/completion", {{"text", "pharmacie de la"}});
+    j = json::parse(r.body);
+    bool found_poi = false;
+    for (const auto& x : j["results"]) found_poi = found_poi || x["fulltext"].get<std::string>().starts_with("Pharmacie de la Paix");
+    CHECK(found_poi);
+    r = f.get("/geocodage/completion", {{"text", "pharmacie de la"}, {"type", "StreetAddress"}});
+    j = json::parse(r.body);
+    for (const auto& x : j["results"]) CHECK(x["country"] == "StreetAddress");
+
     // Parcels by their polygons (AB0012: lon 2.3990–2.3994, AB0013: 2.3994–2.3998; lat 48.8990–48.8994).
     const auto ids = [&](const std::string& geom) {
         const auto res = f.get("/geocodage/reverse", {{"searchgeom", geom}, {"index", "parcel"}});

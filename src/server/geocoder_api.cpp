@@ -522,6 +522,24 @@ Response capabilities(const Request&, const bundle::Engine& engine) {
                                 {"description", fmt::format("Adresses ({} communes, {} voies, {} numéros)",
                                                             info.municipalities, info.streets, info.housenumbers)},
                                 {"fields", fields}}})}};
+    // The POI and parcel indexes when the bundle has documents of them (properties: reference §3.4).
+    const auto index_fields = [&](std::initializer_list<const char*> names, std::initializer_list<const char*> filters_of) {
+        J out = J::array();
+        for (const char* f : names)
+            out.push_back(J{{"name", f}, {"queryable", false},
+                            {"filter", std::any_of(filters_of.begin(), filters_of.end(), [&](const char* x) { return std::string_view(x) == f; })}});
+        return out;
+    };
+    if (info.pois > 0)
+        body["indexes"].push_back(J{{"id", "poi"}, {"description", fmt::format("Points d'intérêt ({})", info.pois)},
+                                    {"fields", index_fields({"toponym", "category", "postcode", "citycode", "city", "x", "y", "score"},
+                                                            {"category", "postcode", "citycode"})}});
+    if (info.parcels > 0)
+        body["indexes"].push_back(J{{"id", "parcel"}, {"description", fmt::format("Parcelles cadastrales ({})", info.parcels)},
+                                    {"fields", index_fields({"id", "departmentcode", "municipalitycode", "oldmunicipalitycode",
+                                                             "districtcode", "section", "number", "sheet", "x", "y", "score"},
+                                                            {"departmentcode", "municipalitycode", "oldmunicipalitycode",
+                                                             "districtcode", "section", "number", "sheet"})}});
     return Response::json(body.dump(-1, ' ', false, J::error_handler_t::replace));
 }
 

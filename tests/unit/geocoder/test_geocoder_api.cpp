@@ -354,6 +354,14 @@ TEST_CASE("GET /geocodage/reverse: index=parcel and index=poi", "[geocoder][api]
     REQUIRE(j["features"].size() == 1);
     CHECK(j["features"][0]["properties"]["toponym"] == "Café de la Paix");
 
+    // getCapabilities lists the indexes the bundle serves.
+    r = f.get("/geocodage/getCapabilities", {});
+    REQUIRE(r.status == 200);
+    j = json::parse(r.body);
+    std::set<std::string> indexes;
+    for (const auto& x : j["indexes"]) indexes.insert(x["id"]);
+    CHECK(indexes == std::set<std::string>{"address", "poi", "parcel"});
+
     // Completion returns POIs as PositionOfInterest (both types by default).
     r = f.get("/geocodage/completion", {{"text", "cafe de la"}, {"type", "PositionOfInterest"}});
     REQUIRE(r.status == 200);

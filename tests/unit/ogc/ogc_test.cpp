@@ -205,6 +205,41 @@ TEST_CASE("WMS GetMap of a raster matches gdalwarp of the source to the same gri
     }
 }
 
+TEST_CASE("WMS GetMap formats (JPEG, WebP) and a hillshade in Web Mercator decode with GDAL") {
+    auto& f = fixture();
+    for (const std::string fmt_name : {"jpeg", "webp"}) {
+        const auto r = fetch(url("/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=ortho&STYLES=&CRS=EPSG:2154"
+                                 "&BBOX=770555,6277555,770595,6277595&WIDTH=64&HEIGHT=48&FORMAT=image/" + fmt_name));
+        REQUIRE(r.status == 200);
+        CHECK(r.headers.find("image/" + fmt_name) != std::string::npos);
+        write_file(f.dir / ("map." + fmt_name), r.body);
+        const Raster img = read_raster((f.dir / ("map." + fmt_name)).string());
+        CHECK(img.w == 64);
+        CHECK(img.h == 48);
+    }
+    // The DEM (Haute-Savoie, Lambert-93) shaded, asked in EPSG:3857: grey relief, not empty.
+    const BBox merc = ogc::Services::transform_box(BBox::of(6.375, 46.09, 6.42, 46.13), "OGC:CRS84", "EPSG:3857");
+    const auto r = fetch(url(fmt::format("/wms-r?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=relief&STYLES=&CRS=EPSG:3857"
+                                         "&BBOX={},{},{},{}&WIDTH=100&HEIGHT=100&FORMAT=image/png&TRANSPARENT=TRUE",
+                                         merc.min_x, merc.min_y, merc.max_x, merc.max_y)));
+    REQUIRE(r.status == 200);
+    write_file(f.dir / "relief.png", r.body);
+    const Raster img = read_raster((f.dir / "relief.png").string());
+    REQUIRE(img.bands >= 3);  // RGB when every pixel is opaque
+    std::size_t opaque = 0, distinct_grey = 0, not_grey = 0;
+    std::set<int> greys;
+    for (std::size_t i = 0; i < img.data[0].size(); ++i) {
+        if (img.bands == 4 && img.data[3][i] != 255) continue;
+        ++opaque;
+        not_grey += img.data[0][i] != img.data[1][i] || img.data[1][i] != img.data[2][i] ? 1 : 0;
+        greys.insert(static_cast<int>(img.data[0][i]));
+    }
+    distinct_grey = greys.size();
+    CHECK(opaque > 5000);
+    CHECK(not_grey == 0);
+    CHECK(distinct_grey > 20);  // shaded relief, not a flat fill
+}
+
 TEST_CASE("WMS GetMap of a vector layer covers what gdal_rasterize covers") {
     auto& f = fixture();
     // France in EPSG:4326 (lat,lon order), 300×300, transparent: alpha > 0 where we drew.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -94,6 +95,10 @@ int main(int argc, char** argv) {
         cpu.push_back((thread_cpu_seconds() - c0) * 1e3);
         wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         (r.total > 10'000 ? cpu_broad : cpu_selective).push_back(cpu.back());
+        if (std::getenv("CATALOG_BENCH_SLOW_MS") && cpu.back() > std::atof(std::getenv("CATALOG_BENCH_SLOW_MS")))
+            std::fprintf(stderr, "slow %.1f ms: text='%s' bbox=%d themes=%zu years=%zu open=%d sort=%d offset=%zu total=%llu\n",
+                         cpu.back(), q.text.c_str(), q.bbox ? 1 : 0, q.themes.size(), q.years.size(), q.open_data ? 1 : 0,
+                         static_cast<int>(q.sort), q.offset, static_cast<unsigned long long>(r.total));
         matches += r.total;
         max_matches = std::max<std::uint64_t>(max_matches, r.total);
     }

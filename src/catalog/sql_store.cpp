@@ -290,6 +290,9 @@ void SqlStore::migrate() {
             c.exec_script(fmt::format("CREATE TABLE dataset_change ({}, ds {} NOT NULL)", seq_column(),
                                       sql_type(ColumnType::integer)));
         },
+        // 4: no title index: SQLite walked it for ORDER BY title LIMIT and tested every dataset
+        // of the catalogue against selective conditions (sorting the matches is far cheaper).
+        [](Connection& c) { c.exec_script("DROP INDEX dataset_title_sort"); },
     };
     with_tx([&](Connection& c) {
         const auto lock = migration_lock();

@@ -79,7 +79,7 @@ T crud(Store& s, T entity, const ListFilter& filter, Mutate mutate, bool remove 
 }  // namespace
 
 TEST_CASE_METHOD(StoreFixture, "store: migrations and backend") {
-    CHECK(store->schema_version() == 3);
+    CHECK(store->schema_version() == 4);
     CHECK((store->backend() == "sqlite" || store->backend() == "postgresql"));
 }
 
@@ -600,7 +600,7 @@ TEST_CASE("store: SQLite file reopens with its data and schema") {
         id = s->create(Organization{.name = "Île", .technical_name = "ile"}).id;
     }
     auto s = open_store("sqlite:" + path);
-    CHECK(s->schema_version() == 3);
+    CHECK(s->schema_version() == 4);
     CHECK(s->require<Organization>(id).name == "Île");
     CHECK_THROWS_AS(open_store(""), InvalidArgument);
 }

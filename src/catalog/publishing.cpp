@@ -681,6 +681,10 @@ void Catalog::Impl::serve_offering(const Offering& o, const Endpoint& endpoint) 
     const auto sd = store->require<StoredData>(used.front().value("stored_data", std::string()));
     if (sd.path.empty() || sd.status != StoredDataStatus::generated)
         throw CatalogError(409, fmt::format("stored data '{}' has no generated data to serve", sd.id));
+    // The reference's pyramid levels bound the zooms served.
+    const auto level = [&](const char* key, int& zoom) {
+        if (used.front().contains(key) && used.front()[key].is_number_integer()) zoom = used.front()[key].get<int>();
+    };
     tiles::BuildConfig bc;
     if (o.type == ConfigurationType::wmts_tms) {
         tiles::RasterLayerConfig r;
@@ -688,10 +692,8 @@ void Catalog::Impl::serve_offering(const Offering& o, const Endpoint& endpoint) 
         r.title = ti.value("title", c.name);
         r.description = ti.value("abstract", std::string());
         r.path = sd.path;
-        if (used.front().contains("bottom_level") && used.front()["bottom_level"].is_number_integer())
-            r.max_zoom = used.front()["bottom_level"].get<int>();
-        if (used.front().contains("top_level") && used.front()["top_level"].is_number_integer())
-            r.min_zoom = used.front()["top_level"].get<int>();
+        level("top_level", r.min_zoom);
+        level("bottom_level", r.max_zoom);
         bc.raster_layers.push_back(std::move(r));
     } else {
         tiles::VectorLayerConfig v;
@@ -702,10 +704,8 @@ void Catalog::Impl::serve_offering(const Offering& o, const Endpoint& endpoint) 
         const json rel = used.front().value("relations", json::array());
         v.source_layer = !rel.empty() ? rel.front().value("native_name", std::string())
                                       : (sd.relations.empty() ? std::string() : sd.relations.front().name);
-        if (used.front().contains("bottom_level") && used.front()["bottom_level"].is_number_integer())
-            v.max_zoom = used.front()["bottom_level"].get<int>();
-        if (used.front().contains("top_level") && used.front()["top_level"].is_number_integer())
-            v.min_zoom = used.front()["top_level"].get<int>();
+        level("top_level", v.min_zoom);
+        level("bottom_level", v.max_zoom);
         bc.vector_layers.push_back(std::move(v));
     }
     auto layer = std::make_shared<PublishedLayer>(PublishedLayer{o.layer_name, o, !endpoint.open, tiles::Tileset::from_config(bc)});

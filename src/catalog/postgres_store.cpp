@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <libpq-fe.h>
 
 #include "sql_store.hpp"
@@ -160,12 +161,7 @@ protected:
     void unindex_text(Connection&, std::int64_t) override {}  // the tsvector lives in the row
 
     std::string text_parameter(const std::vector<std::string>& terms) const override {
-        std::string q;
-        for (const auto& t : terms) {
-            if (!q.empty()) q += ' ';
-            q += t;
-        }
-        return q;
+        return fmt::format("{}", fmt::join(terms, " "));  // plainto_tsquery ANDs the words
     }
 
     std::string text_condition() const override { return "d.tsv @@ plainto_tsquery('simple', ?)"; }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace geoplex::catalog::detail {
 
@@ -91,15 +92,6 @@ std::vector<std::string> distinct_strings(const json& doc, std::string_view fiel
         if (v.is_string()) out.push_back(v.get<std::string>());
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-    std::string out;
-    for (const auto& s : v) {
-        if (!out.empty()) out += sep;
-        out += s;
-    }
     return out;
 }
 
@@ -369,7 +361,8 @@ void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, b
     std::vector<std::string> kw;
     for (const auto& k : d.keywords)
         for (auto& t : analyze(k)) kw.push_back(std::move(t));
-    index_text(c, seq, d, join(analyze(d.title), " "), join(kw, " "), join(analyze(d.abstract), " "));
+    index_text(c, seq, d, fmt::format("{}", fmt::join(analyze(d.title), " ")), fmt::format("{}", fmt::join(kw, " ")),
+               fmt::format("{}", fmt::join(analyze(d.abstract), " ")));
     log_dataset_change(c, seq);
 }
 

@@ -76,8 +76,11 @@ std::string literal_in(const CPLXMLNode* n) {
 
 /// A GML geometry element (or Envelope) → WKT in GIS order, and its srsName.
 void geometry_of(const CPLXMLNode* g, Filter& f, bool as_box) {
+    // Without srsName the geometry is in the feature type's default CRS, EPSG:4326 in the
+    // capabilities: latitude first (what GDAL's WFS driver sends for -spat).
     f.crs = attribute(g, "srsName");
-    const bool swap = !f.crs.empty() && Services::northing_first(f.crs);
+    if (f.crs.empty()) f.crs = "urn:ogc:def:crs:EPSG::4326";
+    const bool swap = Services::northing_first(f.crs);
     if (local_name(g) == "Envelope") {
         double v[4];
         int k = 0;

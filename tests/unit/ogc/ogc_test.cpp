@@ -344,6 +344,12 @@ TEST_CASE("WFS is read by GDAL's WFS driver: counts, extent, attribute filters (
     std::size_t features = 0;
     for (std::size_t p = one.find("OGRFeature("); p != std::string::npos; p = one.find("OGRFeature(", p + 1)) ++features;
     CHECK(features == 1);
+    // -spat becomes a FES BBOX (an Envelope without srsName: the default CRS, lat/lon): same
+    // features as -spat on the source file.
+    const std::string spat = "-spat 5.2 43.2 5.6 43.5";
+    CHECK(run_command(fmt::format("ogrinfo -ro -q '{}' geoplex:departements {} 2>&1 | grep 'code (String)' | sort", wfs, spat)) ==
+          run_command(fmt::format("ogrinfo -ro -q '{}' departements {} 2>&1 | grep 'code (String)' | sort",
+                                  data_file("vector/departements.geojson").string(), spat)));
     // Every feature through GML (the driver's default output format): same count as the source.
     const std::string all = run_command(fmt::format("ogrinfo -ro -q '{}' geoplex:departements 2>&1 | grep -c 'OGRFeature('", wfs));
     CHECK(std::stoul(all) == expected);

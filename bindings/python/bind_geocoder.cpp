@@ -1,4 +1,5 @@
-// geoplex.Geocoder: search, reverse, completion and CSV batches over a bundle's address index.
+// geoplex.Geocoder: search, reverse (by point or by geometry), completion and CSV batches over a
+// bundle's address, POI and parcel indexes.
 //
 // Results are plain dicts (JSON-serialisable, easy to turn into a DataFrame). A Geocoder is the
 // geocoder handle plus a pool of geocoder::Query objects, so calls reuse scratch buffers and
@@ -10,6 +11,7 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -38,7 +40,7 @@ std::vector<geocoder::DocType> parse_types(const py::object& value) {
         const auto t = geocoder::doc_type_from_string(name);
         if (!t)
             throw InvalidArgument(fmt::format(
-                "type must be 'housenumber', 'street', 'locality' or 'municipality' (or a list of them), not '{}'",
+                "type must be 'housenumber', 'street', 'locality', 'municipality', 'poi' or 'parcel' (or a list of them), not '{}'",
                 name));
         types.push_back(*t);
     }
@@ -72,10 +74,90 @@ std::size_t limit_argument(long long limit) {
     return static_cast<std::size_t>(limit);
 }
 
-void check_index(const std::string& index) {
-    if (index != "address")
-        throw InvalidArgument(fmt::format("index must be 'address' (the only index a geoplex geocoder builds), not '{}'",
-                                          index));
+/// `index`: "address", "poi", "parcel", a comma list ("address,poi") or a list of them; each
+/// must be built in this bundle.
+std::vector<geocoder::IndexKind> parse_indexes(const PyGeocoder& self, const py::object& value) {
+    std::vector<std::string> names;
+    for (const auto& item : string_list(value, "index")) {
+        std::size_t start = 0;
+        for (;;) {
+            const auto end = item.find(',', start);
+            names.push_back(item.substr(start, end == std::string::npos ? std::string::npos : end - start));
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+    }
+    const auto& info = self.handle().info();
+    std::vector<geocoder::IndexKind> out;
+    for (const auto& name : names) {
+        const auto k = geocoder::index_kind_from_string(name);
+        if (!k) throw InvalidArgument(fmt::format("index must be 'address', 'poi' or 'parcel' (or several), not '{}'", name));
+        const bool built = *k == geocoder::IndexKind::address ||
+                           (*k == geocoder::IndexKind::poi ? info.pois : info.parcels) > 0;
+        if (!built)
+            throw InvalidArgument(fmt::format("index '{}' is not built in this bundle (add a {} source to its "
+                                              "[geocoder] section)", name,
+                                              *k == geocoder::IndexKind::poi ? "gdal-poi or osm-poi" : "gdal-parcel"));
+        if (std::find(out.begin(), out.end(), *k) == out.end()) out.push_back(*k);
+    }
+    return out;
+}
+
+/// [lon, lat] from a GeoJSON position (a sequence of two numbers).
+LonLat position_argument(const py::handle& value, const char* what) {
+    if (!py::isinstance<py::sequence>(value) || py::isinstance<py::str>(value) || py::len(value) < 2)
+        throw InvalidArgument(fmt::format("geometry: {} must be a [lon, lat] position", what));
+    const auto seq = py::reinterpret_borrow<py::sequence>(value);
+    const LonLat p{py::cast<double>(seq[0]), py::cast<double>(seq[1])};
+    if (!is_valid_lonlat(p))
+        throw InvalidArgument(fmt::format("geometry: ({}, {}) is not a WGS84 position", p.lon, p.lat));
+    return p;
+}
+
+std::vector<LonLat> positions_argument(const py::handle& value, const char* what) {
+    if (!py::isinstance<py::sequence>(value) || py::isinstance<py::str>(value))
+        throw InvalidArgument(fmt::format("geometry: {} must be a list of [lon, lat] positions", what));
+    std::vector<LonLat> out;
+    for (const auto& item : py::reinterpret_borrow<py::sequence>(value)) out.push_back(position_argument(item, what));
+    return out;
+}
+
+/// A GeoJSON-like dict (Point, LineString, Polygon, or {"type": "Circle", "coordinates": [lon, lat],
+/// "radius": metres}), or any object with __geo_interface__ (shapely) → the reverse search geometry.
+geocoder::SearchGeometry geometry_argument(py::object value) {
+    if (py::hasattr(value, "__geo_interface__")) value = value.attr("__geo_interface__");
+    if (!py::isinstance<py::dict>(value))
+        throw InvalidArgument("geometry must be a GeoJSON dict (Point, LineString, Polygon or Circle) or a shapely geometry");
+    const auto d = py::reinterpret_borrow<py::dict>(value);
+    if (!d.contains("type") || !d.contains("coordinates"))
+        throw InvalidArgument("geometry must have 'type' and 'coordinates'");
+    const auto type = py::cast<std::string>(d["type"]);
+    const py::object coords = d["coordinates"];
+    geocoder::SearchGeometry g;
+    if (type == "Point") {
+        g.kind = geocoder::SearchGeometry::Kind::point;
+        g.parts = {{position_argument(coords, "Point coordinates")}};
+    } else if (type == "Circle") {
+        if (!d.contains("radius")) throw InvalidArgument("geometry: a Circle needs 'radius' (metres)");
+        g.kind = geocoder::SearchGeometry::Kind::point;
+        g.parts = {{position_argument(coords, "Circle coordinates")}};
+        g.buffer_m = py::cast<double>(d["radius"]);
+        if (!(g.buffer_m > 0.0))
+            throw InvalidArgument(fmt::format("geometry: Circle radius must be > 0 metres, got {}", g.buffer_m));
+    } else if (type == "LineString") {
+        g.kind = geocoder::SearchGeometry::Kind::linestring;
+        g.parts = {positions_argument(coords, "LineString coordinates")};
+    } else if (type == "Polygon") {
+        g.kind = geocoder::SearchGeometry::Kind::polygon;
+        if (!py::isinstance<py::sequence>(coords) || py::isinstance<py::str>(coords))
+            throw InvalidArgument("geometry: Polygon coordinates must be a list of rings");
+        for (const auto& ring : py::reinterpret_borrow<py::sequence>(coords))
+            g.parts.push_back(positions_argument(ring, "a Polygon ring"));
+    } else {
+        throw InvalidArgument(fmt::format("geometry type must be Point, LineString, Polygon or Circle, not '{}'", type));
+    }
+    if (auto problems = g.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
+    return g;
 }
 
 py::dict result_dict(const geocoder::Result& r) {
@@ -95,6 +177,16 @@ py::dict result_dict(const geocoder::Result& r) {
     d["score"] = r.score;
     d["importance"] = r.importance;
     d["distance"] = r.distance >= 0.0 ? py::object(py::float_(r.distance)) : py::object(py::none());
+    if (r.type == geocoder::DocType::poi) d["categories"] = r.categories;
+    if (r.type == geocoder::DocType::parcel) {
+        d["departmentcode"] = r.departmentcode;
+        d["municipalitycode"] = r.municipalitycode;
+        d["oldmunicipalitycode"] = r.oldmunicipalitycode;
+        d["districtcode"] = r.districtcode;
+        d["section"] = r.section;
+        d["number"] = r.number;
+        d["sheet"] = r.sheet;
+    }
     return d;
 }
 
@@ -108,13 +200,17 @@ py::list result_list(const std::vector<geocoder::Result>& results) {
 py::list run_search(PyGeocoder& self, const std::string& q, long long limit, const std::optional<double>& lon,
                     const std::optional<double>& lat, bool autocomplete, const py::object& postcode,
                     const py::object& citycode, const py::object& depcode, const py::object& type,
-                    const std::optional<std::string>& city) {
+                    const std::optional<std::string>& city, const py::object& index = py::none(),
+                    const py::object& category = py::none()) {
     geocoder::SearchRequest request;
     request.q = q;
     request.limit = limit_argument(limit);
     request.bias = bias_point(lon, lat);
     request.autocomplete = autocomplete;
     request.filters = parse_filters(postcode, citycode, depcode, type, city);
+    request.filters.categories = string_list(category, "category");
+    if (!index.is_none()) request.indexes = parse_indexes(self, index);
+    if (auto problems = request.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
     std::vector<geocoder::Result> results;
     {
         py::gil_scoped_release release;
@@ -192,7 +288,7 @@ std::unique_ptr<PyGeocoder> make_geocoder(geocoder::Geocoder g) {
 constexpr const char* filters_doc =
     "    postcode, citycode, depcode: a code or a list of codes (5-digit postcodes, INSEE codes,\n"
     "        department codes); results must match one of them.\n"
-    "    type: 'housenumber', 'street', 'locality', 'municipality' or a list of them.\n"
+    "    type: 'housenumber', 'street', 'locality', 'municipality', 'poi', 'parcel' or a list of them.\n"
     "    city: city name (compared without accents or case).\n";
 
 }  // namespace
@@ -233,52 +329,74 @@ void bind_geocoder(py::module_& m) {
                 d["municipalities"] = i.municipalities;
                 d["streets"] = i.streets;
                 d["housenumbers"] = i.housenumbers;
+                d["pois"] = i.pois;
+                d["parcels"] = i.parcels;
                 d["terms"] = i.terms;
                 d["bytes"] = i.bytes;
                 d["bbox"] = bbox_tuple(i.extent);
                 return d;
             },
-            "What the index holds: municipalities, streets, housenumbers, terms, bytes, bbox (a new dict).")
+            "What the index holds: municipalities, streets, housenumbers, pois, parcels, terms, bytes, bbox (a new dict).")
         .def(
             "search",
-            [](PyGeocoder& self, const std::string& q, long long limit, const std::string& index,
+            [](PyGeocoder& self, const std::string& q, long long limit, const py::object& index,
                const std::optional<double>& lon, const std::optional<double>& lat, bool autocomplete,
                const py::object& postcode, const py::object& citycode, const py::object& depcode,
-               const py::object& type, const std::optional<std::string>& city) {
-                check_index(index);
-                return run_search(self, q, limit, lon, lat, autocomplete, postcode, citycode, depcode, type, city);
+               const py::object& type, const std::optional<std::string>& city, const py::object& category) {
+                return run_search(self, q, limit, lon, lat, autocomplete, postcode, citycode, depcode, type, city,
+                                  index, category);
             },
             py::arg("q"), py::arg("limit") = 10, py::arg("index") = "address", py::arg("lon") = py::none(),
             py::arg("lat") = py::none(), py::arg("autocomplete") = false, GEOPLEX_FILTER_ARGS,
-            (std::string("Addresses, streets and municipalities matching the free text `q`, best first.\n\n"
+            py::arg("category") = py::none(),
+            (std::string("Documents matching the free text `q`, best first.\n\n"
                          "Args:\n"
-                         "    q: the text ('12 rue de la paix bondy'); not empty.\n"
+                         "    q: the text ('12 rue de la paix bondy', 'boulangerie du centre', a parcel id); not empty.\n"
                          "    limit: most results, 1..100.\n"
-                         "    index: 'address' (the only index built).\n"
+                         "    index: 'address', 'poi', 'parcel', a comma list or a list of them (each must be\n"
+                         "        built in the bundle); results of several indexes are merged by score.\n"
                          "    lon, lat: a bias point: nearer results rank higher; `distance` is filled.\n"
                          "    autocomplete: treat the last word as a prefix (typing in progress).\n") +
              filters_doc +
+             "    category: POIs: a category or a list (any of them, case-insensitive).\n"
              "\nReturns:\n"
-             "    list of result dicts (empty when nothing matches), score descending.\n\n"
+             "    list of result dicts (empty when nothing matches), score descending; POIs add\n"
+             "    `categories`, parcels their id parts (departmentcode … number, sheet).\n\n"
              "Raises:\n"
-             "    InvalidArgument: empty q, bad limit, filter or bias (.problems lists them).")
+             "    InvalidArgument: empty q, bad limit, index, filter or bias (.problems lists them).")
                 .c_str())
         .def(
             "reverse",
-            [](PyGeocoder& self, double lon, double lat, const std::optional<double>& radius, long long limit,
-               const py::object& postcode, const py::object& citycode, const py::object& depcode,
-               const py::object& type, const std::optional<std::string>& city) {
+            [](PyGeocoder& self, const std::optional<double>& lon, const std::optional<double>& lat,
+               const std::optional<double>& radius, long long limit, const py::object& postcode,
+               const py::object& citycode, const py::object& depcode, const py::object& type,
+               const std::optional<std::string>& city, const py::object& index, const py::object& category,
+               const py::object& geometry) {
                 geocoder::ReverseRequest request;
-                request.point = LonLat{lon, lat};
-                if (!is_valid_lonlat(request.point))
-                    throw InvalidArgument(fmt::format("(lon, lat) = ({}, {}) is not a WGS84 position", lon, lat));
+                const auto point = bias_point(lon, lat);
+                if (!point && geometry.is_none())
+                    throw InvalidArgument("reverse needs a point (lon, lat), a geometry, or both");
                 if (radius) {
                     require_finite(*radius, "radius");
                     if (*radius <= 0.0) throw InvalidArgument(fmt::format("radius must be > 0 metres, got {}", *radius));
+                    if (!geometry.is_none()) throw InvalidArgument("radius and geometry cannot be combined (use a Circle)");
                 }
                 request.radius_m = radius;
                 request.limit = limit_argument(limit);
                 request.filters = parse_filters(postcode, citycode, depcode, type, city);
+                request.filters.categories = string_list(category, "category");
+                if (!index.is_none()) request.indexes = parse_indexes(self, index);
+                if (!geometry.is_none()) {
+                    request.geometry = geometry_argument(geometry);
+                    // ordered from the point when given, else from the centre of the geometry's box
+                    BBox box;
+                    for (const auto& part : request.geometry->parts)
+                        for (const auto& v : part) box.extend(v);
+                    request.point = point ? *point : LonLat{(box.min_x + box.max_x) / 2, (box.min_y + box.max_y) / 2};
+                } else {
+                    request.point = *point;
+                }
+                if (auto problems = request.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
                 std::vector<geocoder::Result> results;
                 {
                     py::gil_scoped_release release;
@@ -287,14 +405,24 @@ void bind_geocoder(py::module_& m) {
                 }
                 return result_list(results);
             },
-            py::arg("lon"), py::arg("lat"), py::arg("radius") = py::none(), py::arg("limit") = 1, GEOPLEX_FILTER_ARGS,
+            py::arg("lon") = py::none(), py::arg("lat") = py::none(), py::arg("radius") = py::none(),
+            py::arg("limit") = 1, GEOPLEX_FILTER_ARGS, py::arg("index") = py::none(), py::arg("category") = py::none(),
+            py::arg("geometry") = py::none(),
             (std::string("The documents nearest to (lon, lat), nearest first, with `distance` in metres and\n"
-                         "score = 1 - distance/radius (1/(1 + distance/100) without a radius).\n\n"
+                         "score = 1 - distance/radius (1/(1 + distance/100) without a radius); or, with `geometry`,\n"
+                         "every document intersecting it (as GET /geocodage/reverse?searchgeom=…).\n\n"
                          "Args:\n"
-                         "    lon, lat: the point (WGS84).\n"
+                         "    lon, lat: the point (WGS84); optional with `geometry` (then results are ordered\n"
+                         "        from the centre of its bounding box).\n"
                          "    radius: metres searched; None = no limit.\n"
                          "    limit: most results, 1..100.\n") +
-             filters_doc + "    (type defaults to 'housenumber'.)\n")
+             filters_doc + "    (type defaults to 'housenumber'.)\n" +
+             "    index: 'address', 'poi', 'parcel' or several (as search()).\n"
+             "    category: POIs: a category or a list.\n"
+             "    geometry: a GeoJSON dict — Point, LineString, Polygon (holes allowed), or\n"
+             "        {'type': 'Circle', 'coordinates': [lon, lat], 'radius': metres} — or a shapely\n"
+             "        geometry. Parcels and GDAL POIs match by their true geometry, other documents by\n"
+             "        their point.\n")
                 .c_str())
         .def(
             "completion",

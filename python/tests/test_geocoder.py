@@ -265,8 +265,16 @@ def test_bad_input_raises_documented_errors(village_geo, tmp_path):
     assert info.value.problems
     with pytest.raises(ValueError, match=r"limit must be in \[1, 100\], got 0"):
         g.search("rue", limit=0)
-    with pytest.raises(geoplex.InvalidArgument, match="index must be 'address'"):
+    with pytest.raises(geoplex.InvalidArgument, match="index 'poi' is not built in this bundle"):
         g.search("rue", index="poi")
+    with pytest.raises(geoplex.InvalidArgument, match="index must be 'address', 'poi' or 'parcel'"):
+        g.search("rue", index="shops")
+    with pytest.raises(geoplex.InvalidArgument, match="needs a point"):
+        g.reverse()
+    with pytest.raises(geoplex.InvalidArgument, match="geometry type must be"):
+        g.reverse(geometry={"type": "MultiPoint", "coordinates": [[2.4, 48.0]]})
+    with pytest.raises(geoplex.InvalidArgument, match="radius and geometry"):
+        g.reverse(2.4, 48.0, radius=10, geometry={"type": "Point", "coordinates": [2.4, 48.0]})
     with pytest.raises(geoplex.InvalidArgument, match="lon and lat must be given together"):
         g.search("rue", lon=2.4)
     with pytest.raises(geoplex.InvalidArgument, match="type must be 'housenumber'"):
@@ -316,3 +324,85 @@ def test_bondy_dataframe(bondy):
     good = out.drop(index="bad")
     assert (good["result_id"] == good["expected"]).mean() >= 0.99
     assert out.loc["bad", "result_id"] is None
+
+
+# ---- POIs and parcels (GeoJSON layers written here; shapely is the reference) --------------------------
+
+@pytest.fixture(scope="module")
+def poi_parcel(tmp_path_factory):
+    shapely_geometry = pytest.importorskip("shapely.geometry")
+    root = tmp_path_factory.mktemp("poi-parcel")
+    rng = random.Random(11)
+    parcels, pois = [], []
+    for s, section in enumerate(["0A", "AB", "ZE"]):
+        for n in range(1, 13):
+            lon, lat, h = 2.48 + n * 0.0006, 48.90 + s * 0.0006, 0.0002 + rng.random() * 0.00005
+            ring = [[lon - h, lat - h], [lon + h, lat - h], [lon + h * 1.3, lat + h], [lon - h, lat + h], [lon - h, lat - h]]
+            parcels.append({"id": f"93010000{section}{n * 7:04d}", "ring": ring})
+    kinds = [("Boulangerie", "boulangerie"), ("Pharmacie", "pharmacie;sante"), ("Musée", "musee;culture")]
+    for k, (name, cats) in enumerate(kinds):
+        for j in range(8):
+            pois.append({"id": f"poi-{k}-{j}", "name": f"{name} numéro {j}", "categories": cats,
+                         "lon": 2.4805 + k * 0.0011 + j * 0.0007, "lat": 48.9003 + j * 0.00017})
+    (root / "parcelles.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": p["id"], "feuille": "1"},
+         "geometry": {"type": "Polygon", "coordinates": [p["ring"]]}} for p in parcels]}), encoding="utf-8")
+    (root / "poi.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"ident": p["id"], "nom": p["name"], "nature": p["categories"]},
+         "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}} for p in pois]}), encoding="utf-8")
+    spec = (f'name = "poi-parcel"\n[geocoder]\n'
+            f'[[geocoder.sources]]\nformat = "gdal-parcel"\npath = "{(root / "parcelles.geojson").as_posix()}"\n'
+            f'sheet_field = "feuille"\n'
+            f'[[geocoder.sources]]\nformat = "gdal-poi"\npath = "{(root / "poi.geojson").as_posix()}"\n'
+            f'name_field = "nom"\ncategory_field = "nature"\nid_field = "ident"\n')
+    bundle = build_bundle(root, spec)
+    return {"geocoder": geoplex.open(bundle).geocoder, "parcels": parcels, "pois": pois, "shapely": shapely_geometry}
+
+
+def test_poi_and_parcel_indexes(poi_parcel):
+    g = poi_parcel["geocoder"]
+    assert g.info["parcels"] == len(poi_parcel["parcels"]) and g.info["pois"] == len(poi_parcel["pois"])
+    for p in poi_parcel["parcels"][::5]:
+        top = g.search(p["id"], index="parcel", limit=1)
+        assert top and top[0]["id"] == p["id"] and top[0]["type"] == "parcel"
+        assert top[0]["section"] == p["id"][8:10] and top[0]["number"] == p["id"][10:]
+    hits = g.search("pharmacie", index="poi", limit=20)
+    assert {h["id"] for h in hits} == {p["id"] for p in poi_parcel["pois"] if "pharmacie" in p["categories"]}
+    assert all("pharmacie" in h["categories"] for h in hits)
+    both = g.search("musee numero 3", index=["poi", "parcel"], limit=5)
+    assert both[0]["id"] == "poi-2-3"
+    only_culture = g.search("numero", index="poi", category="culture", limit=20)
+    assert only_culture and all("culture" in h["categories"] for h in only_culture)
+
+
+def test_reverse_by_geometry_equals_shapely(poi_parcel):
+    g, geom = poi_parcel["geocoder"], poi_parcel["shapely"]
+    parcel_shapes = {p["id"]: geom.Polygon(p["ring"]) for p in poi_parcel["parcels"]}
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(40):
+        cx, cy = 2.48 + rng.random() * 0.008, 48.9 + rng.random() * 0.0016
+        d = 0.0002 + rng.random() * 0.0006
+        tri = [[cx - d, cy - d], [cx + d, cy - d * 0.5], [cx, cy + d], [cx - d, cy - d]]
+        search = geom.Polygon(tri)
+        expected = {pid for pid, shape in parcel_shapes.items() if shape.intersects(search)}
+        got = {r["id"] for r in g.reverse(geometry={"type": "Polygon", "coordinates": [tri]}, index="parcel", limit=100)}
+        assert got == expected
+        # the same through shapely's __geo_interface__
+        assert {r["id"] for r in g.reverse(geometry=search, index="parcel", limit=100)} == expected
+        checked += bool(expected)
+    assert checked >= 10  # most triangles hit some parcel
+    # a point inside a parcel returns that parcel
+    p = poi_parcel["parcels"][7]
+    inside = geom.Polygon(p["ring"]).representative_point()
+    hit = g.reverse(geometry={"type": "Point", "coordinates": [inside.x, inside.y]}, index="parcel", limit=5)
+    assert [r["id"] for r in hit] == [p["id"]]
+    # POIs by a circle: every POI within the radius (geodesic, reference.vincenty), nearest first
+    poi = poi_parcel["pois"][4]
+    hits = g.reverse(poi["lon"], poi["lat"], index="poi", limit=50,
+                     geometry={"type": "Circle", "coordinates": [poi["lon"], poi["lat"]], "radius": 150})
+    expected = {q["id"] for q in poi_parcel["pois"] if vincenty(poi["lon"], poi["lat"], q["lon"], q["lat"]) <= 149.5}
+    near_edge = {q["id"] for q in poi_parcel["pois"] if 149.5 < vincenty(poi["lon"], poi["lat"], q["lon"], q["lat"]) <= 150.5}
+    assert expected <= {h["id"] for h in hits} <= expected | near_edge
+    assert hits[0]["id"] == poi["id"] and hits[0]["distance"] == pytest.approx(0.0, abs=0.01)
+    assert [h["distance"] for h in hits] == sorted(h["distance"] for h in hits)

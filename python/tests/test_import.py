@@ -70,7 +70,7 @@ def test_arguments_are_named():
         assert arg in signature(geoplex.Router.route), arg
     for arg in ("sources: ", "targets: ", "max_size: "):
         assert arg in signature(geoplex.Router.matrix), arg
-    for arg in ("q: str", "limit: int = 10", "index: str = 'address'", "lon: ", "lat: ", "postcode: ", "city: "):
+    for arg in ("q: str", "limit: int = 10", "index: object = 'address'", "lon: ", "lat: ", "postcode: ", "city: "):
         assert arg in signature(geoplex.Geocoder.search), arg
     for arg in ("layer: str", "z: int", "x: int", "y: int", "format: "):
         assert arg in signature(geoplex.Tileset.render), arg

@@ -152,6 +152,20 @@ struct FilterBuilder {
                     throw OgcError("InvalidParameterValue", "Not of a spatial operator is not supported", "FILTER");
                 return "(NOT " + build(f.children[0]) + ")";
             }
+            case FilterOp::resource_id: {
+                // "{type}.{fid}" or "{fid}": only the number reaches the expression.
+                std::string ids;
+                for (const auto& rid : f.literals) {
+                    const auto dot = rid.rfind('.');
+                    const std::string n = dot == std::string::npos ? rid : rid.substr(dot + 1);
+                    long long v = 0;
+                    const auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+                    if (ec != std::errc() || p != n.data() + n.size())
+                        throw OgcError("InvalidParameterValue", fmt::format("ResourceId '{}' is not {{type}}.{{number}}", rid), "FILTER");
+                    ids += (ids.empty() ? "" : ",") + std::to_string(v);
+                }
+                return "(FID IN (" + ids + "))";
+            }
             case FilterOp::bbox: case FilterOp::intersects: break;
         }
         throw OgcError("InvalidParameterValue", "spatial operators are supported at the top level or in a top-level And only", "FILTER");

@@ -1,6 +1,8 @@
 // FES 2.0 filters (and the FES 1.1 ogc: forms clients still send) parsed with GDAL's XML parser
 // into a Filter tree. Namespace prefixes are ignored; depth is bounded.
 
+#include <algorithm>
+
 #include <cpl_conv.h>
 #include <cpl_minixml.h>
 #include <fmt/format.h>
@@ -186,7 +188,7 @@ Filter parse_op(const CPLXMLNode* n, int depth) {
         }
         bad(fmt::format("{} has no geometry", name));
     }
-    if (name == "ResourceId" || name == "FeatureId" || name == "GmlObjectId") bad("ResourceId is not supported; use RESOURCEID");
+
     bad(fmt::format("unsupported operator '{}'", name));
 }
 
@@ -203,6 +205,22 @@ Filter parse_fes(std::string_view xml) {
         if (c->eType == CXT_Element) { filter = c; break; }
     if (filter == nullptr || local_name(filter) != "Filter") bad("the root element must be fes:Filter");
     const auto ops = elements(filter);
+    const auto is_id = [](const CPLXMLNode* n) {
+        const auto l = local_name(n);
+        return l == "ResourceId" || l == "FeatureId" || l == "GmlObjectId";
+    };
+    if (!ops.empty() && std::all_of(ops.begin(), ops.end(), is_id)) {
+        Filter f;
+        f.op = FilterOp::resource_id;
+        for (const auto* n : ops) {
+            std::string rid = attribute(n, "rid");
+            if (rid.empty()) rid = attribute(n, "fid");
+            if (rid.empty()) rid = attribute(n, "id");
+            if (rid.empty()) bad("ResourceId without rid");
+            f.literals.push_back(rid);
+        }
+        return f;
+    }
     if (ops.size() != 1) bad(fmt::format("fes:Filter must hold one operator (has {})", ops.size()));
     return parse_op(ops[0], 0);
 }

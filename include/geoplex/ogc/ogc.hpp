@@ -125,6 +125,7 @@ enum class FilterOp : std::uint8_t {
     equal, not_equal, less, less_equal, greater, greater_equal, like, between, is_null,
     and_, or_, not_,
     bbox, intersects,
+    resource_id,  ///< literals: feature ids ("{type}.{fid}" or "{fid}")
 };
 
 struct Filter {
@@ -141,7 +142,7 @@ struct Filter {
 
 /// Parses an fes:Filter document (FES 2.0; the 1.1 ogc: namespace is accepted too): comparison
 /// operators, PropertyIsLike/Between/Nil/Null, And/Or/Not, BBOX, Intersects with a gml:Envelope
-/// or GML 3.2 Point/LineString/Polygon. Throws InvalidArgument with what is wrong.
+/// or GML 3.2 Point/LineString/Polygon, ResourceId. Throws InvalidArgument with what is wrong.
 [[nodiscard]] Filter parse_fes(std::string_view xml);
 
 // ---- features ------------------------------------------------------------------------------------

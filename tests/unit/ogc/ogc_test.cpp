@@ -350,6 +350,10 @@ TEST_CASE("WFS is read by GDAL's WFS driver: counts, extent, attribute filters (
     CHECK(run_command(fmt::format("ogrinfo -ro -q '{}' geoplex:departements {} 2>&1 | grep 'code (String)' | sort", wfs, spat)) ==
           run_command(fmt::format("ogrinfo -ro -q '{}' departements {} 2>&1 | grep 'code (String)' | sort",
                                   data_file("vector/departements.geojson").string(), spat)));
+    // -fid becomes a FES ResourceId: the same feature as -fid on the source file.
+    CHECK(run_command(fmt::format("ogrinfo -ro -q '{}' geoplex:departements -fid 7 2>&1 | grep -E '(code|nom) .String.' | sort", wfs)) ==
+          run_command(fmt::format("ogrinfo -ro -q '{}' departements -fid 7 2>&1 | grep -E '(code|nom) .String.' | sort",
+                                  data_file("vector/departements.geojson").string())));
     // Every feature through GML (the driver's default output format): same count as the source.
     const std::string all = run_command(fmt::format("ogrinfo -ro -q '{}' geoplex:departements 2>&1 | grep -c 'OGRFeature('", wfs));
     CHECK(std::stoul(all) == expected);

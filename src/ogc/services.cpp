@@ -206,7 +206,8 @@ std::shared_ptr<LayerState> make_vector(const tiles::VectorLayerConfig& c, const
             }
         }
     }
-    if (auto it = options.styles.find(c.id); it != options.styles.end() && !it->second.empty()) st->styles = it->second;
+    const auto it = std::find_if(options.styles.begin(), options.styles.end(), [&](const auto& e) { return e.first == c.id; });
+    if (it != options.styles.end() && !it->second.empty()) st->styles = it->second;
     else st->styles = {VectorStyle{}};
     for (const auto& s : st->styles) info.styles.push_back(s.name);
     return st;

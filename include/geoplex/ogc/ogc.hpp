@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "geoplex/core/types.hpp"
@@ -77,8 +78,10 @@ struct LayerInfo {
 };
 
 struct ServicesOptions {
-    /// Named styles of vector layers (layer id → styles; the first is the default).
-    std::map<std::string, std::vector<VectorStyle>> styles;
+    /// Named styles of vector layers: (layer id, styles; the first is the default). A list rather
+    /// than a std::map: GCC 12 reports a false -Wmaybe-uninitialized on a std::map member when
+    /// the server's nested option aggregates are default-constructed and moved.
+    std::vector<std::pair<std::string, std::vector<VectorStyle>>> styles;
     /// Largest WIDTH/HEIGHT of a map.
     std::uint32_t max_map_size = 4096;
     /// Pixels around I/J searched by feature_info on vector layers.

@@ -178,6 +178,7 @@ py::dict result_dict(const geocoder::Result& r) {
     d["importance"] = r.importance;
     d["distance"] = r.distance >= 0.0 ? py::object(py::float_(r.distance)) : py::object(py::none());
     if (r.type == geocoder::DocType::poi) d["categories"] = r.categories;
+    if (!r.true_geometry.empty()) d["truegeometry"] = py::module_::import("json").attr("loads")(r.true_geometry);
     if (r.type == geocoder::DocType::parcel) {
         d["departmentcode"] = r.departmentcode;
         d["municipalitycode"] = r.municipalitycode;
@@ -201,7 +202,7 @@ py::list run_search(PyGeocoder& self, const std::string& q, long long limit, con
                     const std::optional<double>& lat, bool autocomplete, const py::object& postcode,
                     const py::object& citycode, const py::object& depcode, const py::object& type,
                     const std::optional<std::string>& city, const py::object& index = py::none(),
-                    const py::object& category = py::none()) {
+                    const py::object& category = py::none(), bool true_geometry = false) {
     geocoder::SearchRequest request;
     request.q = q;
     request.limit = limit_argument(limit);
@@ -210,6 +211,7 @@ py::list run_search(PyGeocoder& self, const std::string& q, long long limit, con
     request.filters = parse_filters(postcode, citycode, depcode, type, city);
     request.filters.categories = string_list(category, "category");
     if (!index.is_none()) request.indexes = parse_indexes(self, index);
+    request.true_geometry = true_geometry;
     if (auto problems = request.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
     std::vector<geocoder::Result> results;
     {
@@ -342,13 +344,14 @@ void bind_geocoder(py::module_& m) {
             [](PyGeocoder& self, const std::string& q, long long limit, const py::object& index,
                const std::optional<double>& lon, const std::optional<double>& lat, bool autocomplete,
                const py::object& postcode, const py::object& citycode, const py::object& depcode,
-               const py::object& type, const std::optional<std::string>& city, const py::object& category) {
+               const py::object& type, const std::optional<std::string>& city, const py::object& category,
+               bool true_geometry) {
                 return run_search(self, q, limit, lon, lat, autocomplete, postcode, citycode, depcode, type, city,
-                                  index, category);
+                                  index, category, true_geometry);
             },
             py::arg("q"), py::arg("limit") = 10, py::arg("index") = "address", py::arg("lon") = py::none(),
             py::arg("lat") = py::none(), py::arg("autocomplete") = false, GEOPLEX_FILTER_ARGS,
-            py::arg("category") = py::none(),
+            py::arg("category") = py::none(), py::arg("true_geometry") = false,
             (std::string("Documents matching the free text `q`, best first.\n\n"
                          "Args:\n"
                          "    q: the text ('12 rue de la paix bondy', 'boulangerie du centre', a parcel id); not empty.\n"
@@ -359,6 +362,8 @@ void bind_geocoder(py::module_& m) {
                          "    autocomplete: treat the last word as a prefix (typing in progress).\n") +
              filters_doc +
              "    category: POIs: a category or a list (any of them, case-insensitive).\n"
+             "    true_geometry: POI and parcel results get `truegeometry`, their source geometry as a\n"
+             "        GeoJSON dict (the reference's returntruegeometry).\n"
              "\nReturns:\n"
              "    list of result dicts (empty when nothing matches), score descending; POIs add\n"
              "    `categories`, parcels their id parts (departmentcode … number, sheet).\n\n"
@@ -371,7 +376,7 @@ void bind_geocoder(py::module_& m) {
                const std::optional<double>& radius, long long limit, const py::object& postcode,
                const py::object& citycode, const py::object& depcode, const py::object& type,
                const std::optional<std::string>& city, const py::object& index, const py::object& category,
-               const py::object& geometry) {
+               const py::object& geometry, bool true_geometry) {
                 geocoder::ReverseRequest request;
                 const auto point = bias_point(lon, lat);
                 if (!point && geometry.is_none())
@@ -386,6 +391,7 @@ void bind_geocoder(py::module_& m) {
                 request.filters = parse_filters(postcode, citycode, depcode, type, city);
                 request.filters.categories = string_list(category, "category");
                 if (!index.is_none()) request.indexes = parse_indexes(self, index);
+                request.true_geometry = true_geometry;
                 if (!geometry.is_none()) {
                     request.geometry = geometry_argument(geometry);
                     // ordered from the point when given, else from the centre of the geometry's box
@@ -407,7 +413,7 @@ void bind_geocoder(py::module_& m) {
             },
             py::arg("lon") = py::none(), py::arg("lat") = py::none(), py::arg("radius") = py::none(),
             py::arg("limit") = 1, GEOPLEX_FILTER_ARGS, py::arg("index") = py::none(), py::arg("category") = py::none(),
-            py::arg("geometry") = py::none(),
+            py::arg("geometry") = py::none(), py::arg("true_geometry") = false,
             (std::string("The documents nearest to (lon, lat), nearest first, with `distance` in metres and\n"
                          "score = 1 - distance/radius (1/(1 + distance/100) without a radius); or, with `geometry`,\n"
                          "every document intersecting it (as GET /geocodage/reverse?searchgeom=…).\n\n"
@@ -422,7 +428,8 @@ void bind_geocoder(py::module_& m) {
              "    geometry: a GeoJSON dict — Point, LineString, Polygon (holes allowed), or\n"
              "        {'type': 'Circle', 'coordinates': [lon, lat], 'radius': metres} — or a shapely\n"
              "        geometry. Parcels and GDAL POIs match by their true geometry, other documents by\n"
-             "        their point.\n")
+             "        their point.\n"
+             "    true_geometry: as search().\n")
                 .c_str())
         .def(
             "completion",

@@ -338,7 +338,15 @@ def poi_parcel(tmp_path_factory):
         for n in range(1, 13):
             lon, lat, h = 2.48 + n * 0.0006, 48.90 + s * 0.0006, 0.0002 + rng.random() * 0.00005
             ring = [[lon - h, lat - h], [lon + h, lat - h], [lon + h * 1.3, lat + h], [lon - h, lat + h], [lon - h, lat - h]]
-            parcels.append({"id": f"93010000{section}{n * 7:04d}", "ring": ring})
+            parcels.append({"id": f"93010000{section}{n * 7:04d}", "ring": ring,
+                            "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    # a parcel with a hole and a parcel in two parts (true geometries must come back as such)
+    outer = [[2.492, 48.902], [2.494, 48.902], [2.494, 48.903], [2.492, 48.903], [2.492, 48.902]]
+    hole = [[2.4925, 48.9023], [2.4925, 48.9027], [2.4935, 48.9027], [2.4935, 48.9023], [2.4925, 48.9023]]
+    parcels.append({"id": "93010000ZZ0001", "ring": outer, "geometry": {"type": "Polygon", "coordinates": [outer, hole]}})
+    a = [[2.495, 48.902], [2.4955, 48.902], [2.4955, 48.9025], [2.495, 48.9025], [2.495, 48.902]]
+    b = [[2.4965, 48.902], [2.497, 48.902], [2.497, 48.9025], [2.4965, 48.9025], [2.4965, 48.902]]
+    parcels.append({"id": "93010000ZZ0002", "ring": a, "geometry": {"type": "MultiPolygon", "coordinates": [[a], [b]]}})
     kinds = [("Boulangerie", "boulangerie"), ("Pharmacie", "pharmacie;sante"), ("Musée", "musee;culture")]
     for k, (name, cats) in enumerate(kinds):
         for j in range(8):
@@ -346,7 +354,7 @@ def poi_parcel(tmp_path_factory):
                          "lon": 2.4805 + k * 0.0011 + j * 0.0007, "lat": 48.9003 + j * 0.00017})
     (root / "parcelles.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": p["id"], "feuille": "1"},
-         "geometry": {"type": "Polygon", "coordinates": [p["ring"]]}} for p in parcels]}), encoding="utf-8")
+         "geometry": p["geometry"]} for p in parcels]}), encoding="utf-8")
     (root / "poi.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"ident": p["id"], "nom": p["name"], "nature": p["categories"]},
          "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]}} for p in pois]}), encoding="utf-8")
@@ -377,7 +385,7 @@ def test_poi_and_parcel_indexes(poi_parcel):
 
 def test_reverse_by_geometry_equals_shapely(poi_parcel):
     g, geom = poi_parcel["geocoder"], poi_parcel["shapely"]
-    parcel_shapes = {p["id"]: geom.Polygon(p["ring"]) for p in poi_parcel["parcels"]}
+    parcel_shapes = {p["id"]: geom.shape(p["geometry"]) for p in poi_parcel["parcels"]}
     rng = random.Random(5)
     checked = 0
     for _ in range(40):
@@ -406,3 +414,21 @@ def test_reverse_by_geometry_equals_shapely(poi_parcel):
     assert expected <= {h["id"] for h in hits} <= expected | near_edge
     assert hits[0]["id"] == poi["id"] and hits[0]["distance"] == pytest.approx(0.0, abs=0.01)
     assert [h["distance"] for h in hits] == sorted(h["distance"] for h in hits)
+
+
+def test_true_geometries_equal_the_sources(poi_parcel):
+    g, geom = poi_parcel["geocoder"], poi_parcel["shapely"]
+    for p in poi_parcel["parcels"]:
+        hit = g.search(p["id"], index="parcel", limit=1, true_geometry=True)[0]
+        assert hit["id"] == p["id"]
+        got, want = geom.shape(hit["truegeometry"]), geom.shape(p["geometry"])
+        assert hit["truegeometry"]["type"] == p["geometry"]["type"]
+        assert got.is_valid and got.symmetric_difference(want).area < want.length * 1e-7, p["id"]  # 1e-7° quantum
+    holed = g.search("93010000ZZ0001", index="parcel", limit=1, true_geometry=True)[0]["truegeometry"]
+    assert len(holed["coordinates"]) == 2  # shell + hole
+    assert "truegeometry" not in g.search("93010000ZZ0001", index="parcel", limit=1)[0]
+    for q in poi_parcel["pois"][:5]:
+        hit = g.reverse(q["lon"], q["lat"], index="poi", limit=1, true_geometry=True)[0]
+        assert hit["id"] == q["id"]
+        assert hit["truegeometry"]["type"] == "Point"
+        assert hit["truegeometry"]["coordinates"] == pytest.approx([q["lon"], q["lat"]], abs=1e-7)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <numbers>
+#include <span>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -20,6 +21,125 @@
 namespace geoplex::geocoder {
 
 using namespace detail;
+
+namespace {
+
+// ---- true geometries as GeoJSON ----------------------------------------------------------------
+
+using Ring = std::vector<LonLat>;
+
+double ring_area(const Ring& r) {
+    double a = 0;
+    for (std::size_t i = 0, j = r.size() - 1; i < r.size(); j = i++) a += (r[j].lon - r[i].lon) * (r[j].lat + r[i].lat);
+    return a / 2;
+}
+
+bool ring_contains(const Ring& r, LonLat p) {  // even-odd crossing test
+    bool in = false;
+    for (std::size_t i = 0, j = r.size() - 1; i < r.size(); j = i++)
+        if ((r[i].lat > p.lat) != (r[j].lat > p.lat) &&
+            p.lon < (r[j].lon - r[i].lon) * (p.lat - r[i].lat) / (r[j].lat - r[i].lat) + r[i].lon)
+            in = !in;
+    return in;
+}
+
+void write_position(std::string& out, LonLat p) { fmt::format_to(std::back_inserter(out), "[{:.7f},{:.7f}]", p.lon, p.lat); }
+
+void write_positions(std::string& out, const Ring& pts, bool close) {
+    out += '[';
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0) out += ',';
+        write_position(out, pts[i]);
+    }
+    if (close && !pts.empty() && (pts.front().lon != pts.back().lon || pts.front().lat != pts.back().lat)) {
+        out += ',';
+        write_position(out, pts.front());
+    }
+    out += ']';
+}
+
+/// Rings → polygons, even-odd: a ring inside an even number of others is a shell, else a hole
+/// of the smallest shell containing it. Shells counter-clockwise, holes clockwise (RFC 7946).
+std::vector<std::vector<Ring>> group_rings(std::vector<Ring> rings) {
+    std::sort(rings.begin(), rings.end(), [](const Ring& a, const Ring& b) { return std::abs(ring_area(a)) > std::abs(ring_area(b)); });
+    std::vector<std::vector<Ring>> polygons;
+    std::vector<int> shell_of(rings.size(), -1);  // polygon index of each shell ring
+    for (std::size_t i = 0; i < rings.size(); ++i) {
+        int depth = 0;
+        int inner_shell = -1;  // the smallest shell containing ring i
+        for (std::size_t j = 0; j < i; ++j)
+            if (ring_contains(rings[j], rings[i].front())) {
+                ++depth;
+                if (shell_of[j] >= 0) inner_shell = shell_of[j];
+            }
+        Ring r = rings[i];  // a copy: later rings test containment against rings[i]
+        const bool hole = depth % 2 == 1 && inner_shell >= 0;
+        if ((ring_area(r) > 0) == hole) std::reverse(r.begin(), r.end());
+        if (hole) {
+            polygons[static_cast<std::size_t>(inner_shell)].push_back(std::move(r));
+        } else {
+            shell_of[i] = static_cast<int>(polygons.size());
+            polygons.push_back({std::move(r)});
+        }
+    }
+    return polygons;
+}
+
+/// A stored true geometry (geom_data: reach, then [kind, n, lon, lat…] parts) as GeoJSON.
+std::string geojson_of(std::span<const std::int32_t> g) {
+    std::vector<Ring> points, lines, rings;
+    for (std::size_t i = 1; i + 1 < g.size();) {
+        const std::int32_t kind = g[i];
+        const auto n = static_cast<std::size_t>(g[i + 1]);
+        Ring pts;
+        pts.reserve(n);
+        for (std::size_t k = 0; k < n; ++k) pts.push_back({from_fixed(g[i + 2 + 2 * k]), from_fixed(g[i + 3 + 2 * k])});
+        (kind == geom_ring ? rings : kind == geom_line ? lines : points).push_back(std::move(pts));
+        i += 2 + 2 * n;
+    }
+    std::vector<std::string> parts;  // one GeoJSON geometry per kind present
+    if (!points.empty()) {
+        std::string o;
+        if (points.size() == 1 && points[0].size() == 1) {
+            o = R"({"type":"Point","coordinates":)";
+            write_position(o, points[0][0]);
+        } else {
+            Ring all;
+            for (const auto& p : points) all.insert(all.end(), p.begin(), p.end());
+            o = R"({"type":"MultiPoint","coordinates":)";
+            write_positions(o, all, false);
+        }
+        parts.push_back(o + '}');
+    }
+    if (!lines.empty()) {
+        std::string o = lines.size() == 1 ? R"({"type":"LineString","coordinates":)" : R"({"type":"MultiLineString","coordinates":[)";
+        for (std::size_t k = 0; k < lines.size(); ++k) {
+            if (k > 0) o += ',';
+            write_positions(o, lines[k], false);
+        }
+        parts.push_back(o + (lines.size() == 1 ? "}" : "]}"));
+    }
+    if (!rings.empty()) {
+        const auto polygons = group_rings(std::move(rings));
+        std::string o = polygons.size() == 1 ? R"({"type":"Polygon","coordinates":)" : R"({"type":"MultiPolygon","coordinates":[)";
+        for (std::size_t k = 0; k < polygons.size(); ++k) {
+            if (k > 0) o += ',';
+            o += '[';
+            for (std::size_t r = 0; r < polygons[k].size(); ++r) {
+                if (r > 0) o += ',';
+                write_positions(o, polygons[k][r], true);
+            }
+            o += ']';
+        }
+        parts.push_back(o + (polygons.size() == 1 ? "}" : "]}"));
+    }
+    if (parts.size() == 1) return parts[0];
+    std::string o = R"({"type":"GeometryCollection","geometries":[)";
+    for (std::size_t k = 0; k < parts.size(); ++k) o += (k > 0 ? "," : "") + parts[k];
+    return o + "]}";
+}
+
+}  // namespace
 
 // ---- validation --------------------------------------------------------------------------------
 
@@ -1046,6 +1166,19 @@ struct Query::State {
         return hits;
     }
 
+    /// Result::true_geometry for POIs and parcels: the stored geometry, else the point.
+    void add_true_geometry(Result& r, std::uint32_t doc) const {
+        if (r.type != DocType::poi && r.type != DocType::parcel) return;
+        const auto g = ix->geometry_of(doc);
+        if (!g.empty()) {
+            r.true_geometry = geojson_of(g);
+        } else {
+            r.true_geometry = R"({"type":"Point","coordinates":)";
+            write_position(r.true_geometry, r.position);
+            r.true_geometry += '}';
+        }
+    }
+
     [[nodiscard]] Result materialise(std::uint32_t doc, std::uint32_t hn) const {
         const DocRec& d = ix->docs[doc];
         const CommuneRec& c = ix->communes[d.commune];
@@ -1193,6 +1326,7 @@ std::vector<Result> Query::search(const SearchRequest& req) {
     out.reserve(s.scored.size());
     for (const auto& sc : s.scored) {
         Result r = s.materialise(sc.doc, sc.hn);
+        if (req.true_geometry) s.add_true_geometry(r, sc.doc);
         r.score = sc.score;
         if (req.bias) r.distance = core::geodesic_distance(*req.bias, r.position);
         out.push_back(std::move(r));
@@ -1302,6 +1436,7 @@ std::vector<Result> Query::reverse(const ReverseRequest& req) {
     out.reserve(exact.size());
     for (const auto& [g, item] : exact) {
         Result r = item < n_hn ? s.materialise(ix.hns[item].street, item) : s.materialise(item - n_hn, 0xFFFFFFFFU);
+        if (req.true_geometry && item >= n_hn) s.add_true_geometry(r, item - n_hn);
         r.distance = g;
         r.score = std::isfinite(radius) && radius > 0 ? std::clamp(1.0 - g / radius, 0.0, 1.0) : 1.0 / (1.0 + g / 100.0);
         out.push_back(std::move(r));

@@ -2,7 +2,8 @@
 //
 //   GET  /geocodage/search            q, index, limit, lat, lon, postcode, citycode, depcode, type,
 //                                     city, autocomplete, returntruegeometry
-//   GET  /geocodage/reverse           lon, lat, searchgeom (Point | LineString | Polygon | Circle), index, limit, filters
+//   GET  /geocodage/reverse           lon, lat, searchgeom (Point | LineString | Polygon | Circle), index, limit, filters,
+//                                     returntruegeometry
 //   GET  /geocodage/completion        text, type, maximumResponses, terr, lonlat, bbox, zipcode,
 //                                     citycode, depcode           ({status, results}; errors: 200)
 //   GET  /geocodage/getCapabilities   and /geocodage/completion/getCapabilities
@@ -196,6 +197,7 @@ void write_feature(core::JsonWriter& w, const geocoder::Result& r, bool with_dis
         if (with_distance) w.key("distance").value_fixed(r.distance, 2);
         w.key("_score").value_fixed(r.score, 6);
         w.key("_type").value("poi");
+        if (!r.true_geometry.empty()) w.key("truegeometry").raw(r.true_geometry);
     } else if (r.type == DocType::parcel) {
         w.key("id").value(r.id);
         w.key("departmentcode").value(r.departmentcode);
@@ -212,6 +214,7 @@ void write_feature(core::JsonWriter& w, const geocoder::Result& r, bool with_dis
         if (with_distance) w.key("distance").value_fixed(r.distance, 2);
         w.key("_score").value_fixed(r.score, 6);
         w.key("_type").value("parcel");
+        if (!r.true_geometry.empty()) w.key("truegeometry").raw(r.true_geometry);
     } else {
         w.key("label").value(r.label);
         w.key("score").value_fixed(r.score, 6);
@@ -233,6 +236,16 @@ void write_feature(core::JsonWriter& w, const geocoder::Result& r, bool with_dis
     }
     w.end_object();
     w.end_object();
+}
+
+/// A 0/1/true/false query parameter; absent or empty = false.
+bool parse_flag(const Request& req, const char* name, Problems& p) {
+    const std::string* a = req.param(name);
+    if (a == nullptr) return false;
+    const auto v = trim(*a);
+    const bool on = v == "1" || v == "true";
+    if (!on && v != "0" && v != "false" && !v.empty()) p.add(fmt::format("{}: must be 0, 1, true or false", name));
+    return on;
 }
 
 Response feature_collection(const std::vector<geocoder::Result>& results, bool with_distance) {
@@ -276,11 +289,8 @@ Response search(const Request& req, const bundle::Engine& engine, const Geocoder
     s.limit = parse_limit(req, "limit", o.default_limit, o.max_limit, p);
     s.bias = parse_lonlat(req, p);
     s.filters = parse_filters(req, p);
-    if (const std::string* a = req.param("autocomplete")) {
-        const auto v = trim(*a);
-        s.autocomplete = v == "1" || v == "true";
-        if (!s.autocomplete && v != "0" && v != "false" && !v.empty()) p.add("autocomplete: must be 0, 1, true or false");
-    }
+    s.autocomplete = parse_flag(req, "autocomplete", p);
+    s.true_geometry = parse_flag(req, "returntruegeometry", p);
     p.throw_if_any();
     return feature_collection(thread_query(engine).search(s), s.bias.has_value());
 }
@@ -292,6 +302,7 @@ Response reverse(const Request& req, const bundle::Engine& engine, const Geocode
     const bool address_only = r.indexes.empty() || (r.indexes.size() == 1 && r.indexes[0] == geocoder::IndexKind::address);
     r.limit = parse_limit(req, "limit", o.default_limit, o.max_limit, p);
     r.filters = parse_filters(req, p);
+    r.true_geometry = parse_flag(req, "returntruegeometry", p);
     const auto point = parse_lonlat(req, p);
     if (const std::string* g = req.param("searchgeom")) {
         // Matched by intersection with the documents' geometries (parcels' and GDAL POIs' true
@@ -504,6 +515,9 @@ Response capabilities(const Request&, const bundle::Engine& engine) {
                                  param("searchgeom", "Géométrie de recherche (Point, LineString, Polygon ou Circle)", "string", false),
                                  param("index", "address", "string", false),
                                  param("limit", "Nombre de résultats (1 à 20)", "integer", false)});
+    const J true_geometry = param("returntruegeometry", "Ajoute la géométrie réelle (poi, parcel) : truegeometry", "boolean", false);
+    search_params.push_back(true_geometry);
+    reverse_params.push_back(true_geometry);
     for (const auto& f : filters) { search_params.push_back(f); reverse_params.push_back(f); }
     J fields = J::array();
     for (const char* f : {"label", "id", "housenumber", "street", "name", "postcode", "citycode", "city", "context",
@@ -641,7 +655,9 @@ constexpr std::string_view search_openapi = R"json({
   "summary": "Géocodage direct (adresses)", "tags": ["geocodage"],
   "parameters": [
     {"name": "q", "in": "query", "required": true, "schema": {"type": "string", "minLength": 3, "maxLength": 200}},
-    {"name": "index", "in": "query", "schema": {"type": "string", "enum": ["address"]}},
+    {"name": "index", "in": "query", "schema": {"type": "string", "default": "address"}, "description": "address, poi, parcel, or a comma list of them"},
+    {"name": "returntruegeometry", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "poi and parcel results get a truegeometry property (GeoJSON)"},
+    {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "POI categories, comma list"},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}},
     {"name": "lat", "in": "query", "schema": {"type": "number"}},
     {"name": "lon", "in": "query", "schema": {"type": "number"}},
@@ -660,7 +676,9 @@ constexpr std::string_view reverse_openapi = R"json({
     {"name": "lon", "in": "query", "schema": {"type": "number"}},
     {"name": "lat", "in": "query", "schema": {"type": "number"}},
     {"name": "searchgeom", "in": "query", "schema": {"type": "string"}, "description": "GeoJSON Point, LineString, Polygon or Circle {type,coordinates,radius}: the documents intersecting it (Point and LineString: not with index=address alone)"},
-    {"name": "index", "in": "query", "schema": {"type": "string", "enum": ["address"]}},
+    {"name": "index", "in": "query", "schema": {"type": "string", "default": "address"}, "description": "address, poi, parcel, or a comma list of them"},
+    {"name": "returntruegeometry", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "poi and parcel results get a truegeometry property (GeoJSON)"},
+    {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "POI categories, comma list"},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}},
     {"name": "type", "in": "query", "schema": {"type": "string"}}],
   "responses": {"200": {"description": "GeoJSON FeatureCollection with distance"}, "400": {"description": "{code, message, detail}"}}

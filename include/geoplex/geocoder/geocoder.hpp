@@ -182,6 +182,8 @@ struct SearchRequest {
     std::vector<IndexKind> indexes{};
     /// Structured parcel search (used with IndexKind::parcel; `q` may then be empty).
     ParcelQuery parcel{};
+    /// Fill Result::true_geometry of POIs and parcels (the reference's `returntruegeometry`).
+    bool true_geometry = false;
 
     /// Every problem (empty q, limit 0 or > 100, invalid bias, bad filters).
     [[nodiscard]] std::vector<std::string> validate() const;
@@ -219,6 +221,8 @@ struct ReverseRequest {
     /// When set: every document intersecting it (see SearchGeometry), nearest to `point` first
     /// (`distance` from `point`); `radius_m` must then be unset.
     std::optional<SearchGeometry> geometry{};
+    /// Fill Result::true_geometry of POIs and parcels (the reference's `returntruegeometry`).
+    bool true_geometry = false;
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -244,6 +248,11 @@ struct Result {
     std::vector<std::string> categories{};
     /// Parcels: the parts of the 14-character id, and the sheet when the source has it.
     std::string departmentcode{}, municipalitycode{}, oldmunicipalitycode{}, districtcode{}, section{}, number{}, sheet{};
+    /// POIs and parcels, when the request asks for it: the source geometry as a GeoJSON geometry
+    /// object (WGS84, 7 decimals): Point, LineString, Polygon (rings grouped even-odd: a ring
+    /// inside an odd number of others is a hole), their Multi* forms, or a GeometryCollection
+    /// when kinds are mixed; the document's point when the source had only a point. Empty otherwise.
+    std::string true_geometry{};
 };
 
 /// Per-thread query object. Not thread-safe itself; keep one per thread and reuse it.

@@ -326,6 +326,24 @@ TEST_CASE("GET /geocodage/search: index=poi and index=parcel, the reference's pr
     CHECK(p["sheet"] == "2");
     CHECK(p["city"] == "Testville");
     CHECK(p["_type"] == "parcel");
+    // returntruegeometry: the polygon written in parcels.geojson (counter-clockwise shell).
+    r = f.get("/geocodage/search", {{"q", "99001000AB0013"}, {"index", "parcel"}, {"returntruegeometry", "true"}});
+    REQUIRE(r.status == 200);
+    const auto tg = json::parse(r.body)["features"][0]["properties"]["truegeometry"];
+    REQUIRE(tg["type"] == "Polygon");
+    REQUIRE(tg["coordinates"].size() == 1);
+    const std::vector<std::pair<double, double>> corners{{2.3994, 48.8990}, {2.3998, 48.8990}, {2.3998, 48.8994},
+                                                         {2.3994, 48.8994}, {2.3994, 48.8990}};
+    REQUIRE(tg["coordinates"][0].size() == corners.size());
+    for (std::size_t k = 0; k < corners.size(); ++k) {
+        CHECK(tg["coordinates"][0][k][0].get<double>() == Approx(corners[k].first).margin(1e-7));
+        CHECK(tg["coordinates"][0][k][1].get<double>() == Approx(corners[k].second).margin(1e-7));
+    }
+    r = f.get("/geocodage/search", {{"q", "pharmacie de la paix"}, {"index", "poi"}, {"returntruegeometry", "1"}});
+    CHECK(json::parse(r.body)["features"][0]["properties"]["truegeometry"] ==
+          json::parse(R"({"type":"Point","coordinates":[2.4005,48.9]})"));
+    r = f.get("/geocodage/search", {{"q", "99001000AB0013"}, {"index", "parcel"}, {"returntruegeometry", "maybe"}});
+    CHECK(r.status == 400);
     r = f.get("/geocodage/search", {{"index", "parcel"}, {"departmentcode", "99"}, {"municipalitycode", "001"},
                                     {"section", "AB"}, {"number", "12"}});
     j = json::parse(r.body);

@@ -16,21 +16,13 @@
 #include "geoplex/routing/routing.hpp"
 #include "geoplex/tiles/tiles.hpp"
 #include "geoplex/bundle/engine.hpp"
+#include "geoplex/core/clock.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/version.hpp"
 
 namespace geoplex::bundle {
 
 namespace {
-
-std::string utc_now_iso8601() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Removes a directory tree when it goes out of scope, unless released.
 class ScratchDir {
@@ -146,7 +138,7 @@ void build(const std::filesystem::path& spec, const std::filesystem::path& out_d
 
     Manifest manifest;
     manifest.name = *name;
-    manifest.created = utc_now_iso8601();
+    manifest.created = core::utc_now_iso8601();
     manifest.geoplex_version = std::string(geoplex::version);
 
     build_component<altitude::Builder>("altitude", altitude_config, tmp, callbacks, manifest);

@@ -1,5 +1,6 @@
 // Enum spellings and JSON conversion of the catalog model (field names from reference §6.1).
 #include "geoplex/catalog/model.hpp"
+#include "geoplex/core/clock.hpp"
 
 #include <array>
 #include <chrono>
@@ -42,14 +43,7 @@ bool is_uuid(std::string_view t) noexcept {
     return true;
 }
 
-std::string now_iso8601() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+std::string now_iso8601() { return core::utc_now_iso8601(); }
 
 // ---- enums --------------------------------------------------------------------------------------
 

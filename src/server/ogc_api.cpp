@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "geoplex/bundle/engine.hpp"
+#include "geoplex/core/clock.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/tiles/tiles.hpp"
 #include "server/ows_common.hpp"
@@ -97,15 +98,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
 std::string strip_prefix(const std::string& name) {
     const auto colon = name.find(':');
     return colon == std::string::npos ? name : name.substr(colon + 1);
-}
-
-std::string now_iso() {
-    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 Response with_cache(Response r, const State& st) {
@@ -580,7 +572,7 @@ Response wfs_get_feature(const Request& req, const State& st, const ogc::Service
     }
     const std::uint64_t matched = sv.count(q);
     const std::uint64_t returned = hits ? 0 : std::min<std::uint64_t>(q.count, matched > q.start ? matched - q.start : 0);
-    const std::string stamp = now_iso();
+    const std::string stamp = core::utc_now_iso8601();
     if (geojson) {
         q.authority_axis_order = false;  // GeoJSON is always x, y
         if (hits) {
@@ -791,7 +783,7 @@ Response oapif_items(const Request& req, const bundle::Engine& engine, State& st
     Response r = streamed("application/geo+json",
                           fmt::format("{{\"type\":\"FeatureCollection\",\"numberMatched\":{},\"numberReturned\":{},\"timeStamp\":\"{}\","
                                       "\"links\":{},\"features\":[",
-                                      matched, returned, now_iso(), links.dump()),
+                                      matched, returned, core::utc_now_iso8601(), links.dump()),
                           std::move(stream), [](const ogc::FeatureStream&) { return std::string("]}\n"); });
     r.headers.emplace_back("Content-Crs", "<" + out_crs + ">");
     return r;

@@ -92,9 +92,7 @@ std::vector<geocoder::IndexKind> parse_indexes(const PyGeocoder& self, const py:
     for (const auto& name : names) {
         const auto k = geocoder::index_kind_from_string(name);
         if (!k) throw InvalidArgument(fmt::format("index must be 'address', 'poi' or 'parcel' (or several), not '{}'", name));
-        const bool built = *k == geocoder::IndexKind::address ||
-                           (*k == geocoder::IndexKind::poi ? info.pois : info.parcels) > 0;
-        if (!built)
+        if (!info.serves(*k))
             throw InvalidArgument(fmt::format("index '{}' is not built in this bundle (add a {} source to its "
                                               "[geocoder] section)", name,
                                               *k == geocoder::IndexKind::poi ? "gdal-poi or osm-poi" : "gdal-parcel"));

@@ -107,16 +107,13 @@ std::vector<geocoder::IndexKind> parse_indexes(const Request& req, const bundle:
     const std::string* v = req.param("index");
     if (v == nullptr) return out;
     const auto& info = engine.geocoder().info();
-    const auto served = [&](geocoder::IndexKind k) {
-        return k == geocoder::IndexKind::address || (k == geocoder::IndexKind::poi ? info.pois : info.parcels) > 0;
-    };
     std::string available = "address";
-    if (info.pois > 0) available += ", poi";
-    if (info.parcels > 0) available += ", parcel";
+    if (info.serves(geocoder::IndexKind::poi)) available += ", poi";
+    if (info.serves(geocoder::IndexKind::parcel)) available += ", parcel";
     for (const auto& i : split_list(*v)) {
         const auto k = geocoder::index_kind_from_string(i);
         if (!k) p.add(fmt::format("index: '{}' is not one of address, poi, parcel", i));
-        else if (!served(*k)) p.add(fmt::format("index: '{}' is not served by this bundle (available: {})", i, available));
+        else if (!info.serves(*k)) p.add(fmt::format("index: '{}' is not served by this bundle (available: {})", i, available));
         else if (std::find(out.begin(), out.end(), *k) == out.end()) out.push_back(*k);
     }
     return out;

@@ -126,6 +126,12 @@ struct IndexInfo {
     std::uint64_t terms = 0;
     std::uint64_t bytes = 0;
     BBox extent;  ///< lon/lat extent of every document
+
+    /// Whether queries on this index can return anything: the address index always, poi and
+    /// parcel when the bundle holds such documents.
+    [[nodiscard]] constexpr bool serves(IndexKind k) const noexcept {
+        return k == IndexKind::address || (k == IndexKind::poi ? pois : parcels) > 0;
+    }
 };
 
 /// An opened geocoder folder. Immutable, safe to share between threads, cheap to copy.

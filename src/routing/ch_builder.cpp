@@ -1,17 +1,20 @@
 // Contraction hierarchy preprocessing.
 //
-// Node order: a lazily updated priority queue (neighbours re-evaluated after each contraction,
-// the popped node re-checked) keyed by shortcuts added per arc removed, original arcs stood for
-// by the shortcuts per original arc removed, contracted neighbours and depth in the hierarchy. Witness searches are small Dijkstras on epoch-stamped
-// scratch arrays, bounded by the largest via-weight, a hop limit and a settled-node budget, and
-// they stop as soon as every target is settled. A missed witness only adds a superfluous
-// shortcut, never a wrong distance, so the result stays exact whatever the bounds.
+// Node order: contraction in rounds of independent sets. Priority = shortcuts added per arc
+// removed, original arcs stood for by the shortcuts per original arc removed, contracted
+// neighbours and depth in the hierarchy; each round contracts every node whose (priority, id) is
+// below all its neighbours', the batch's witness searches running on every core and avoiding the
+// whole batch, then the neighbours' priorities are recomputed (in parallel). Witness searches are
+// small Dijkstras on epoch-stamped scratch arrays, bounded by the largest via-weight, a hop limit
+// and a settled-node budget, and they stop as soon as every target is settled. A missed witness
+// only adds a superfluous shortcut, never a wrong distance, so the result stays exact whatever the
+// bounds; the order and the shortcuts do not depend on the number of threads.
 // Adjacency is a pair of small vectors per node; a contracted node's remaining arcs move into
-// the output (they all go up the hierarchy). Initial priorities are computed on all cores.
+// the output (they all go up the hierarchy).
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
-#include <queue>
 #include <thread>
 
 #include <fmt/format.h>
@@ -48,6 +51,7 @@ struct Bounds {
 };
 constexpr Bounds simulate_bounds{30, 4};
 constexpr Bounds contract_bounds{1000, 64};
+constexpr bool two_hop_independence = true;
 
 /// Reusable witness-search scratch (one per thread): epoch-stamped distances and target marks.
 class Witness {
@@ -55,8 +59,10 @@ public:
     explicit Witness(std::uint32_t n) : m_label(n) {}
 
     /// Shortcuts needed to contract v; appended to `out` when given. Returns (count, hops).
+    /// `blocked` (may be null): nodes the searches must not pass through (the batch being contracted).
     std::pair<std::uint32_t, std::uint32_t> shortcuts(const Adjacency& out_adj, const Adjacency& in_adj, NodeId v,
-                                                      Bounds bounds, std::vector<Shortcut>* out) {
+                                                      Bounds bounds, std::vector<Shortcut>* out,
+                                                      const std::uint8_t* blocked = nullptr) {
         std::uint32_t count = 0, hops = 0;
         const auto& outs = out_adj[v];
         for (const DEdge& ie : in_adj[v]) {
@@ -73,7 +79,8 @@ public:
                     }
                 }
             if (targets == 0) continue;
-            search(out_adj, u, v, limit, targets, bounds);
+            if (blocked != nullptr) search<true>(out_adj, u, v, limit, targets, bounds, blocked);
+            else search<false>(out_adj, u, v, limit, targets, bounds, nullptr);
             for (const DEdge& oe : outs) {
                 if (oe.other == u) continue;
                 const Weight via = ie.w + oe.w;
@@ -95,8 +102,9 @@ private:
     }
     [[nodiscard]] Weight dist(NodeId x) const { return m_label[x].stamp == m_round ? m_label[x].dist : inf_weight; }
 
+    template <bool Blocked>
     void search(const Adjacency& out_adj, NodeId source, NodeId skip, Weight limit, std::uint32_t targets,
-                Bounds bounds) {
+                Bounds bounds, const std::uint8_t* blocked) {
         using Item = std::pair<Weight, NodeId>;
         m_heap.clear();
         m_label[source].dist = 0;
@@ -119,6 +127,8 @@ private:
             const std::uint32_t hops = lx.hops + 1;
             for (const DEdge& e : out_adj[x]) {
                 if (e.other == skip) continue;
+                if constexpr (Blocked)
+                    if (blocked[e.other] != 0) continue;
                 const Weight nd = d + e.w;
                 if (nd > limit) continue;
                 Label& ly = m_label[e.other];
@@ -145,9 +155,39 @@ private:
     std::vector<std::pair<Weight, NodeId>> m_heap;
 };
 
+/// Runs fn(i, thread) for i in [0, count) on `threads` threads (chunks taken from a shared counter);
+/// inline when the work is small. fn must only write to its own i / thread slots.
+template <typename Fn>
+void parallel_for(std::size_t count, unsigned threads, Fn&& fn) {
+    constexpr std::size_t chunk = 64;
+    if (threads <= 1 || count < 4 * chunk) {
+        for (std::size_t i = 0; i < count; ++i) fn(i, 0U);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    auto work = [&](unsigned t) {
+        for (;;) {
+            const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
+            if (begin >= count) return;
+            for (std::size_t i = begin; i < std::min(count, begin + chunk); ++i) fn(i, t);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (auto& th : pool) th.join();
+}
+
+/// Contraction in rounds: each round contracts an independent set of nodes (every node whose
+/// (priority, id) is smaller than all its neighbours'), its witness searches in parallel and
+/// avoiding the whole set, so every witness path survives the round; the shortcuts are then
+/// applied in node order and the neighbours' priorities recomputed in parallel. The result does
+/// not depend on the number of threads.
 class Contractor {
 public:
-    explicit Contractor(std::uint32_t n) : m_out(n), m_in(n), m_contracted(n, false), m_depth(n, 0), m_deleted(n, 0), m_witness(n) {
+    Contractor(std::uint32_t n, unsigned threads)
+        : m_threads(threads), m_out(n), m_in(n), m_contracted(n, 0), m_depth(n, 0), m_deleted(n, 0) {
+        for (unsigned t = 0; t < threads; ++t) m_witness.emplace_back(n);
         up_out.reserve(n);
         up_in.reserve(n);
         order.reserve(n);
@@ -181,53 +221,92 @@ public:
         return 8.0F * edge_quotient + 8.0F * hop_quotient + static_cast<float>(m_deleted[v]) +
                0.5F * static_cast<float>(m_depth[v]);
     }
-    [[nodiscard]] float priority(NodeId v) { return priority(v, m_witness); }
 
-    /// Priorities of every node, on `threads` threads (the searches only read the graph).
-    [[nodiscard]] std::vector<float> initial_priorities(unsigned threads) const {
+    /// Contracts every node; `progress(done)` after each round.
+    template <typename Progress>
+    void run(Progress&& progress) {
         const auto n = static_cast<std::uint32_t>(m_out.size());
-        std::vector<float> prio(n);
-        auto work = [&](unsigned t) {
-            Witness w(n);
-            for (NodeId v = t; v < n; v += threads) prio[v] = priority(v, w);
-        };
-        std::vector<std::thread> pool;
-        for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-        work(0);
-        for (auto& th : pool) th.join();
-        return prio;
+        m_prio.resize(n);
+        parallel_for(n, m_threads, [&](std::size_t v, unsigned t) {
+            m_prio[v] = priority(static_cast<NodeId>(v), m_witness[t]);
+        });
+        std::vector<NodeId> remaining(n);
+        std::iota(remaining.begin(), remaining.end(), 0U);
+        std::vector<std::uint8_t> chosen;
+        std::vector<NodeId> batch, touched;
+        std::vector<std::vector<Shortcut>> shortcuts;
+        while (!remaining.empty()) {
+            chosen.assign(remaining.size(), 0);
+            parallel_for(remaining.size(), m_threads,
+                         [&](std::size_t i, unsigned) { chosen[i] = local_minimum(remaining[i]) ? 1 : 0; });
+            batch.clear();
+            std::size_t kept = 0;
+            for (std::size_t i = 0; i < remaining.size(); ++i)
+                if (chosen[i] != 0) batch.push_back(remaining[i]);
+                else remaining[kept++] = remaining[i];
+            remaining.resize(kept);
+            for (const NodeId v : batch) m_contracted[v] = 1;
+            if (shortcuts.size() < batch.size()) shortcuts.resize(batch.size());
+            parallel_for(batch.size(), m_threads, [&](std::size_t i, unsigned t) {
+                shortcuts[i].clear();
+                m_witness[t].shortcuts(m_out, m_in, batch[i], contract_bounds, &shortcuts[i], m_contracted.data());
+            });
+            touched.clear();
+            for (std::size_t i = 0; i < batch.size(); ++i) detach(batch[i], shortcuts[i], touched);
+            std::sort(touched.begin(), touched.end());
+            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+            parallel_for(touched.size(), m_threads, [&](std::size_t i, unsigned t) {
+                m_prio[touched[i]] = priority(touched[i], m_witness[t]);
+            });
+            progress(static_cast<std::uint32_t>(order.size()));
+        }
     }
 
-    /// Contracts v: adds its shortcuts, detaches it and records its remaining arcs as CH arcs.
-    void contract(NodeId v) {
-        m_scratch.clear();
-        m_witness.shortcuts(m_out, m_in, v, contract_bounds, &m_scratch);
+    std::vector<std::vector<DEdge>> up_out, up_in;  // per contraction step
+    std::vector<NodeId> order;
+
+private:
+    /// (priority, id) below every uncontracted neighbour's: no two neighbours are both chosen.
+    [[nodiscard]] bool local_minimum(NodeId v) const {
+        const float p = m_prio[v];
+        auto beats = [&](NodeId x) {
+            const float q = m_prio[x];
+            return q < p || (q == p && x < v);
+        };
+        for (const auto* list : {&m_out[v], &m_in[v]})
+            for (const DEdge& e : *list) {
+                if (beats(e.other)) return false;
+                if constexpr (two_hop_independence)
+                    for (const auto* list2 : {&m_out[e.other], &m_in[e.other]})
+                        for (const DEdge& f : *list2)
+                            if (f.other != v && beats(f.other)) return false;
+            }
+        return true;
+    }
+
+    /// Removes v (its shortcuts computed), adds its shortcuts, records its arcs as CH arcs and its
+    /// neighbours in `touched`.
+    void detach(NodeId v, const std::vector<Shortcut>& shortcuts, std::vector<NodeId>& touched) {
         order.push_back(v);
-        m_contracted[v] = true;
         for (const DEdge& e : m_out[v]) erase(m_in[e.other], v);
         for (const DEdge& e : m_in[v]) erase(m_out[e.other], v);
-        for (const Shortcut& s : m_scratch) add_arc(s.from, s.to, s.w, s.aux, v, s.hops);
+        for (const Shortcut& s : shortcuts) add_arc(s.from, s.to, s.w, s.aux, v, s.hops);
         m_neighbours.clear();
-        for (const DEdge& e : m_out[v]) m_neighbours.push_back(e.other);
-        for (const DEdge& e : m_in[v]) m_neighbours.push_back(e.other);
+        for (const auto* list : {&m_out[v], &m_in[v]})
+            for (const DEdge& e : *list) m_neighbours.push_back(e.other);
         std::sort(m_neighbours.begin(), m_neighbours.end());
         m_neighbours.erase(std::unique(m_neighbours.begin(), m_neighbours.end()), m_neighbours.end());
         for (const NodeId x : m_neighbours) {
             m_depth[x] = std::max(m_depth[x], m_depth[v] + 1);
             ++m_deleted[x];
+            touched.push_back(x);
         }
         up_out.push_back(std::move(m_out[v]));
         up_in.push_back(std::move(m_in[v]));
         std::vector<DEdge>().swap(m_out[v]);
         std::vector<DEdge>().swap(m_in[v]);
     }
-    [[nodiscard]] const std::vector<NodeId>& neighbours() const { return m_neighbours; }
-    [[nodiscard]] bool contracted(NodeId v) const { return m_contracted[v]; }
 
-    std::vector<std::vector<DEdge>> up_out, up_in;  // per contraction step
-    std::vector<NodeId> order;
-
-private:
     static void erase(std::vector<DEdge>& list, NodeId v) {
         for (std::size_t i = 0; i < list.size(); ++i)
             if (list[i].other == v) {
@@ -237,11 +316,12 @@ private:
             }
     }
 
+    unsigned m_threads;
     Adjacency m_out, m_in;
-    std::vector<bool> m_contracted;
+    std::vector<std::uint8_t> m_contracted;  ///< contracted or in the current batch
     std::vector<std::uint32_t> m_depth, m_deleted;
-    Witness m_witness;
-    std::vector<Shortcut> m_scratch;
+    std::vector<float> m_prio;
+    std::vector<Witness> m_witness;  ///< one per thread
     std::vector<NodeId> m_neighbours;
 };
 
@@ -252,40 +332,19 @@ std::uint64_t build_ch_file(const Graph& g, Optimization opt, const std::filesys
     const std::uint32_t n = g.node_count();
     const auto weights = g.weights(opt);
     const auto aux = g.weights(opt == Optimization::fastest ? Optimization::shortest : Optimization::fastest);
-    Contractor c(n);
+    const unsigned threads = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
+    Contractor c(n, threads);
     for (NodeId t = 0; t < n; ++t)
         for (auto a = g.first_out[t]; a < g.first_out[t + 1]; ++a)
             c.add_arc(t, g.head[a], weights[a], aux[a], ContractionHierarchy::original_arc_flag | a, 1);
-
-    std::vector<float> prio = c.initial_priorities(std::max(1U, std::min(8U, std::thread::hardware_concurrency())));
-    using Item = std::pair<float, NodeId>;
-    std::vector<Item> heap;
-    heap.reserve(n);
-    for (NodeId v = 0; v < n; ++v) heap.emplace_back(prio[v], v);
-    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue(std::greater<Item>(), std::move(heap));
-    std::uint32_t done = 0;
     const std::uint32_t report_every = std::max<std::uint32_t>(1, n / 100);
-    while (!queue.empty()) {
-        const auto [p, v] = queue.top();
-        queue.pop();
-        if (c.contracted(v) || p != prio[v]) continue;
-        // Lazy update: re-evaluate the popped node; contract it only if it is still the minimum.
-        const float now = c.priority(v);
-        if (now > p && !queue.empty() && now > queue.top().first) {
-            prio[v] = now;
-            queue.emplace(now, v);
-            continue;
-        }
-        c.contract(v);
-        for (const NodeId x : c.neighbours()) {
-            prio[x] = c.priority(x);
-            queue.emplace(prio[x], x);
-        }
-        if (++done % report_every == 0) {
-            callbacks.report(task, done, n);
-            callbacks.check_cancelled();
-        }
-    }
+    std::uint32_t reported = 0;
+    c.run([&](std::uint32_t done) {
+        if (done - reported < report_every) return;
+        reported = done;
+        callbacks.report(task, done, n);
+        callbacks.check_cancelled();
+    });
     if (c.order.size() != n) throw Error(errc::internal, "CH: not every node was contracted");
 
     std::vector<NodeId> rank(n);

@@ -177,32 +177,30 @@ std::vector<std::string> check_ch_for_errors(const Graph& g, const ContractionHi
 struct ChQuery::State {
     const Graph* g = nullptr;
     const ContractionHierarchy* c = nullptr;
+    /// Everything a search keeps per node, in one cache line access (the searches jump around).
+    struct Label {
+        Weight dist = inf_weight;
+        Weight aux = 0;
+        NodeId parent = invalid_id;          // rank of the predecessor (invalid for seeds)
+        std::uint32_t via_arc = invalid_id;  // CH arc index used to reach the node
+        std::uint32_t stamp = 0;             // the rest is valid when == round
+    };
     struct Side {
-        std::vector<Weight> dist, aux;
-        std::vector<NodeId> parent;          // rank of the predecessor (invalid for seeds)
-        std::vector<std::uint32_t> via_arc;  // CH arc index used to reach the node
-        std::vector<std::uint32_t> stamp;
+        std::vector<Label> label;
         std::vector<std::pair<Weight, NodeId>> heap;
-        void init(std::uint32_t n) {
-            dist.assign(n, inf_weight);
-            aux.assign(n, 0);
-            parent.assign(n, invalid_id);
-            via_arc.assign(n, invalid_id);
-            stamp.assign(n, 0);
-        }
+        void init(std::uint32_t n) { label.assign(n, Label{}); }
     } fwd, bwd;
     std::uint32_t round = 1;
     Weight best = inf_weight;
     Weight best_aux = 0;
     NodeId meet = invalid_id;
 
-    [[nodiscard]] Weight d(const Side& s, NodeId r) const { return s.stamp[r] == round ? s.dist[r] : inf_weight; }
+    [[nodiscard]] Weight d(const Side& s, NodeId r) const {
+        const Label& l = s.label[r];
+        return l.stamp == round ? l.dist : inf_weight;
+    }
     void set(Side& s, NodeId r, Weight w, Weight a, NodeId parent, std::uint32_t arc) {
-        s.stamp[r] = round;
-        s.dist[r] = w;
-        s.aux[r] = a;
-        s.parent[r] = parent;
-        s.via_arc[r] = arc;
+        s.label[r] = {w, a, parent, arc, round};
         s.heap.emplace_back(w, r);
         std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
     }
@@ -218,17 +216,18 @@ struct ChQuery::State {
         if (dx != d(s, x)) return;
         if (const Weight o = d(other, x); o != inf_weight && dx + o < best) {
             best = dx + o;
-            best_aux = s.aux[x] + other.aux[x];
+            best_aux = s.label[x].aux + other.label[x].aux;
             meet = x;
         }
         for (auto e = down_first[x]; e < down_first[x + 1]; ++e) {
             const Weight dy = d(s, down_head[e]);
             if (dy != inf_weight && dy + down_w[e] < dx) return;  // stalled: x is not reached optimally
         }
+        const Weight ax = s.label[x].aux;
         for (auto e = up_first[x]; e < up_first[x + 1]; ++e) {
             const NodeId y = up_head[e];
             const Weight nd = dx + up_w[e];
-            if (nd < d(s, y)) set(s, y, nd, s.aux[x] + up_aux[e], x, e);
+            if (nd < d(s, y)) set(s, y, nd, ax + up_aux[e], x, e);
         }
     }
 
@@ -264,8 +263,8 @@ ChQuery& ChQuery::operator=(ChQuery&&) noexcept = default;
 ChQuery& ChQuery::reset() {
     auto& s = *m_state;
     if (++s.round == 0) {  // wrapped: clear the stamps once every 4 billion queries
-        std::fill(s.fwd.stamp.begin(), s.fwd.stamp.end(), 0);
-        std::fill(s.bwd.stamp.begin(), s.bwd.stamp.end(), 0);
+        for (auto* side : {&s.fwd, &s.bwd})
+            for (State::Label& l : side->label) l.stamp = 0;
         s.round = 1;
     }
     s.fwd.heap.clear();
@@ -314,7 +313,7 @@ NodeId ChQuery::path_source() const noexcept {
     const auto& s = *m_state;
     if (s.meet == invalid_id) return invalid_id;
     NodeId x = s.meet;
-    while (s.fwd.parent[x] != invalid_id) x = s.fwd.parent[x];
+    while (s.fwd.label[x].parent != invalid_id) x = s.fwd.label[x].parent;
     return s.c->order[x];
 }
 
@@ -322,7 +321,7 @@ NodeId ChQuery::path_target() const noexcept {
     const auto& s = *m_state;
     if (s.meet == invalid_id) return invalid_id;
     NodeId x = s.meet;
-    while (s.bwd.parent[x] != invalid_id) x = s.bwd.parent[x];
+    while (s.bwd.label[x].parent != invalid_id) x = s.bwd.label[x].parent;
     return s.c->order[x];
 }
 
@@ -332,12 +331,12 @@ std::vector<ArcId> ChQuery::arc_path() const {
     std::vector<ArcId> out;
     if (s.meet == invalid_id) return out;
     std::vector<std::pair<NodeId, std::uint32_t>> up;  // (tail rank, forward arc)
-    for (NodeId x = s.meet; s.fwd.parent[x] != invalid_id; x = s.fwd.parent[x]) up.emplace_back(s.fwd.parent[x], s.fwd.via_arc[x]);
+    for (NodeId x = s.meet; s.fwd.label[x].parent != invalid_id; x = s.fwd.label[x].parent) up.emplace_back(s.fwd.label[x].parent, s.fwd.label[x].via_arc);
     std::reverse(up.begin(), up.end());
     for (const auto& [tail, e] : up) s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
-    for (NodeId x = s.meet; s.bwd.parent[x] != invalid_id; x = s.bwd.parent[x]) {
-        const NodeId down = s.bwd.parent[x];
-        const std::uint32_t e = s.bwd.via_arc[x];  // stored at `down`, head x: arc x → down
+    for (NodeId x = s.meet; s.bwd.label[x].parent != invalid_id; x = s.bwd.label[x].parent) {
+        const NodeId down = s.bwd.label[x].parent;
+        const std::uint32_t e = s.bwd.label[x].via_arc;  // stored at `down`, head x: arc x → down
         s.unpack(c.backward_unpack[e], x, down, out);
     }
     return out;

@@ -263,7 +263,7 @@ RawNetwork read_bdtopo(const ResourceConfig& cfg, const core::Callbacks& callbac
                     unresolved();
                     continue;
                 }
-                net.restrictions.push_back({fit->second, tit->second, via, false, mask});
+                net.restrictions.push_back({fit->second, tit->second, via, false, mask, {}});
             }
         }
     }

@@ -127,9 +127,10 @@ std::string BuildReport::to_string() const {
     std::string out = fmt::format("routing: read {:.2f} s, peak memory {:.0f} MiB\n", read_seconds,
                                   static_cast<double>(peak_rss_bytes) / 1048576.0);
     for (const auto& r : profiles) {
-        out += fmt::format("  {}/{}: {} nodes, {} arcs, {} segments, {} restrictions ({} ignored); dropped {} "
+        out += fmt::format("  {}/{}: {} nodes, {} arcs, {} segments, {} restrictions ({} via ways, {} ignored); dropped {} "
                            "components ({} nodes, {} segments, {:.2f} km); graph {:.2f} s",
-                           r.resource, r.profile, r.nodes, r.arcs, r.segments, r.restrictions, r.restrictions_ignored,
+                           r.resource, r.profile, r.nodes, r.arcs, r.segments, r.restrictions, r.via_way_restrictions,
+                           r.restrictions_ignored,
                            r.dropped_components, r.dropped_nodes, r.dropped_segments, r.dropped_km, r.graph_seconds);
         for (std::size_t i = 0; i < r.ch_seconds.size(); ++i)
             out += fmt::format(", CH {} arcs in {:.2f} s", r.ch_arcs[i], r.ch_seconds[i]);
@@ -231,6 +232,7 @@ nlohmann::ordered_json report_to_json(const ProfileReport& r) {
     j["nodes"] = r.nodes;
     j["arcs"] = r.arcs;
     j["restrictions"] = r.restrictions;
+    j["via_way_restrictions"] = r.via_way_restrictions;
     j["restrictions_ignored"] = r.restrictions_ignored;
     j["dropped_components"] = r.dropped_components;
     j["dropped_nodes"] = r.dropped_nodes;

@@ -40,9 +40,10 @@ struct RawSegment {
 
 struct RawRestriction {
     std::uint32_t from_way = 0, to_way = 0;
-    std::uint32_t via = 0;               ///< junction id
+    std::uint32_t via = 0;               ///< junction id (invalid_id for a via-way restriction)
     bool only = false;
     std::uint32_t profile_mask = 0;      ///< bit i = applies to profile i
+    std::vector<std::uint32_t> via_ways; ///< via ways in order (empty for a via-node restriction)
 };
 
 /// A road network independent of profiles: what the OSM and BD TOPO readers produce.

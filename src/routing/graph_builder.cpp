@@ -1,16 +1,20 @@
 // RawNetwork + profile → the routing graph file of that profile:
 //   1. base arcs: one per allowed direction of each road piece, integer weights;
 //   2. turn restrictions by node splitting: a junction gets one extra node per restricted
-//      incoming arc, whose outgoing arcs omit the forbidden turns (exact for via-node
-//      restrictions, and the graph stays node-based so a plain CH applies);
+//      incoming arc (via node) or per restricted arc sequence along the via way(s), whose
+//      outgoing arcs omit the forbidden turns (exact, and the graph stays node-based so a plain
+//      CH applies);
 //   3. largest strongly connected component kept, the rest reported;
 //   4. nodes renumbered along a Z-order curve (locality), CSR both ways, spatial grid.
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -152,60 +156,161 @@ void build_graph_file(const RawNetwork& net, std::size_t pi, const Profile& prof
         }
     }
 
-    // 2. restrictions → forbidden (in arc, out arc) pairs
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> forbidden;
+    // 2. restrictions → states. A restriction is a prefix of base arcs (the from arc, then the
+    //    via way's arcs for a via-way restriction) ending at a junction, plus the turns forbidden
+    //    there. Every prefix of a prefix is a state (a trie); a state is an extra graph node at
+    //    the junction its last arc reaches. Leaving a state along an arc goes to the longest
+    //    state that is a suffix of (state's arcs + arc), else to the plain junction, and the
+    //    turns forbidden at a state are those of every state that is one of its suffixes — so
+    //    overlapping restrictions stay exact and the graph stays node-based (plain CH, plain Dijkstra).
     rep.restrictions_ignored = pi < net.restrictions_unresolved.size() ? net.restrictions_unresolved[pi] : 0;
-    for (const auto& r : net.restrictions) {
-        if (((r.profile_mask >> pi) & 1U) == 0) continue;
-        std::vector<std::uint32_t> ins, outs;
-        for (auto k = in_first[r.via]; k < in_first[r.via + 1]; ++k)
-            if (way_of(in_list[k]) == r.from_way) ins.push_back(in_list[k]);
-        for (auto k = out_first[r.via]; k < out_first[r.via + 1]; ++k)
-            if (way_of(out_list[k]) == r.to_way) outs.push_back(out_list[k]);
-        if (ins.empty() || outs.empty()) {
-            ++rep.restrictions_ignored;
-            continue;
-        }
-        ++rep.restrictions;
-        for (const auto i : ins) {
-            if (!r.only) {
-                for (const auto o : outs) forbidden.emplace_back(i, o);
+    struct State {
+        std::uint32_t parent;  // state id, invalid_id for a first arc
+        std::uint32_t arc;     // last base arc
+    };
+    std::vector<State> states;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> child;  // (parent, arc) → state
+    auto state_of = [&](std::span<const std::uint32_t> arcs, bool create) -> std::uint32_t {
+        std::uint32_t t = invalid_id;
+        for (const auto a : arcs) {
+            const auto it = child.find({t, a});
+            if (it != child.end()) {
+                t = it->second;
             } else {
-                for (auto k = out_first[r.via]; k < out_first[r.via + 1]; ++k)
-                    if (way_of(out_list[k]) != r.to_way) forbidden.emplace_back(i, out_list[k]);
+                if (!create) return invalid_id;
+                states.push_back({t, a});
+                t = child[{t, a}] = static_cast<std::uint32_t>(states.size() - 1);
             }
         }
+        return t;
+    };
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> forbidden;  // (state, out arc)
+    auto touches = [&](std::uint32_t j, std::uint32_t way) {
+        for (auto x = out_first[j]; x < out_first[j + 1]; ++x)
+            if (way_of(out_list[x]) == way) return true;
+        return false;
+    };
+    auto add_rule = [&](std::span<const std::uint32_t> prefix, const RawRestriction& r) {
+        const std::uint32_t v = head_of(prefix.back());
+        std::uint32_t t = invalid_id;
+        for (auto k = out_first[v]; k < out_first[v + 1]; ++k)
+            if ((way_of(out_list[k]) == r.to_way) != r.only) {
+                if (t == invalid_id) t = state_of(prefix, true);  // no state when nothing is forbidden
+                forbidden.emplace_back(t, out_list[k]);
+            }
+    };
+    // Arc sequences of a via-way restriction: a from-way arc, then arcs along each via way in
+    // order (no u-turn, no junction twice), ending where the to way leaves.
+    auto via_way_prefixes = [&](const RawRestriction& r) {
+        std::vector<std::vector<std::uint32_t>> found;
+        std::vector<std::uint32_t> path;
+        const std::size_t k = r.via_ways.size();
+        auto visited = [&](std::uint32_t j) {
+            return std::any_of(path.begin(), path.end(), [&](std::uint32_t a) { return tail_of(a) == j; });
+        };
+        // at junction j after `path`, the last arc on via way `idx`
+        std::function<void(std::uint32_t, std::size_t)> extend = [&](std::uint32_t j, std::size_t idx) {
+            if (idx + 1 == k && touches(j, r.to_way)) found.push_back(path);
+            if (path.size() >= 32 || found.size() >= 8) return;
+            for (auto x = out_first[j]; x < out_first[j + 1]; ++x) {
+                const std::uint32_t o = out_list[x];
+                if ((o >> 1U) == (path.back() >> 1U) || visited(head_of(o))) continue;
+                std::size_t next = k;
+                if (way_of(o) == r.via_ways[idx]) next = idx;
+                else if (idx + 1 < k && way_of(o) == r.via_ways[idx + 1]) next = idx + 1;
+                if (next == k) continue;
+                path.push_back(o);
+                extend(head_of(o), next);
+                path.pop_back();
+            }
+        };
+        const RawWay& from = net.ways[r.from_way];
+        for (std::uint32_t seg = from.first_segment; seg < from.first_segment + from.segment_count; ++seg)
+            for (std::uint32_t a = 2 * seg; a < 2 * seg + 2; ++a) {
+                if (base_wf[a] == inf_weight) continue;
+                const std::uint32_t j = head_of(a);
+                path.assign(1, a);
+                for (auto x = out_first[j]; x < out_first[j + 1]; ++x) {
+                    const std::uint32_t o = out_list[x];
+                    if (way_of(o) != r.via_ways[0] || (o >> 1U) == (a >> 1U) || head_of(o) == tail_of(a)) continue;
+                    path.push_back(o);
+                    extend(head_of(o), 0);
+                    path.pop_back();
+                }
+            }
+        return found;
+    };
+    for (const auto& r : net.restrictions) {
+        if (((r.profile_mask >> pi) & 1U) == 0) continue;
+        bool used = false;
+        if (r.via_ways.empty()) {
+            for (auto k = in_first[r.via]; k < in_first[r.via + 1]; ++k) {
+                if (way_of(in_list[k]) != r.from_way || !touches(r.via, r.to_way)) continue;
+                const std::uint32_t prefix[1] = {in_list[k]};
+                add_rule(prefix, r);
+                used = true;
+            }
+        } else {
+            for (const auto& prefix : via_way_prefixes(r)) {
+                add_rule(prefix, r);
+                used = true;
+            }
+            if (used) ++rep.via_way_restrictions;
+        }
+        if (used) ++rep.restrictions;
+        else ++rep.restrictions_ignored;
     }
     std::sort(forbidden.begin(), forbidden.end());
     forbidden.erase(std::unique(forbidden.begin(), forbidden.end()), forbidden.end());
-    std::vector<std::uint32_t> restricted;  // in arcs with at least one forbidden turn
-    for (const auto& f : forbidden)
-        if (restricted.empty() || restricted.back() != f.first) restricted.push_back(f.first);
-    auto copy_of = [&](std::uint32_t a) -> std::uint32_t {
-        const auto it = std::lower_bound(restricted.begin(), restricted.end(), a);
-        return (it != restricted.end() && *it == a) ? J + static_cast<std::uint32_t>(it - restricted.begin()) : invalid_id;
+    auto arcs_of = [&](std::uint32_t t) {  // a state's arcs, first to last
+        std::vector<std::uint32_t> seq;
+        for (; t != invalid_id; t = states[t].parent) seq.push_back(states[t].arc);
+        std::reverse(seq.begin(), seq.end());
+        return seq;
     };
-    auto ehead = [&](std::uint32_t a) { const auto c = copy_of(a); return c != invalid_id ? c : head_of(a); };
-    auto is_forbidden = [&](std::uint32_t i, std::uint32_t o) {
-        return std::binary_search(forbidden.begin(), forbidden.end(), std::make_pair(i, o));
+    const auto T = static_cast<std::uint32_t>(states.size());
+    // next state from plain junctions, and per state: forbidden turns (suffix union) and transitions
+    auto ehead = [&](std::uint32_t a) {
+        const auto it = child.find({invalid_id, a});
+        return it != child.end() ? J + it->second : head_of(a);
+    };
+    auto transition = [&](const std::vector<std::uint32_t>& seq, std::uint32_t o) {
+        std::vector<std::uint32_t> longer(seq);
+        longer.push_back(o);
+        for (std::size_t i = 0; i < longer.size(); ++i) {
+            const std::uint32_t t = state_of(std::span<const std::uint32_t>(longer).subspan(i), false);
+            if (t != invalid_id) return J + t;
+        }
+        return head_of(o);
+    };
+    auto is_forbidden = [&](std::uint32_t t, std::uint32_t o) {
+        return std::binary_search(forbidden.begin(), forbidden.end(), std::make_pair(t, o));
     };
 
     // expanded arcs
-    const std::uint32_t N = J + static_cast<std::uint32_t>(restricted.size());
+    const std::uint32_t N = J + T;
     struct EArc {
         std::uint32_t tail, head, base;
     };
     std::vector<EArc> earcs;
-    earcs.reserve(out_list.size() + restricted.size() * 4);
+    earcs.reserve(out_list.size() + T * 4);
     for (std::uint32_t j = 0; j < J; ++j)
         for (auto k = out_first[j]; k < out_first[j + 1]; ++k) earcs.push_back({j, ehead(out_list[k]), out_list[k]});
-    for (std::uint32_t c = 0; c < restricted.size(); ++c) {
-        const std::uint32_t r = restricted[c];
-        const std::uint32_t v = head_of(r);
-        for (auto k = out_first[v]; k < out_first[v + 1]; ++k)
-            if (!is_forbidden(r, out_list[k])) earcs.push_back({J + c, ehead(out_list[k]), out_list[k]});
+    for (std::uint32_t t = 0; t < T; ++t) {
+        const auto seq = arcs_of(t);
+        std::vector<std::uint32_t> suffix_states;  // t and every state that is a suffix of it
+        for (std::size_t i = 0; i < seq.size(); ++i)
+            if (const auto s2 = state_of(std::span<const std::uint32_t>(seq).subspan(i), false); s2 != invalid_id)
+                suffix_states.push_back(s2);
+        const std::uint32_t v = head_of(states[t].arc);
+        for (auto k = out_first[v]; k < out_first[v + 1]; ++k) {
+            const std::uint32_t o = out_list[k];
+            if (std::any_of(suffix_states.begin(), suffix_states.end(), [&](std::uint32_t s2) { return is_forbidden(s2, o); }))
+                continue;
+            earcs.push_back({J + t, transition(seq, o), o});
+        }
     }
-    auto position = [&](std::uint32_t node) { return node < J ? net.junctions[node] : net.junctions[head_of(restricted[node - J])]; };
+    auto position = [&](std::uint32_t node) { return node < J ? net.junctions[node] : net.junctions[head_of(states[node - J].arc)]; };
     callbacks.report(task, 1, 4);
 
     // 3. largest strongly connected component

@@ -121,6 +121,7 @@ WayUse evaluate(const Profile& p, const osmium::TagList& tags) {
 
 struct PendingRestriction {
     osmium::object_id_type from = 0, via = 0, to = 0;
+    std::vector<osmium::object_id_type> via_ways;  ///< a via-way restriction (in relation order)
     bool only = false;
     std::uint32_t mask = 0;
 };
@@ -180,7 +181,8 @@ public:
             if (role == "from" && m.type() == osmium::item_type::way) { pr.from = m.ref(); ++from; }
             else if (role == "to" && m.type() == osmium::item_type::way) { pr.to = m.ref(); ++to; }
             else if (role == "via" && m.type() == osmium::item_type::node) { pr.via = m.ref(); ++via; }
-            else if (role == "via") ++via_ways;
+            else if (role == "via" && m.type() == osmium::item_type::way) { pr.via_ways.push_back(m.ref()); ++via_ways; }
+            else if (role == "via") ++via_ways;  // anything else is malformed
         }
         bool kind_set = false;
         for (std::size_t i = 0; i < m_cfg.profiles.size(); ++i) {
@@ -204,9 +206,11 @@ public:
             const std::string_view v(value);
             const bool only = v.starts_with("only_");
             if (!only && !v.starts_with("no_")) continue;
-            if (from != 1 || to != 1 || via != 1 || via_ways != 0) {
+            const bool via_node = via == 1 && via_ways == 0;
+            const bool via_way = via == 0 && via_ways >= 1 && static_cast<std::size_t>(via_ways) == pr.via_ways.size();
+            if (from != 1 || to != 1 || !(via_node || via_way)) {
                 if (unresolved.size() < m_cfg.profiles.size()) unresolved.resize(m_cfg.profiles.size());
-                ++unresolved[i];  // via-way restrictions and malformed relations
+                ++unresolved[i];  // malformed relations
                 continue;
             }
             pr.only = only;
@@ -352,13 +356,25 @@ RawNetwork read_osm(const ResourceConfig& cfg, const core::Callbacks& callbacks)
     for (std::size_t i = 0; i < wh.unresolved.size(); ++i) net.restrictions_unresolved[i] += wh.unresolved[i];
     for (const auto& r : wh.pending) {
         const std::uint32_t from = way_index(r.from), to = way_index(r.to);
+        if (!r.via_ways.empty()) {  // via way(s): resolved into arc sequences per profile by the graph builder
+            std::vector<std::uint32_t> via_ways;
+            for (const auto id : r.via_ways) via_ways.push_back(way_index(id));
+            if (from == invalid_id || to == invalid_id ||
+                std::find(via_ways.begin(), via_ways.end(), invalid_id) != via_ways.end()) {
+                for (std::size_t i = 0; i < cfg.profiles.size(); ++i)
+                    if ((r.mask >> i) & 1U) ++net.restrictions_unresolved[i];
+                continue;
+            }
+            net.restrictions.push_back({from, to, invalid_id, r.only, r.mask, std::move(via_ways)});
+            continue;
+        }
         const std::size_t via = index_of(r.via);
         if (from == invalid_id || to == invalid_id || via == SIZE_MAX || junction_of[via] == invalid_id) {
             for (std::size_t i = 0; i < cfg.profiles.size(); ++i)
                 if ((r.mask >> i) & 1U) ++net.restrictions_unresolved[i];
             continue;
         }
-        net.restrictions.push_back({from, to, junction_of[via], r.only, r.mask});
+        net.restrictions.push_back({from, to, junction_of[via], r.only, r.mask, {}});
     }
     callbacks.report(task, 3, 3);
     callbacks.info(fmt::format("routing: {}: {} ways, {} road pieces, {} junctions, {} turn restrictions", cfg.id,

@@ -22,6 +22,7 @@ ProfileReport report_from_json(const nlohmann::json& j, const std::string& resou
     r.nodes = j.value("nodes", std::uint64_t{0});
     r.arcs = j.value("arcs", std::uint64_t{0});
     r.restrictions = j.value("restrictions", std::uint64_t{0});
+    r.via_way_restrictions = j.value("via_way_restrictions", std::uint64_t{0});
     r.restrictions_ignored = j.value("restrictions_ignored", std::uint64_t{0});
     r.dropped_components = j.value("dropped_components", std::uint64_t{0});
     r.dropped_nodes = j.value("dropped_nodes", std::uint64_t{0});

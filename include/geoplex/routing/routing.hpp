@@ -119,6 +119,7 @@ struct ProfileReport {
     std::uint64_t nodes = 0;                ///< graph nodes (after restriction splitting)
     std::uint64_t arcs = 0;
     std::uint64_t restrictions = 0;         ///< turn restrictions applied
+    std::uint64_t via_way_restrictions = 0; ///< of which with via way(s)
     std::uint64_t restrictions_ignored = 0; ///< not resolvable (missing ways, via not shared…)
     std::uint64_t dropped_components = 0;   ///< strongly connected components removed
     std::uint64_t dropped_nodes = 0;

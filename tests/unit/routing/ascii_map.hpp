@@ -53,7 +53,11 @@ public:
     /// A tagged node (traffic signals, barriers).
     void node_tags(char node, Tags tags) { m_node_tags[node] = std::move(tags); }
     void restriction(int from_way, char via, int to_way, std::string kind, Tags extra = {}) {
-        m_restrictions.push_back({from_way, via, to_way, std::move(kind), std::move(extra)});
+        m_restrictions.push_back({from_way, via, to_way, std::move(kind), std::move(extra), {}});
+    }
+    /// A restriction with via way(s) (in order) instead of a via node.
+    void restriction(int from_way, std::vector<int> via_ways, int to_way, std::string kind) {
+        m_restrictions.push_back({from_way, '?', to_way, std::move(kind), {}, std::move(via_ways)});
     }
     [[nodiscard]] LonLat at(char node) const { return m_nodes.at(node); }
     /// The point `fraction` of the way from node a to node b (straight line).
@@ -101,7 +105,9 @@ public:
             const auto& r = m_restrictions[i];
             out << fmt::format("  <relation id=\"{}\" version=\"1\">\n", i + 1);
             out << fmt::format("    <member type=\"way\" ref=\"{}\" role=\"from\"/>\n", r.from + 1);
-            out << fmt::format("    <member type=\"node\" ref=\"{}\" role=\"via\"/>\n", node_id(r.via));
+            if (r.via_ways.empty())
+                out << fmt::format("    <member type=\"node\" ref=\"{}\" role=\"via\"/>\n", node_id(r.via));
+            for (const int w : r.via_ways) out << fmt::format("    <member type=\"way\" ref=\"{}\" role=\"via\"/>\n", w + 1);
             out << fmt::format("    <member type=\"way\" ref=\"{}\" role=\"to\"/>\n", r.to + 1);
             out << "    <tag k=\"type\" v=\"restriction\"/>\n";
             out << fmt::format("    <tag k=\"restriction\" v=\"{}\"/>\n", r.kind);
@@ -134,6 +140,7 @@ private:
         int to;
         std::string kind;
         Tags extra;
+        std::vector<int> via_ways;
     };
     std::map<char, LonLat> m_nodes;
     std::map<char, Tags> m_node_tags;

@@ -134,6 +134,89 @@ TEST_CASE("restrictions with except=motorcar do not apply to cars", "[routing][r
     CHECK(route(r, m, 'a', 'd').letters == "abd");
 }
 
+namespace {
+// A via-way restriction: coming from ab, along bc, the turn into ce is forbidden (no_*) or
+// only ch is allowed (only_*). The detour is b-d-f-e; bc and ch are long enough that turning
+// back on them (a node-based graph allows u-turns at nodes) costs more than the detour.
+const char* via_way_map = R"(
+a-b-------c---------h
+  |       |
+  |       e
+  |       |
+  d-------f
+)";
+}  // namespace
+
+TEST_CASE("no_* restrictions with a via way forbid the whole arc sequence", "[routing][restrictions]") {
+    geoplex::test::TempDir dir("geoplex-routing");
+    AsciiMap m(via_way_map);
+    const int ab = m.way("ab", {{"highway", "residential"}});
+    const int bc = m.way("bc", {{"highway", "residential"}});
+    m.way("ch", {{"highway", "residential"}});
+    const int ce = m.way("ce", {{"highway", "residential"}});
+    m.way("bdfe", {{"highway", "residential"}});
+    m.restriction(ab, std::vector<int>{bc}, ce, "no_right_turn");
+    BuildReport report;
+    const Router r = m.build(dir, &report);
+    CHECK(route(r, m, 'a', 'e').letters == "abdfe");
+    CHECK(route(r, m, 'a', 'e', "pedestrian").letters == "abce");
+    // Only the sequence a-b-c-e is forbidden: c → e, and b → c → e (not coming from a), are allowed.
+    CHECK(route(r, m, 'c', 'e').letters == "ce");
+    CHECK(route(r, m, {m.between('b', 'c', 0.25), m.at('e')}).letters == "ce");
+    CHECK(route(r, m, 'a', 'h').letters == "abch");
+    CHECK(route(r, m, 'e', 'a').letters == "ecba");  // directional
+    REQUIRE(report.profiles.size() == 2);
+    CHECK(report.profiles[0].restrictions == 1);
+    CHECK(report.profiles[0].via_way_restrictions == 1);
+    CHECK(report.profiles[0].restrictions_ignored == 0);
+    // Exactness of the CH on the split graph: equal to the reference Dijkstra on every pair.
+    const Graph& g = r.graph("test", "car");
+    const auto& ch = r.ch("test", "car", Optimization::fastest);
+    ChQuery q(g, ch);
+    for (NodeId s = 0; s < g.node_count(); ++s) {
+        const auto ref = routing::test::dijkstra_all(g, Optimization::fastest, s);
+        for (NodeId t = 0; t < g.node_count(); ++t) {
+            const Weight d = q.reset().add_source(s).add_target(t).run().distance();
+            CHECK(d == (ref[t] == UINT64_MAX ? inf_weight : static_cast<Weight>(ref[t])));
+        }
+    }
+}
+
+TEST_CASE("only_* restrictions with a via way allow one exit at its end", "[routing][restrictions]") {
+    geoplex::test::TempDir dir("geoplex-routing");
+    AsciiMap m(via_way_map);
+    const int ab = m.way("ab", {{"highway", "residential"}});
+    const int bc = m.way("bc", {{"highway", "residential"}});
+    const int ch = m.way("ch", {{"highway", "residential"}});
+    m.way("ce", {{"highway", "residential"}});
+    m.way("bdfe", {{"highway", "residential"}});
+    m.restriction(ab, std::vector<int>{bc}, ch, "only_straight_on");
+    BuildReport report;
+    const Router r = m.build(dir, &report);
+    CHECK(route(r, m, 'a', 'e').letters == "abdfe");
+    CHECK(route(r, m, 'a', 'h').letters == "abch");
+    CHECK(route(r, m, 'd', 'e').letters == "dfe");
+    CHECK(route(r, m, {m.between('b', 'c', 0.25), m.at('e')}).letters == "ce");
+    CHECK(report.profiles[0].via_way_restrictions == 1);
+}
+
+TEST_CASE("a restriction whose via way does not connect from and to is ignored and counted", "[routing][restrictions]") {
+    geoplex::test::TempDir dir("geoplex-routing");
+    AsciiMap m(via_way_map);
+    const int ab = m.way("ab", {{"highway", "residential"}});
+    m.way("bc", {{"highway", "residential"}});
+    const int ch = m.way("ch", {{"highway", "residential"}});
+    const int ce = m.way("ce", {{"highway", "residential"}});
+    const int df = m.way("bdfe", {{"highway", "residential"}});
+    m.restriction(ab, std::vector<int>{ce}, ch, "no_left_turn");  // ce does not touch ab
+    m.restriction(ab, std::vector<int>{df}, ch, "no_left_turn");  // bdfe does not reach ch
+    BuildReport report;
+    const Router r = m.build(dir, &report);
+    CHECK(report.profiles[0].restrictions == 0);
+    CHECK(report.profiles[0].restrictions_ignored == 2);
+    CHECK(route(r, m, 'a', 'e').letters == "abce");
+}
+
 TEST_CASE("access rules: motor_vehicle=no, footways, motorways", "[routing][access]") {
     auto build = [](geoplex::test::TempDir& dir, AsciiMap& m, routing::test::Tags bd_tags) {
         m.way("ab", {{"highway", "residential"}});

@@ -787,6 +787,7 @@ Offering Catalog::publish(const Principal& by, const Id& datastore, const Id& co
         m_impl->unserve_offering(o, *endpoint);
         throw;
     }
+    ++m_impl->generation;
     m_impl->audit(by, "publish", "offering", o.id, ds.id, json{{"configuration", c.id}, {"endpoint", endpoint->technical_name}});
     return o;
 }
@@ -822,6 +823,7 @@ Offering Catalog::patch_offering(const Principal& by, const Id& datastore, const
             it->second = std::move(copy);
         }
     }
+    ++m_impl->generation;
     m_impl->audit(by, "update", "offering", o.id, ds.id, body);
     return o;
 }
@@ -850,6 +852,7 @@ void Catalog::unpublish(const Principal& by, const Id& datastore, const Id& offe
             }
         }
     });
+    ++m_impl->generation;
     m_impl->audit(by, "unpublish", "offering", o.id, ds.id, json{{"layer_name", o.layer_name}});
 }
 
@@ -862,6 +865,8 @@ std::vector<std::shared_ptr<const PublishedLayer>> Catalog::published(bool restr
         if (k.first == restricted) out.push_back(v);
     return out;
 }
+
+std::uint64_t Catalog::generation() const noexcept { return m_impl->generation.load(); }
 
 std::shared_ptr<const PublishedLayer> Catalog::published_layer(std::string_view layer, bool restricted) const {
     std::shared_lock lock(m_impl->layers_mutex);

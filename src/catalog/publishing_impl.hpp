@@ -2,6 +2,7 @@
 // Catalog::Impl, shared by publishing.cpp (flow), access.cpp (keys, permissions, accesses),
 // quotas.cpp and publishing_gdal.cpp (processings on files).
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -33,6 +34,8 @@ struct Catalog::Impl {
     // Published tile layers: (restricted, layer name) → layer. Replaced, never mutated.
     mutable std::shared_mutex layers_mutex;
     std::map<std::pair<bool, std::string>, std::shared_ptr<const PublishedLayer>> layers;
+    /// Catalog::generation(): bumped after every publish, patch and unpublish.
+    std::atomic<std::uint64_t> generation{0};
 
     // BASIC key passwords are PBKDF2-hashed: remember verified (key, password digest) pairs so
     // that a tile request does not pay the derivation every time.

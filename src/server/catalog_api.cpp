@@ -15,6 +15,7 @@
 #include "geoplex/catalog/publishing.hpp"
 #include "geoplex/catalog/store.hpp"
 #include "geoplex/core/error.hpp"
+#include "geoplex/server/search_api.hpp"
 
 namespace geoplex::server {
 
@@ -354,6 +355,10 @@ std::shared_ptr<Catalog> open_catalog(const CatalogSettings& s) {
 }
 
 void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
+    // The layer search over the published offerings (and the bundle), /recherche/… (search_api.cpp).
+    SearchApiOptions search;
+    search.catalog = catalog;
+    add_search_routes(router, search);
     Api api{router, std::move(catalog)};
     using catalog::Datastore;
     const auto ok = [](const json& j) { return json_reply(j); };

@@ -1,12 +1,15 @@
 // Everything of `geoplex serve` that is not transport: config validation, the default routes,
 // the access-log line. (Beast lives in server.cpp only.)
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "geoplex/altitude/altitude.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/server/isochrone_api.hpp"
+#include "geoplex/server/search_api.hpp"
 #include "geoplex/server/server.hpp"
 #include "geoplex/version.hpp"
 
@@ -170,6 +173,9 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
     if (engine.has_tiles()) add_ogc_routes(router, config.ogc);
     if (config.more_routes) config.more_routes(router);
     if (add_more) add_more(router);
+    // The layer search answers from the bundle alone unless the catalog's routes added it.
+    if (std::none_of(router.routes().begin(), router.routes().end(), [](const Router::Route& r) { return r.pattern == search_route_pattern; }))
+        add_search_routes(router, SearchApiOptions{});
 
     // The web map takes "/" when its files are there; the endpoint list is always at /services.
     const bool viewer = add_viewer_routes(router, engine, config.viewer);

@@ -172,6 +172,9 @@ public:
     /// Published layers (snapshot, cheap). `restricted` selects the /private/… family.
     [[nodiscard]] std::vector<std::shared_ptr<const PublishedLayer>> published(bool restricted) const;
     [[nodiscard]] std::shared_ptr<const PublishedLayer> published_layer(std::string_view layer, bool restricted) const;
+    /// Changes (grows) whenever an offering is published, patched or unpublished: readers that
+    /// derive something from the published offerings (the layer search index) rebuild on change.
+    [[nodiscard]] std::uint64_t generation() const noexcept;
     /// The key a request presents, verified (secret and rules not yet: see authorize). nullopt = none matched.
     [[nodiscard]] std::optional<ApiKey> identify_key(const PresentedKey& presented);
     /// May this request consume `layer`? Checks key, rules (IP lists, referer, user agent),

@@ -45,7 +45,8 @@ struct CatalogSettings {
 /// Opens the catalog a configuration describes (store created and migrated when needed).
 [[nodiscard]] std::shared_ptr<catalog::Catalog> open_catalog(const CatalogSettings& settings);
 
-/// Adds every /api/… route (with its OpenAPI fragment) over `catalog`.
+/// Adds every /api/… route (with its OpenAPI fragment) over `catalog`, and the layer search
+/// routes /recherche/… and /private/recherche/… over its published offerings (search_api.hpp).
 void add_catalog_routes(Router& router, std::shared_ptr<catalog::Catalog> catalog);
 
 /// The tile layers the catalog publishes: open offerings in the public family, restricted ones

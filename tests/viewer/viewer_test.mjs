@@ -196,6 +196,48 @@ try {
   check(await page.locator('.explore-popup .elevation').count() === 1, 'the popup shows the elevation');
   await shot(page, '6-reverse');
 
+  // Catalogue panel: search a layer of the bundle, open its sheet, add it to the map.
+  check(await page.locator('#catalog-panel').isVisible(), 'the catalogue panel is shown (the layer search answers)');
+  const drawable = config.layers.find((l) => l.web_mercator);
+  check(Boolean(drawable), 'the synthetic bundle has a Web Mercator layer to add from the catalogue');
+  if (drawable) {
+    const docType = drawable.type === 'vector' ? 'VECTOR-TMS' : 'WMTS-TMS';
+    const word = drawable.title.split(/[^\p{L}\p{N}]+/u).find((w) => w.length >= 3) || drawable.id;
+    await page.locator('#catalog-search').pressSequentially(word.slice(0, Math.min(word.length, 5)), { delay: 20 });
+    await page.waitForSelector('#catalog-suggestions li', { timeout: 10000 });
+    const catalogSuggestions = await page.locator('#catalog-suggestions li').allTextContents();
+    check(catalogSuggestions.some((s) => s.includes(drawable.title)),
+      `catalogue suggestions for "${word.slice(0, 5)}" include "${drawable.title}" (${catalogSuggestions.length})`);
+    await page.locator('#catalog-suggestions li', { hasText: drawable.title }).first().click();
+    const card = page.locator(`#catalog-results li[data-layer="${drawable.id}"][data-type="${docType}"]`);
+    await card.waitFor({ timeout: 10000 });
+    check((await card.locator('.title').textContent()).includes(drawable.title) && (await card.locator('.type').textContent()).length > 0,
+      'the result card shows the title and the type label');
+    await card.click();
+    await page.waitForSelector('#catalog-sheet:not([hidden]) .stream-layer');
+    check(await page.locator('#catalog-sheet .stream-layer').textContent() === drawable.id, 'the sheet shows the LAYER name');
+    check(await page.locator('#catalog-sheet .stream-protocol').textContent() === docType, `the sheet shows the protocol (${docType})`);
+    const sheet = await page.evaluate(() => window.geoplexViewer.state.catalog.sheet);
+    const ring = sheet.extent.coordinates[0];
+    const [w, s, e, n] = drawable.bounds;
+    check(Math.abs(ring[0][0] - w) < 1e-9 && Math.abs(ring[0][1] - s) < 1e-9 && Math.abs(ring[2][0] - e) < 1e-9 && Math.abs(ring[2][1] - n) < 1e-9,
+      'the sheet\'s extent is the layer\'s bounds from config.json');
+    const drawn = await page.evaluate(() => window.geoplexViewer.map.getSource('catalog-extent').serialize().data);
+    check(drawn.geometry?.type === 'Polygon', 'the extent is drawn on the map');
+    const before = await page.locator('#layers li').count();
+    await page.locator('#catalog-add').click();
+    await page.waitForFunction(() => window.geoplexViewer.state.catalog.added.length === 1, null, { timeout: 10000 });
+    await idle();
+    const addedId = `catalog-1-${drawable.id}`;
+    check(await page.locator('#layers li').count() === before + 1 && await page.locator(`#layers li[data-layer="${addedId}"]`).count() === 1,
+      'the added layer appears in the layer list');
+    check(await page.locator(`#layers li[data-layer="${addedId}"] input[type=range]`).count() === 1, 'the added layer has an opacity slider');
+    const sources = await page.evaluate((prefix) => Object.keys(window.geoplexViewer.map.getStyle().sources).filter((k) => k.startsWith(prefix)),
+      `${addedId}:`);
+    check(sources.length >= 1, `the map has the added layer's source (${sources.join(', ')})`);
+    await shot(page, '6b-catalog');
+  }
+
   // French labels.
   await page.locator('#lang').click();
   check((await page.locator('#modes button[data-mode=route]').textContent()) === 'Itinéraire', 'the FR switch translates the labels');

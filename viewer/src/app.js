@@ -27,6 +27,13 @@ const I18N = {
     m_fork: 'Keep', 'm_end of road': 'At the end of the road, turn',
     uturn: 'make a U-turn', 'sharp right': 'sharp right', right: 'right', 'slight right': 'slightly right',
     straight: 'straight on', 'slight left': 'slightly left', left: 'left', 'sharp left': 'sharp left',
+    catalog_placeholder: 'Search the catalog (3 letters or more)…', previous: '‹ Previous', next: 'Next ›',
+    results_of: 'results', add_to_map: 'Add to map', added: 'Added to the map', producers: 'Producers',
+    keywords: 'Keywords', theme: 'Theme', streams: 'Streams', stream_name: 'Name', protocol: 'Protocol',
+    capabilities: 'GetCapabilities', not_addable: 'Used by the viewer’s tools; not a map layer.',
+    'type_WMTS-TMS': 'Raster tiles (WMTS/TMS)', 'type_VECTOR-TMS': 'Vector tiles (TMS)', 'type_WMS-RASTER': 'WMS raster',
+    'type_WMS-VECTOR': 'WMS vector', type_WFS: 'WFS features', type_DOWNLOAD: 'Download',
+    'type_ITINERARY-ISOCURVE': 'Routing and isochrones', type_ALTIMETRY: 'Altimetry', type_SEARCH: 'Geocoding',
   },
   fr: {
     search_placeholder: 'Rechercher une adresse, un lieu…', mode_explore: 'Explorer', mode_route: 'Itinéraire',
@@ -51,6 +58,13 @@ const I18N = {
     m_fork: 'Garder', 'm_end of road': 'Au bout de la route, tourner',
     uturn: 'faire demi-tour', 'sharp right': 'franchement à droite', right: 'à droite', 'slight right': 'légèrement à droite',
     straight: 'tout droit', 'slight left': 'légèrement à gauche', left: 'à gauche', 'sharp left': 'franchement à gauche',
+    catalog_placeholder: 'Rechercher dans le catalogue (3 lettres ou plus)…', previous: '‹ Précédents', next: 'Suivants ›',
+    results_of: 'résultats', add_to_map: 'Ajouter à la carte', added: 'Ajoutée à la carte', producers: 'Producteurs',
+    keywords: 'Mots-clés', theme: 'Thème', streams: 'Flux', stream_name: 'Nom', protocol: 'Protocole',
+    capabilities: 'GetCapabilities', not_addable: 'Utilisé par les outils de la carte ; pas une couche.',
+    'type_WMTS-TMS': 'Tuiles raster (WMTS/TMS)', 'type_VECTOR-TMS': 'Tuiles vectorielles (TMS)', 'type_WMS-RASTER': 'WMS raster',
+    'type_WMS-VECTOR': 'WMS vecteur', type_WFS: 'Objets WFS', type_DOWNLOAD: 'Téléchargement',
+    'type_ITINERARY-ISOCURVE': 'Itinéraires et isochrones', type_ALTIMETRY: 'Altimétrie', type_SEARCH: 'Géocodage',
   },
 };
 
@@ -65,6 +79,7 @@ const state = {
   profile: null,       // last elevationLine response
   selected: null,      // last search result {label, lon, lat}
   requests: 0,         // requests in flight (tests wait for 0)
+  catalog: { available: false, text: '', page: 1, total: 0, documents: [], sheet: null, added: [] },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -73,10 +88,10 @@ const empty = () => ({ type: 'FeatureCollection', features: [] });
 
 function status(message) { $('status').textContent = message || ''; }
 
-async function getJSON(url) {
+async function getJSON(url, init) {
   state.requests += 1;
   try {
-    const response = await fetch(url);
+    const response = await fetch(url, init);
     const text = await response.text();
     let body = null;
     try { body = text ? JSON.parse(text) : null; } catch { body = null; }
@@ -117,6 +132,7 @@ function applyLanguage() {
   $('iso-unit').textContent = $('iso-cost').value === 'time' ? t('minutes') : t('metres');
   renderLayerList();
   if (state.profile) renderProfile();
+  if (state.catalog.available) { renderCatalogResults(); if (state.catalog.sheet) renderSheet(); }
 }
 
 // ---- map and layers --------------------------------------------------------------------------
@@ -566,6 +582,172 @@ function wireUi() {
   map.on('click', onMapClick);
 }
 
+// ---- catalog panel: the layer search service (/recherche/api/indexes/geoplateforme) ---------------
+
+const SEARCH_API = '/recherche/api/indexes/geoplateforme';
+const PAGE_SIZE = 10;
+const PICTOGRAMS = { 'WMTS-TMS': '▦', 'VECTOR-TMS': '◆', 'WMS-RASTER': '▩', 'WMS-VECTOR': '▤', WFS: '⬡', DOWNLOAD: '⤓',
+  'ITINERARY-ISOCURVE': '↝', ALTIMETRY: '⛰', SEARCH: '⌕' };
+const ADDABLE = new Set(['WMTS-TMS', 'VECTOR-TMS', 'WMS-RASTER', 'WMS-VECTOR']);
+
+const postJSON = (url, body) => getJSON(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const typeLabel = (type) => t(`type_${type}`);
+const excerpt = (text, n = 140) => (text.length > n ? `${text.slice(0, n).replace(/\s+\S*$/, '')}…` : text);
+const extentBounds = (extent) => {
+  const ring = extent?.coordinates?.[0];
+  if (!ring) return null;
+  const xs = ring.map((p) => p[0]);
+  const ys = ring.map((p) => p[1]);
+  return [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]];
+};
+
+async function catalogSearch(text, page = 1) {
+  const c = state.catalog;
+  c.text = text;
+  c.page = page;
+  $('catalog-suggestions').replaceChildren();
+  try {
+    const body = { page, size: PAGE_SIZE };
+    if (text.trim()) body.text = text.trim();
+    const r = await postJSON(SEARCH_API, body);
+    c.documents = r.documents;
+    c.total = r.total;
+    renderCatalogResults();
+  } catch (e) {
+    status(`${t('error')}: ${e.message}`);
+  }
+}
+
+async function catalogSuggest(text) {
+  const ul = $('catalog-suggestions');
+  if ([...text.trim()].length < 3) { ul.replaceChildren(); return; }
+  try {
+    const r = await getJSON(`${SEARCH_API}/suggest?${query({ text: text.trim(), fields: 'title,keywords,layer_name,theme', size: 8 })}`);
+    if ($('catalog-search').value !== text) return;  // typed on meanwhile
+    ul.replaceChildren();
+    for (const s of r) {
+      const li = document.createElement('li');
+      li.dataset.id = s.source.id;
+      li.innerHTML = `<span class="pictogram">${PICTOGRAMS[s.source.type] || '•'}</span>${escapeHtml(s.source.title)}`;
+      li.addEventListener('click', () => { ul.replaceChildren(); $('catalog-search').value = s.source.title; catalogSearch(s.source.title); });
+      ul.appendChild(li);
+    }
+  } catch (e) {
+    ul.replaceChildren();
+  }
+}
+
+function renderCatalogResults() {
+  const c = state.catalog;
+  const ul = $('catalog-results');
+  ul.replaceChildren();
+  const from = (c.page - 1) * PAGE_SIZE;
+  $('catalog-count').textContent = c.total ? `${from + 1}–${from + c.documents.length} / ${c.total} ${t('results_of')}` : t('no_result');
+  for (const d of c.documents) {
+    const li = document.createElement('li');
+    li.dataset.id = d.id;
+    li.dataset.layer = d.layer_name;
+    li.dataset.type = d.type;
+    li.innerHTML = `<div class="title"><span class="pictogram" title="${escapeHtml(typeLabel(d.type))}">${PICTOGRAMS[d.type] || '•'}</span>${escapeHtml(d.title)}</div>
+      <div class="abstract">${escapeHtml(excerpt(d.description || ''))}</div>
+      <div class="meta"><span class="type">${escapeHtml(typeLabel(d.type))}</span>${d.producers.length ? ` · <span class="producer">${escapeHtml(d.producers.join(', '))}</span>` : ''}</div>`;
+    li.addEventListener('click', () => openSheet(d));
+    ul.appendChild(li);
+  }
+  $('catalog-pager').hidden = c.total <= PAGE_SIZE;
+  $('catalog-prev').disabled = c.page <= 1;
+  $('catalog-next').disabled = from + c.documents.length >= c.total;
+}
+
+function openSheet(doc) {
+  state.catalog.sheet = doc;
+  const bounds = extentBounds(doc.extent);
+  map.getSource('catalog-extent').setData(doc.extent ? { type: 'Feature', properties: {}, geometry: doc.extent } : empty());
+  if (bounds) map.fitBounds(bounds, { padding: 40, duration: 0, maxZoom: 16 });
+  renderSheet();
+}
+
+function renderSheet() {
+  const d = state.catalog.sheet;
+  const el = $('catalog-sheet');
+  el.hidden = false;
+  const list = (items) => items.map(escapeHtml).join(', ');
+  const added = state.catalog.added.includes(d.id);
+  el.innerHTML = `<h3><span class="pictogram">${PICTOGRAMS[d.type] || '•'}</span>${escapeHtml(d.title)}</h3>
+    <p class="description">${escapeHtml(d.description || '')}</p>
+    ${d.producers.length ? `<div class="meta">${t('producers')} : <span class="producers">${list(d.producers)}</span></div>` : ''}
+    ${d.keywords.length ? `<div class="meta">${t('keywords')} : <span class="keywords">${list(d.keywords)}</span></div>` : ''}
+    ${d.theme ? `<div class="meta">${t('theme')} : ${escapeHtml(d.theme)}</div>` : ''}
+    <h4>${t('streams')}</h4>
+    <table class="streams"><tr><th>${t('stream_name')}</th><th>LAYER</th><th>${t('protocol')}</th><th>${t('capabilities')}</th></tr>
+      <tr><td>${escapeHtml(d.title)}</td><td class="stream-layer">${escapeHtml(d.layer_name)}</td><td class="stream-protocol">${escapeHtml(d.type)}</td>
+      <td><a class="stream-url" href="${escapeHtml(d.url)}" target="_blank" rel="noopener">${escapeHtml(d.url)}</a></td></tr></table>
+    ${ADDABLE.has(d.type) ? `<button type="button" id="catalog-add" ${added ? 'disabled' : ''}>${added ? t('added') : t('add_to_map')}</button>`
+    : `<p class="hint">${t('not_addable')}</p>`}`;
+  el.querySelector('#catalog-add')?.addEventListener('click', () => addCatalogLayer(d));
+}
+
+// Adds a document's layer to the map and the layer list, like the bundle's layers.
+async function addCatalogLayer(doc) {
+  const n = state.catalog.added.length + 1;
+  const id = `catalog-${n}-${doc.layer_name}`;
+  const entry = { id, title: doc.title, type: doc.type === 'VECTOR-TMS' ? 'vector' : 'raster', web_mercator: true,
+    styleLayers: [], visible: true, opacity: 1, catalog: doc.id };
+  try {
+    if (doc.type === 'WMTS-TMS' || doc.type === 'VECTOR-TMS') {
+      const style = await getJSON(`/tms/1.0.0/${encodeURIComponent(doc.layer_name)}/style.json`);
+      const rename = (s) => `${id}:${s}`;
+      for (const [sid, source] of Object.entries(style.sources)) map.addSource(rename(sid), source);
+      entry.styleLayerDefs = style.layers;
+      for (const sl of style.layers) {
+        map.addLayer({ ...sl, id: rename(sl.id), source: rename(sl.source) }, overlayLayers[0]);
+        entry.styleLayers.push(rename(sl.id));
+      }
+    } else {
+      const path = doc.type === 'WMS-RASTER' ? '/wms-r' : '/wms-v/ows';
+      const wms = `${path}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=${encodeURIComponent(doc.layer_name)}&STYLES=`
+        + '&CRS=EPSG:3857&BBOX={bbox-epsg-3857}&WIDTH=256&HEIGHT=256&FORMAT=image/png&TRANSPARENT=true';
+      map.addSource(id, { type: 'raster', tiles: [wms], tileSize: 256 });
+      map.addLayer({ id, type: 'raster', source: id }, overlayLayers[0]);
+      entry.styleLayers = [id];
+    }
+  } catch (e) {
+    status(`${doc.layer_name}: ${e.message}`);
+    return;
+  }
+  dataLayers.push(entry);
+  state.catalog.added.push(doc.id);
+  renderLayerList();
+  renderSheet();
+  const bounds = extentBounds(doc.extent);
+  if (bounds) map.fitBounds(bounds, { padding: 40, duration: 0, maxZoom: 16 });
+}
+
+async function startCatalog() {
+  map.addSource('catalog-extent', { type: 'geojson', data: empty() });
+  map.addLayer({ id: 'catalog-extent-fill', type: 'fill', source: 'catalog-extent', paint: { 'fill-color': '#1f5fa8', 'fill-opacity': 0.08 } });
+  map.addLayer({ id: 'catalog-extent-line', type: 'line', source: 'catalog-extent', paint: { 'line-color': '#1f5fa8', 'line-width': 2, 'line-dasharray': [2, 1] } });
+  try {
+    await postJSON(SEARCH_API, { size: 1 });
+  } catch (e) {
+    return;  // no layer search on this server: the panel stays hidden
+  }
+  state.catalog.available = true;
+  $('catalog-panel').hidden = false;
+  let timer = null;
+  $('catalog-search').addEventListener('input', (ev) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => catalogSuggest(ev.target.value), 150);
+  });
+  $('catalog-search').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') { clearTimeout(timer); catalogSearch(ev.target.value); }
+    if (ev.key === 'Escape') $('catalog-suggestions').replaceChildren();
+  });
+  $('catalog-prev').addEventListener('click', () => catalogSearch(state.catalog.text, state.catalog.page - 1));
+  $('catalog-next').addEventListener('click', () => catalogSearch(state.catalog.text, state.catalog.page + 1));
+  await catalogSearch('');
+}
+
 async function start() {
   state.config = await getJSON('/viewer/config.json');
   $('bundle-name').textContent = state.config.bundle;
@@ -573,6 +755,7 @@ async function start() {
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
   addOverlays();
   await addDataLayers();
+  await startCatalog();
   wireUi();
   applyLanguage();
   setMode('explore');

@@ -177,25 +177,18 @@ std::vector<std::string> check_ch_for_errors(const Graph& g, const ContractionHi
 struct ChQuery::State {
     const Graph* g = nullptr;
     const ContractionHierarchy* c = nullptr;
-    /// Per node and side: what every arc scan reads (8 bytes, so that the stall and relax
-    /// checks touch few cache lines) and what only settled nodes and path unpacking read.
-    struct Hot {
+    /// Everything a search keeps per node, in one cache line access (the searches jump around).
+    struct Label {
         Weight dist = inf_weight;
-        std::uint32_t stamp = 0;  // dist (and Cold) valid when == round
-    };
-    struct Cold {
         Weight aux = 0;
         NodeId parent = invalid_id;          // rank of the predecessor (invalid for seeds)
         std::uint32_t via_arc = invalid_id;  // CH arc index used to reach the node
+        std::uint32_t stamp = 0;             // the rest is valid when == round
     };
     struct Side {
-        std::vector<Hot> hot;
-        std::vector<Cold> cold;
+        std::vector<Label> label;
         std::vector<std::pair<Weight, NodeId>> heap;
-        void init(std::uint32_t n) {
-            hot.assign(n, Hot{});
-            cold.assign(n, Cold{});
-        }
+        void init(std::uint32_t n) { label.assign(n, Label{}); }
     } fwd, bwd;
     std::uint32_t round = 1;
     Weight best = inf_weight;
@@ -203,12 +196,11 @@ struct ChQuery::State {
     NodeId meet = invalid_id;
 
     [[nodiscard]] Weight d(const Side& s, NodeId r) const {
-        const Hot& h = s.hot[r];
-        return h.stamp == round ? h.dist : inf_weight;
+        const Label& l = s.label[r];
+        return l.stamp == round ? l.dist : inf_weight;
     }
     void set(Side& s, NodeId r, Weight w, Weight a, NodeId parent, std::uint32_t arc) {
-        s.hot[r] = {w, round};
-        s.cold[r] = {a, parent, arc};
+        s.label[r] = {w, a, parent, arc, round};
         s.heap.emplace_back(w, r);
         std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
     }
@@ -224,14 +216,14 @@ struct ChQuery::State {
         if (dx != d(s, x)) return;
         if (const Weight o = d(other, x); o != inf_weight && dx + o < best) {
             best = dx + o;
-            best_aux = s.cold[x].aux + other.cold[x].aux;
+            best_aux = s.label[x].aux + other.label[x].aux;
             meet = x;
         }
         for (auto e = down_first[x]; e < down_first[x + 1]; ++e) {
             const Weight dy = d(s, down_head[e]);
             if (dy != inf_weight && dy + down_w[e] < dx) return;  // stalled: x is not reached optimally
         }
-        const Weight ax = s.cold[x].aux;
+        const Weight ax = s.label[x].aux;
         for (auto e = up_first[x]; e < up_first[x + 1]; ++e) {
             const NodeId y = up_head[e];
             const Weight nd = dx + up_w[e];
@@ -272,7 +264,7 @@ ChQuery& ChQuery::reset() {
     auto& s = *m_state;
     if (++s.round == 0) {  // wrapped: clear the stamps once every 4 billion queries
         for (auto* side : {&s.fwd, &s.bwd})
-            for (State::Hot& h : side->hot) h.stamp = 0;
+            for (State::Label& l : side->label) l.stamp = 0;
         s.round = 1;
     }
     s.fwd.heap.clear();
@@ -321,7 +313,7 @@ NodeId ChQuery::path_source() const noexcept {
     const auto& s = *m_state;
     if (s.meet == invalid_id) return invalid_id;
     NodeId x = s.meet;
-    while (s.fwd.cold[x].parent != invalid_id) x = s.fwd.cold[x].parent;
+    while (s.fwd.label[x].parent != invalid_id) x = s.fwd.label[x].parent;
     return s.c->order[x];
 }
 
@@ -329,7 +321,7 @@ NodeId ChQuery::path_target() const noexcept {
     const auto& s = *m_state;
     if (s.meet == invalid_id) return invalid_id;
     NodeId x = s.meet;
-    while (s.bwd.cold[x].parent != invalid_id) x = s.bwd.cold[x].parent;
+    while (s.bwd.label[x].parent != invalid_id) x = s.bwd.label[x].parent;
     return s.c->order[x];
 }
 
@@ -339,12 +331,12 @@ std::vector<ArcId> ChQuery::arc_path() const {
     std::vector<ArcId> out;
     if (s.meet == invalid_id) return out;
     std::vector<std::pair<NodeId, std::uint32_t>> up;  // (tail rank, forward arc)
-    for (NodeId x = s.meet; s.fwd.cold[x].parent != invalid_id; x = s.fwd.cold[x].parent) up.emplace_back(s.fwd.cold[x].parent, s.fwd.cold[x].via_arc);
+    for (NodeId x = s.meet; s.fwd.label[x].parent != invalid_id; x = s.fwd.label[x].parent) up.emplace_back(s.fwd.label[x].parent, s.fwd.label[x].via_arc);
     std::reverse(up.begin(), up.end());
     for (const auto& [tail, e] : up) s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
-    for (NodeId x = s.meet; s.bwd.cold[x].parent != invalid_id; x = s.bwd.cold[x].parent) {
-        const NodeId down = s.bwd.cold[x].parent;
-        const std::uint32_t e = s.bwd.cold[x].via_arc;  // stored at `down`, head x: arc x → down
+    for (NodeId x = s.meet; s.bwd.label[x].parent != invalid_id; x = s.bwd.label[x].parent) {
+        const NodeId down = s.bwd.label[x].parent;
+        const std::uint32_t e = s.bwd.label[x].via_arc;  // stored at `down`, head x: arc x → down
         s.unpack(c.backward_unpack[e], x, down, out);
     }
     return out;

@@ -74,6 +74,9 @@ std::vector<EndpointSeed> endpoint_seeds() {
         {"geoplex-wms-vector", EndpointType::wms_vector, true, {{"WMS", "/wms-v"}}},
         {"geoplex-wms-raster", EndpointType::wms_raster, true, {{"WMS", "/wms-r"}}},
         {"geoplex-download", EndpointType::download, true, {{"DOWNLOAD", "/telechargement"}}},
+        {"geoplex-private-wms-vector", EndpointType::wms_vector, false, {{"WMS", "/private/wms-v"}}},
+        {"geoplex-private-wms-raster", EndpointType::wms_raster, false, {{"WMS", "/private/wms-r"}}},
+        {"geoplex-private-download", EndpointType::download, false, {{"DOWNLOAD", "/private/telechargement"}}},
         {"geoplex-itinerary-isocurve", EndpointType::itinerary_isocurve, true,
          {{"ITINERARY", "/navigation/itineraire"}, {"ISOCURVE", "/navigation/isochrone"}}},
         {"geoplex-altimetry", EndpointType::altimetry, true, {{"ALTIMETRY", "/altimetrie"}}},
@@ -83,6 +86,11 @@ std::vector<EndpointSeed> endpoint_seeds() {
 }
 
 bool tile_type(ConfigurationType t) { return t == ConfigurationType::wmts_tms || t == ConfigurationType::vector_tms; }
+/// Offerings the servers serve from the stored data: the tile types, WMS, WFS and downloads.
+bool served_type(ConfigurationType t) {
+    return tile_type(t) || t == ConfigurationType::wfs || t == ConfigurationType::wms_vector || t == ConfigurationType::wms_raster ||
+           t == ConfigurationType::download;
+}
 
 }  // namespace
 
@@ -640,8 +648,8 @@ Configuration Catalog::create_configuration(const Principal& by, const Id& datas
         if (sd.status != StoredDataStatus::generated)
             throw CatalogError(409, fmt::format("stored data '{}' is {}, not GENERATED", sd.id, to_string(sd.status)));
         const bool raster = sd.type == StoredDataType::rok4_pyramid_raster;
-        if (c.type == ConfigurationType::wmts_tms && !raster)
-            throw InvalidArgument("type_infos.used_data: a WMTS-TMS configuration needs ROK4-PYRAMID-RASTER stored data");
+        if ((c.type == ConfigurationType::wmts_tms || c.type == ConfigurationType::wms_raster) && !raster)
+            throw InvalidArgument(fmt::format("type_infos.used_data: a {} configuration needs ROK4-PYRAMID-RASTER stored data", to_string(c.type)));
         if ((c.type == ConfigurationType::vector_tms || c.type == ConfigurationType::wfs || c.type == ConfigurationType::wms_vector) &&
             sd.type != StoredDataType::vector_db)
             throw InvalidArgument(fmt::format("type_infos.used_data: a {} configuration needs VECTOR-DB stored data", to_string(c.type)));
@@ -673,7 +681,7 @@ void Catalog::delete_configuration(const Principal& by, const Id& datastore, con
 }
 
 void Catalog::Impl::serve_offering(const Offering& o, const Endpoint& endpoint) {
-    if (!tile_type(o.type)) return;
+    if (!served_type(o.type)) return;
     const auto c = store->require<Configuration>(o.configuration);
     const json ti = json::parse(c.type_infos);
     const json used = ti.value("used_data", json::array());
@@ -686,7 +694,8 @@ void Catalog::Impl::serve_offering(const Offering& o, const Endpoint& endpoint) 
         if (used.front().contains(key) && used.front()[key].is_number_integer()) zoom = used.front()[key].get<int>();
     };
     tiles::BuildConfig bc;
-    if (o.type == ConfigurationType::wmts_tms) {
+    if (o.type == ConfigurationType::wmts_tms || o.type == ConfigurationType::wms_raster ||
+        (o.type == ConfigurationType::download && sd.type == StoredDataType::rok4_pyramid_raster)) {
         tiles::RasterLayerConfig r;
         r.id = o.layer_name;
         r.title = ti.value("title", c.name);
@@ -720,7 +729,7 @@ void Catalog::Impl::unserve_offering(const Offering& o, const Endpoint& endpoint
 
 void Catalog::Impl::restore_published() {
     for (const auto& o : store->list<Offering>({}, {0, 1'000'000}).items) {
-        if (o.status != OfferingStatus::published || !tile_type(o.type)) continue;
+        if (o.status != OfferingStatus::published || !served_type(o.type)) continue;
         const auto e = store->get<Endpoint>(o.endpoint);
         if (!e) continue;
         try {
@@ -814,7 +823,7 @@ Offering Catalog::patch_offering(const Principal& by, const Id& datastore, const
             for (const auto& a : s.list<Access>({{"offering", o.id}}, {0, 1'000'000}).items)
                 if (a.permission.empty()) s.remove<Access>(a.id);
     });
-    if (tile_type(o.type)) {
+    if (served_type(o.type)) {
         std::unique_lock lock(m_impl->layers_mutex);
         const auto it = m_impl->layers.find({!endpoint.open, o.layer_name});
         if (it != m_impl->layers.end()) {
@@ -872,6 +881,18 @@ std::shared_ptr<const PublishedLayer> Catalog::published_layer(std::string_view 
     std::shared_lock lock(m_impl->layers_mutex);
     const auto it = m_impl->layers.find({restricted, std::string(layer)});
     return it == m_impl->layers.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const PublishedLayer>> Catalog::published(ConfigurationType type, bool restricted) const {
+    std::vector<std::shared_ptr<const PublishedLayer>> out;
+    for (auto& l : published(restricted))
+        if (l->offering.type == type) out.push_back(std::move(l));
+    return out;
+}
+
+std::shared_ptr<const PublishedLayer> Catalog::published_layer(ConfigurationType type, std::string_view layer, bool restricted) const {
+    auto l = published_layer(layer, restricted);
+    return l != nullptr && l->offering.type == type ? l : nullptr;
 }
 
 }  // namespace geoplex::catalog

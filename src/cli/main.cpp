@@ -13,8 +13,10 @@
 #include "cli/progress_bar.hpp"
 #include "geoplex/altitude/altitude.hpp"
 #include "geoplex/bundle/engine.hpp"
+#include "geoplex/catalog/model.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/server/config.hpp"
+#include "geoplex/server/download_api.hpp"
 #include "geoplex/server/server.hpp"
 #include "geoplex/synth/synth.hpp"
 #include "geoplex/version.hpp"
@@ -97,7 +99,15 @@ int serve(const fs::path& dir, const ServeOptions& o) {
     if (settings.catalog.enabled) {
         published = server::open_catalog(settings.catalog);
         config.tiles.layers = server::catalog_layer_provider(published);
-        config.more_routes = [published](server::Router& r) { server::add_catalog_routes(r, published); };
+        config.ogc.wms_raster_layers = server::catalog_layer_provider(published, catalog::ConfigurationType::wms_raster);
+        config.ogc.wms_vector_layers = server::catalog_layer_provider(published, catalog::ConfigurationType::wms_vector);
+        config.ogc.wfs_layers = server::catalog_layer_provider(published, catalog::ConfigurationType::wfs);
+        server::DownloadApiOptions downloads;
+        downloads.layers = server::catalog_layer_provider(published, catalog::ConfigurationType::download);
+        config.more_routes = [published, downloads](server::Router& r) {
+            server::add_catalog_routes(r, published);
+            server::add_download_routes(r, downloads);
+        };
     }
     config.handle_signals = true;
     config.reopen_bundle = [dir, ec] { return bundle::Engine::open(dir, ec); };

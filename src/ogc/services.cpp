@@ -266,6 +266,18 @@ Services Services::from_config(const tiles::BuildConfig& config, ServicesOptions
     return Services(std::move(impl));
 }
 
+Services Services::merge(const std::vector<Services>& parts, ServicesOptions options) {
+    auto impl = std::make_shared<Impl>();
+    impl->options = std::move(options);
+    for (const auto& p : parts)
+        for (const auto& l : p.m_impl->layers)
+            if (impl->find(l->info.id) == nullptr) {
+                impl->layers.push_back(l);
+                impl->infos.push_back(l->info);
+            }
+    return Services(std::move(impl));
+}
+
 const std::vector<LayerInfo>& Services::layers() const { return m_impl->infos; }
 const LayerInfo* Services::find(std::string_view id) const {
     const auto* l = m_impl->find(id);

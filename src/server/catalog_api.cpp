@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -257,11 +258,17 @@ std::optional<std::uint64_t> content_length(const Request& r) {
 
 class CatalogLayers final : public LayerProvider {
 public:
-    explicit CatalogLayers(std::shared_ptr<Catalog> c) : m_catalog(std::move(c)) {}
+    /// `type`: the offerings of this type only; none = the tile types (WMTS-TMS, VECTOR-TMS).
+    explicit CatalogLayers(std::shared_ptr<Catalog> c, std::optional<catalog::ConfigurationType> type = std::nullopt)
+        : m_catalog(std::move(c)), m_type(type) {}
 
     std::vector<tiles::Tileset> visible(const Request& request, bool restricted) const override {
         std::vector<tiles::Tileset> out;
-        const auto layers = m_catalog->published(restricted);
+        auto layers = m_type ? m_catalog->published(*m_type, restricted) : m_catalog->published(restricted);
+        if (!m_type)
+            std::erase_if(layers, [](const auto& l) {
+                return l->offering.type != catalog::ConfigurationType::wmts_tms && l->offering.type != catalog::ConfigurationType::vector_tms;
+            });
         if (!restricted) {
             for (const auto& l : layers)
                 if (l->offering.available) out.push_back(l->tileset);
@@ -276,7 +283,10 @@ public:
     }
 
     std::optional<tiles::Tileset> resolve(const Request& request, std::string_view layer, bool restricted) const override {
-        const auto l = m_catalog->published_layer(layer, restricted);
+        auto l = m_type ? m_catalog->published_layer(*m_type, layer, restricted) : m_catalog->published_layer(layer, restricted);
+        if (l && !m_type && l->offering.type != catalog::ConfigurationType::wmts_tms &&
+            l->offering.type != catalog::ConfigurationType::vector_tms)
+            l = nullptr;
         if (!restricted) {
             if (!l) return std::nullopt;
             if (!l->offering.available)
@@ -301,6 +311,7 @@ public:
 
 private:
     std::shared_ptr<Catalog> m_catalog;
+    std::optional<catalog::ConfigurationType> m_type;
 };
 
 }  // namespace
@@ -334,6 +345,10 @@ catalog::PresentedKey presented_key(const Request& r) {
     if (const std::string* v = r.header("referer")) k.referer = *v;
     if (const std::string* v = r.header("user-agent")) k.user_agent = *v;
     return k;
+}
+
+std::shared_ptr<const LayerProvider> catalog_layer_provider(std::shared_ptr<Catalog> catalog, catalog::ConfigurationType type) {
+    return std::make_shared<CatalogLayers>(std::move(catalog), type);
 }
 
 std::shared_ptr<const LayerProvider> catalog_layer_provider(std::shared_ptr<Catalog> catalog) {

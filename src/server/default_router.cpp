@@ -170,7 +170,8 @@ Router make_default_router(const ServerConfig& config, const bundle::Engine& eng
     }
     // Published catalog layers (config.tiles.layers) are served even by a bundle without tiles.
     if (engine.has_tiles() || config.tiles.layers) add_tiles_routes(router, config.tiles);
-    if (engine.has_tiles()) add_ogc_routes(router, config.ogc);
+    if (engine.has_tiles() || config.ogc.wms_raster_layers || config.ogc.wms_vector_layers || config.ogc.wfs_layers)
+        add_ogc_routes(router, config.ogc);
     if (config.more_routes) config.more_routes(router);
     if (add_more) add_more(router);
     // The layer search answers from the bundle alone unless the catalog's routes added it.

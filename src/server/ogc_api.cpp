@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,16 +36,29 @@ constexpr std::string_view feature_ns = "http://geoplex.org/features";
 /// CRSs advertised besides the layers' own (GetMap accepts any CRS PROJ knows).
 constexpr std::string_view advertised_crs[] = {"EPSG:4326", "CRS:84", "EPSG:3857", "EPSG:2154", "EPSG:4258", "EPSG:3035"};
 
-// ---- shared state: one ogc::Services per tileset (the bundle may be swapped) -------------------
+enum class Kind { raster, vector, all };
+
+/// The restricted family (/private/…): only the providers' restricted layers, key + access.
+bool is_private(const Request& req) { return req.path.starts_with("/private/"); }
+
+// ---- shared state: one ogc::Services per tileset (the bundle may be swapped; published layers
+// come and go) ----------------------------------------------------------------------------------
 
 struct State {
     OgcApiOptions options;
     std::mutex mutex;
     std::optional<tiles::Tileset> tileset;  // kept alive so that its address identifies it
     std::shared_ptr<const ogc::Services> services;
+    /// Services of published tilesets (one layer each) by tileset identity; the entry keeps the
+    /// tileset alive so that the address is not reused. Cleared when it grows past a bound.
+    std::map<const void*, std::pair<tiles::Tileset, ogc::Services>> published;
+    static constexpr std::size_t max_published = 512;
 
-    std::shared_ptr<const ogc::Services> get(const bundle::Engine& engine) {
-        if (!engine.has_tiles()) throw HttpError(404, "this bundle has no layers", {}, "NOT_FOUND");
+    [[nodiscard]] bool has_providers() const {
+        return options.wms_raster_layers || options.wms_vector_layers || options.wfs_layers;
+    }
+
+    std::shared_ptr<const ogc::Services> bundle_services(const bundle::Engine& engine) {
         const tiles::Tileset& ts = engine.tiles();
         std::lock_guard lock(mutex);
         if (!services || &tileset->impl() != &ts.impl()) {
@@ -53,16 +67,68 @@ struct State {
         }
         return services;
     }
+
+    ogc::Services of(const tiles::Tileset& ts) {
+        std::lock_guard lock(mutex);
+        const void* key = &ts.impl();
+        if (auto it = published.find(key); it != published.end()) return it->second.second;
+        if (published.size() >= max_published) published.clear();
+        return published.emplace(key, std::make_pair(ts, ogc::Services::from_tileset(ts, options.services))).first->second.second;
+    }
+
+    /// The layers `req` may use: the bundle's (public routes only) and those of the providers of
+    /// `kind` (features = WFS / OGC API Features) — every visible one, or only `names` (which
+    /// resolves them: HttpError 401/403 for a layer the key may not use).
+    std::shared_ptr<const ogc::Services> get(const Request& req, const bundle::Engine& engine, Kind kind, bool features,
+                                             const std::optional<std::vector<std::string>>& names = std::nullopt) {
+        const bool restricted = is_private(req);
+        if (!engine.has_tiles() && !has_providers()) throw HttpError(404, "this bundle has no layers", {}, "NOT_FOUND");
+        std::vector<ogc::Services> parts;
+        std::shared_ptr<const ogc::Services> bundle;
+        if (!restricted && engine.has_tiles()) {
+            bundle = bundle_services(engine);
+            parts.push_back(*bundle);
+        }
+        std::vector<const LayerProvider*> providers;
+        if (features) providers.push_back(options.wfs_layers.get());
+        if (!features && kind != Kind::vector) providers.push_back(options.wms_raster_layers.get());
+        if (!features && kind != Kind::raster) providers.push_back(options.wms_vector_layers.get());
+        bool any = false;
+        for (const auto* p : providers) {
+            if (p == nullptr) continue;
+            if (names) {
+                for (const auto& n : *names) {
+                    if (bundle && bundle->find(n) != nullptr) continue;
+                    if (auto ts = p->resolve(req, n, restricted)) {
+                        parts.push_back(of(*ts));
+                        any = true;
+                    }
+                }
+            } else {
+                for (const auto& ts : p->visible(req, restricted)) {
+                    parts.push_back(of(ts));
+                    any = true;
+                }
+            }
+        }
+        if (!any && bundle) return bundle;
+        return std::make_shared<const ogc::Services>(ogc::Services::merge(parts, options.services));
+    }
     [[nodiscard]] bool visible(const Request& req, std::string_view layer) const {
         return !options.layer_visible || options.layer_visible(req, layer);
     }
 };
 
-enum class Kind { raster, vector, all };
-
 bool kind_ok(const ogc::LayerInfo& l, Kind k) { return k == Kind::all || (k == Kind::vector) == l.is_vector; }
 
 std::string service_url(const Request& req, const State& st) { return ows::base_url(req, st.options.base_url) + req.path; }
+
+/// The service URL clients append parameters to ("…?"; in /private with the request's key: "…?apikey=…&").
+std::string online_url(const Request& req, const State& st) {
+    const std::string url = service_url(req, st) + "?";
+    const std::string key = is_private(req) ? ows::apikey_param(req) : std::string();
+    return key.empty() ? url : url + key + "&";
+}
 
 std::optional<double> to_double(std::string_view s) {
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -105,6 +171,13 @@ Response with_cache(Response r, const State& st) {
     return r;
 }
 
+/// Capabilities: what a key sees is its own (never stored by shared caches).
+Response with_cache(Response r, const State& st, const Request& req) {
+    if (!is_private(req)) return with_cache(std::move(r), st);
+    r.headers.emplace_back("Cache-Control", "private, no-store");
+    return r;
+}
+
 /// Runs `body`, turning OgcError / HttpError / geoplex errors into `exception(status, code, locator, text)`.
 template <typename Body, typename Exception>
 Response guarded(Body&& body, Exception&& exception) {
@@ -113,7 +186,9 @@ Response guarded(Body&& body, Exception&& exception) {
     } catch (const ogc::OgcError& e) {
         return exception(e.code() == "NoApplicableCode" ? 500 : 400, e.code(), e.locator(), e.what());
     } catch (const HttpError& e) {
-        if (e.status() == 401 || e.status() == 403) throw;  // the key check answers in its own format
+        // The key checks (401 no or unknown key, 403 no access / unavailable) keep their status
+        // but answer in the protocol's exception document.
+        if (e.status() == 401 || e.status() == 403) return exception(e.status(), "NoApplicableCode", "", e.message());
         return exception(e.status(), e.code().empty() ? std::string("InvalidParameterValue") : e.code(), "", e.message());
     } catch (const InvalidArgument& e) {
         return exception(400, "InvalidParameterValue", "", e.what());
@@ -149,7 +224,7 @@ std::string bbox_xml(const BBox& b, std::string_view crs, bool swap) {
 }
 
 std::string wms_capabilities(const Request& req, const State& st, const ogc::Services& sv, Kind kind) {
-    const std::string url = xml_escape(service_url(req, st) + "?");
+    const std::string url = xml_escape(online_url(req, st));
     const auto op = [&](std::string_view name, std::initializer_list<std::string_view> formats) {
         std::string s = fmt::format("<{}>", name);
         for (auto f : formats) s += fmt::format("<Format>{}</Format>", f);
@@ -315,17 +390,34 @@ Response wms_get_feature_info(const Request& req, const State& st, const ogc::Se
     return Response::text(std::move(out), info_format == "text/html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
 }
 
+/// The layers a request names (LAYERS, QUERY_LAYERS, TYPENAMES / TYPENAME without prefix);
+/// nullopt when it names none (capabilities: every visible layer).
+std::optional<std::vector<std::string>> named_layers(const Request& req) {
+    std::vector<std::string> out;
+    for (const char* p : {"LAYERS", "QUERY_LAYERS", "TYPENAMES", "TYPENAME"})
+        if (const std::string* v = kvp(req, p); v != nullptr && !v->empty())
+            for (std::string n : split(*v, ',')) {
+                if (!n.empty() && n.front() == '(') n.erase(0, 1);
+                if (!n.empty() && n.back() == ')') n.pop_back();
+                out.push_back(strip_prefix(n));
+            }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
 Response wms(const Request& req, const bundle::Engine& engine, State& st, Kind kind) {
     return guarded(
         [&]() -> Response {
-            const auto sv = st.get(engine);
+            const std::string* op = kvp(req, "REQUEST");
+            const bool caps = op == nullptr || iequals(*op, "GetCapabilities");
+            const auto sv = st.get(req, engine, kind, false, caps ? std::nullopt : named_layers(req));
             const std::string* service = kvp(req, "SERVICE");
             const std::string& request = required(req, "REQUEST");
             if (service != nullptr && !service->empty() && !iequals(*service, "WMS"))
                 fail("InvalidParameterValue", fmt::format("SERVICE must be WMS (got '{}')", *service), "SERVICE");
             if (iequals(request, "GetCapabilities")) {
                 if (service == nullptr || service->empty()) fail("MissingParameterValue", "missing parameter SERVICE", "SERVICE");
-                return with_cache(Response::text(wms_capabilities(req, st, *sv, kind), "text/xml; charset=utf-8"), st);
+                return with_cache(Response::text(wms_capabilities(req, st, *sv, kind), "text/xml; charset=utf-8"), st, req);
             }
             if (iequals(request, "GetMap")) {
                 const ogc::MapRequest m = parse_map(req, st, *sv, kind, true);
@@ -388,7 +480,7 @@ std::vector<const ogc::LayerInfo*> type_names(const Request& req, const State& s
 }
 
 std::string wfs_capabilities(const Request& req, const State& st, const ogc::Services& sv) {
-    const std::string url = xml_escape(service_url(req, st) + "?");
+    const std::string url = xml_escape(online_url(req, st));
     const auto op = [&](std::string_view name, std::string_view extra = {}) {
         return fmt::format("<ows:Operation name=\"{}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{}\"/></ows:HTTP></ows:DCP>{}</ows:Operation>",
                            name, url, extra);
@@ -605,7 +697,9 @@ Response wfs_get_feature(const Request& req, const State& st, const ogc::Service
 Response wfs(const Request& req, const bundle::Engine& engine, State& st) {
     return guarded(
         [&]() -> Response {
-            const auto sv = st.get(engine);
+            const std::string* op = kvp(req, "REQUEST");
+            const bool caps = op == nullptr || iequals(*op, "GetCapabilities");
+            const auto sv = st.get(req, engine, Kind::vector, true, caps ? std::nullopt : named_layers(req));
             const std::string* service = kvp(req, "SERVICE");
             if (service != nullptr && !service->empty() && !iequals(*service, "WFS"))
                 fail("InvalidParameterValue", fmt::format("SERVICE must be WFS (got '{}')", *service), "service");
@@ -614,10 +708,10 @@ Response wfs(const Request& req, const bundle::Engine& engine, State& st) {
                 fail("InvalidParameterValue", fmt::format("VERSION '{}' is not supported (2.0.0)", *v), "version");
             if (iequals(request, "GetCapabilities")) {
                 if (service == nullptr || service->empty()) fail("MissingParameterValue", "missing parameter SERVICE", "service");
-                return with_cache(Response::text(wfs_capabilities(req, st, *sv), "application/xml"), st);
+                return with_cache(Response::text(wfs_capabilities(req, st, *sv), "application/xml"), st, req);
             }
             if (iequals(request, "DescribeFeatureType"))
-                return with_cache(Response::text(describe_feature_type(req, st, *sv), "application/gml+xml; version=3.2"), st);
+                return with_cache(Response::text(describe_feature_type(req, st, *sv), "application/gml+xml; version=3.2"), st, req);
             if (iequals(request, "GetFeature")) return wfs_get_feature(req, st, *sv);
             fail("OperationNotSupported", fmt::format("REQUEST '{}' is not supported (GetCapabilities, DescribeFeatureType, GetFeature)", request),
                  "request");
@@ -701,8 +795,13 @@ std::string output_crs(const Request& req, const ogc::LayerInfo& l) {
     return uri;
 }
 
+/// The Services holding the collection of the path ({id}).
+std::shared_ptr<const ogc::Services> collection_services(const Request& req, const bundle::Engine& engine, State& st) {
+    return st.get(req, engine, Kind::vector, true, std::vector<std::string>{*req.path_param("id")});
+}
+
 Response oapif_items(const Request& req, const bundle::Engine& engine, State& st) {
-    const auto sv = st.get(engine);
+    const auto sv = collection_services(req, engine, st);
     const auto& l = collection(req, st, *sv);
     const std::string base = ows::base_url(req, st.options.base_url);
     ogc::FeatureQuery q;
@@ -790,7 +889,7 @@ Response oapif_items(const Request& req, const bundle::Engine& engine, State& st
 }
 
 Response oapif_item(const Request& req, const bundle::Engine& engine, State& st) {
-    const auto sv = st.get(engine);
+    const auto sv = collection_services(req, engine, st);
     const auto& l = collection(req, st, *sv);
     const auto fid = to_int(*req.path_param("fid"));
     if (!fid) throw HttpError(404, fmt::format("no feature '{}'", *req.path_param("fid")), {}, "NotFound");
@@ -901,18 +1000,20 @@ std::string oapif_openapi_op(std::string_view summary, std::string_view type, st
 void add_ogc_routes(Router& router, const OgcApiOptions& options) {
     auto st = std::make_shared<State>();
     st->options = options;
-    const auto wms_route = [&](const char* path, Kind kind) {
+    const auto wms_route = [&](const std::string& path, Kind kind) {
         router.add(Router::Route{{"GET"}, path, [st, kind](const Request& r, const bundle::Engine& e) { return wms(r, e, *st, kind); },
                                  ErrorStyle::plain, std::string(wms_openapi)});
     };
-    wms_route("/wms", Kind::all);
-    wms_route("/wms-r", Kind::raster);
-    wms_route("/wms-r/wms", Kind::raster);
-    wms_route("/wms-v/ows", Kind::vector);
-    wms_route("/wms-v/wms", Kind::vector);
-    for (const char* path : {"/wfs", "/wfs/ows"})
-        router.add(Router::Route{{"GET"}, path, [st](const Request& r, const bundle::Engine& e) { return wfs(r, e, *st); },
-                                 ErrorStyle::plain, std::string(wfs_openapi)});
+    std::vector<std::string> families{""};
+    if (st->has_providers()) families.emplace_back("/private");
+    for (const auto& fam : families) {
+        if (fam.empty()) wms_route("/wms", Kind::all);
+        for (const char* path : {"/wms-r", "/wms-r/wms"}) wms_route(fam + path, Kind::raster);
+        for (const char* path : {"/wms-v", "/wms-v/ows", "/wms-v/wms"}) wms_route(fam + path, Kind::vector);
+        for (const char* path : {"/wfs", "/wfs/ows"})
+            router.add(Router::Route{{"GET"}, fam + path, [st](const Request& r, const bundle::Engine& e) { return wfs(r, e, *st); },
+                                     ErrorStyle::plain, std::string(wfs_openapi)});
+    }
 
     router.add(Router::Route{
         {"GET"}, "/ogcapi",
@@ -946,7 +1047,7 @@ void add_ogc_routes(Router& router, const OgcApiOptions& options) {
     router.add(Router::Route{
         {"GET"}, "/ogcapi/collections",
         [st](const Request& r, const bundle::Engine& e) {
-            const auto sv = st->get(e);
+            const auto sv = st->get(r, e, Kind::vector, true);
             const std::string base = ows::base_url(r, st->options.base_url);
             json list = json::array();
             for (const auto& l : sv->layers())
@@ -961,7 +1062,7 @@ void add_ogc_routes(Router& router, const OgcApiOptions& options) {
     router.add(Router::Route{
         {"GET"}, "/ogcapi/collections/{id}",
         [st](const Request& r, const bundle::Engine& e) {
-            const auto sv = st->get(e);
+            const auto sv = collection_services(r, e, *st);
             return json_doc(collection_json(ows::base_url(r, st->options.base_url), collection(r, *st, *sv)), *st);
         },
         ErrorStyle::plain, oapif_openapi_op("One collection", "application/json", id_param)});

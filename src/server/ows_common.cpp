@@ -57,4 +57,17 @@ Response exception_report(int status, std::string_view code, std::string_view lo
     return Response::text(std::move(body), "application/xml", status);
 }
 
+std::string apikey_param(const Request& req) {
+    for (const char* name : {"apikey", "api_key", "apiKey"})
+        if (const std::string* k = req.param(name); k != nullptr && !k->empty()) {
+            std::string out = "apikey=";
+            for (const unsigned char c : *k) {
+                if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+                else out += fmt::format("%{:02X}", c);
+            }
+            return out;
+        }
+    return {};
+}
+
 }  // namespace geoplex::server::ows

@@ -172,6 +172,11 @@ public:
     /// Published layers (snapshot, cheap). `restricted` selects the /private/… family.
     [[nodiscard]] std::vector<std::shared_ptr<const PublishedLayer>> published(bool restricted) const;
     [[nodiscard]] std::shared_ptr<const PublishedLayer> published_layer(std::string_view layer, bool restricted) const;
+    /// Only the offerings of one type. Besides the tile types, WFS, WMS-VECTOR, WMS-RASTER and
+    /// DOWNLOAD offerings are served: their tileset holds the stored data as one layer (raster or vector).
+    [[nodiscard]] std::vector<std::shared_ptr<const PublishedLayer>> published(ConfigurationType type, bool restricted) const;
+    [[nodiscard]] std::shared_ptr<const PublishedLayer> published_layer(ConfigurationType type, std::string_view layer,
+                                                                        bool restricted) const;
     /// Changes (grows) whenever an offering is published, patched or unpublished: readers that
     /// derive something from the published offerings (the layer search index) rebuild on change.
     [[nodiscard]] std::uint64_t generation() const noexcept;

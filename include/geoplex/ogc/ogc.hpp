@@ -189,6 +189,9 @@ public:
     static Services from_tileset(const tiles::Tileset& tileset, ServicesOptions options = {});
     /// Straight from layer configs (no bundle); sources opened now (throws IoError).
     static Services from_config(const tiles::BuildConfig& config, ServicesOptions options = {});
+    /// The layers of several Services as one (sources and GDAL handle pools shared, nothing
+    /// reopened; cheap) with `options` for maps; a layer id already taken is skipped.
+    static Services merge(const std::vector<Services>& parts, ServicesOptions options);
 
     [[nodiscard]] const std::vector<LayerInfo>& layers() const;
     [[nodiscard]] const LayerInfo* find(std::string_view id) const;

@@ -19,6 +19,7 @@
 
 namespace geoplex::catalog {
 class Catalog;
+enum class ConfigurationType;
 struct PresentedKey;
 }  // namespace geoplex::catalog
 
@@ -54,6 +55,11 @@ void add_catalog_routes(Router& router, std::shared_ptr<catalog::Catalog> catalo
 /// unavailable offering or a key restriction refusing the request). Set it as
 /// TilesApiOptions::layers.
 [[nodiscard]] std::shared_ptr<const LayerProvider> catalog_layer_provider(std::shared_ptr<catalog::Catalog> catalog);
+/// The same over the published offerings of one other type: WMS-RASTER and WMS-VECTOR (set as
+/// OgcApiOptions::wms_raster_layers / wms_vector_layers), WFS (OgcApiOptions::wfs_layers), DOWNLOAD
+/// (DownloadApiOptions::layers). Each tileset holds one layer: the offering's stored data.
+[[nodiscard]] std::shared_ptr<const LayerProvider> catalog_layer_provider(std::shared_ptr<catalog::Catalog> catalog,
+                                                                          catalog::ConfigurationType type);
 
 /// The consumer credentials a request carries: apikey / api_key / apiKey query parameter or
 /// X-Key header (HASH), Authorization: Basic (BASIC), other headers (HEADER keys); plus the

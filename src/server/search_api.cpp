@@ -342,6 +342,8 @@ struct LayerIndex::Impl {
     std::vector<LayerDocument> docs;
     std::vector<Entry> entries;
     std::unordered_map<std::string, std::size_t> by_id;
+    /// term → (document, bit set of the fields holding it), documents ascending
+    std::unordered_map<std::string, std::vector<std::pair<std::uint32_t, std::uint16_t>>> postings;
 };
 
 LayerIndex::LayerIndex(std::vector<LayerDocument> documents) : m_impl(std::make_unique<Impl>()) {
@@ -362,6 +364,10 @@ LayerIndex::LayerIndex(std::vector<LayerDocument> documents) : m_impl(std::make_
         e.folded_theme = catalog::fold(d.theme);
         m_impl->entries.push_back(std::move(e));
         m_impl->by_id.emplace(d.id, i);
+        std::map<std::string, std::uint16_t> masks;
+        for (std::size_t f = 0; f < field_count; ++f)
+            for (const auto& t : m_impl->entries.back().terms[f]) masks[t] = static_cast<std::uint16_t>(masks[t] | (1U << f));
+        for (const auto& [t, mask] : masks) m_impl->postings[t].emplace_back(static_cast<std::uint32_t>(i), mask);
     }
 }
 
@@ -418,8 +424,30 @@ LayerResult LayerIndex::search(const LayerQuery& q, const std::function<bool(con
     }
     const bool scored = !text.empty() || !title.empty() || !description.empty() || !layer.empty();
 
+    // Text conditions narrow the scan to the documents holding every term (posting lists).
+    std::optional<std::vector<std::uint32_t>> candidates;
+    const auto narrow = [&](const Terms& terms, unsigned fields) {
+        for (const auto& t : terms) {
+            std::vector<std::uint32_t> docs;
+            if (const auto it = m_impl->postings.find(t); it != m_impl->postings.end())
+                for (const auto& [doc, mask] : it->second)
+                    if ((mask & fields) != 0) docs.push_back(doc);
+            if (candidates) {
+                std::vector<std::uint32_t> both;
+                std::set_intersection(candidates->begin(), candidates->end(), docs.begin(), docs.end(), std::back_inserter(both));
+                docs = std::move(both);
+            }
+            candidates = std::move(docs);
+        }
+    };
+    narrow(text, (1U << f_title) | (1U << f_description) | (1U << f_layer_name) | (1U << f_theme) | (1U << f_keywords) | (1U << f_producers));
+    narrow(title, 1U << f_title);
+    narrow(description, 1U << f_description);
+    const std::size_t scan = candidates ? candidates->size() : m_impl->docs.size();
+
     std::vector<LayerHit> matches;
-    for (std::size_t i = 0; i < m_impl->docs.size(); ++i) {
+    for (std::size_t pos = 0; pos < scan; ++pos) {
+        const std::size_t i = candidates ? (*candidates)[pos] : pos;
         const LayerDocument& d = m_impl->docs[i];
         const Impl::Entry& e = m_impl->entries[i];
         if (visible && !visible(d)) continue;

@@ -449,7 +449,7 @@ Page<json> SqlStore::list_documents(EntityKind kind, const ListFilter& filter, c
             params.emplace_back(value);
             continue;
         }
-        const auto col = std::find_if(spec.columns.begin(), spec.columns.end(), [&](const Column& c) { return c.name == field; });
+        const auto col = std::find_if(spec.columns.begin(), spec.columns.end(), [&name = field](const Column& c) { return c.name == name; });
         if (col != spec.columns.end()) {
             auto v = filter_value(*col, value);
             if (std::holds_alternative<std::nullptr_t>(v)) {

@@ -296,13 +296,13 @@ Response matrix_handler(const Request& req, const bundle::Engine& engine, const 
     const auto [router, info] = resolve_resource(p, engine);
     const std::string crs = resolve_crs(p, *info);
     const double margin = opt.snap_radius_m / 111'000.0;
-    auto points = [&](const char* name) {
+    auto points = [&, resource = info](const char* name) {
         const std::string* v = p.given(name);
         if (v == nullptr) fail(fmt::format("Parameter '{}' not found", name));
         std::vector<LonLat> out;
         for (const auto part : split(*v, '|')) {
             LonLat q;
-            if (!to_wgs84(trim(part), crs, *info, margin, q))
+            if (!to_wgs84(trim(part), crs, *resource, margin, q))
                 fail(fmt::format("Parameter '{}' is invalid. Wrong format or out of the bbox.", name));
             out.push_back(q);
         }

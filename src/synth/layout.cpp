@@ -246,7 +246,7 @@ Traced trace(const Layout& L, const std::function<XY(double)>& curve, double len
         // The first window clear of any bridge (with room to spare) becomes a tunnel.
         for (auto [t0, t1] : {std::pair{0.4, 0.6}, std::pair{0.15, 0.3}, std::pair{0.7, 0.85}}) {
             const bool clear = std::none_of(crossings.begin(), crossings.end(),
-                                            [t0, t1](double tc) { return tc > t0 - 0.1 && tc < t1 + 0.1; });
+                                            [a = t0, b = t1](double tc) { return tc > a - 0.1 && tc < b + 0.1; });
             if (!clear) continue;
             ts.emplace_back(t0, 2);
             ts.emplace_back(t1, 0);

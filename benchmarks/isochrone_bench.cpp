@@ -270,9 +270,9 @@ int main(int argc, char** argv) {
         outside.push_back(s.outside());
     }
 
-    const auto& pr = report.profiles.at(0);
-    fmt::print("{{\n  \"input\": \"{}\", \"nodes\": {}, \"arcs\": {}, \"ch_arcs\": {}, \"build_s\": {:.2f},\n", pbf, pr.nodes,
-               pr.arcs, pr.ch_arcs.at(0), build_s);
+    const routing::ProfileReport pr = report.profiles.empty() ? routing::ProfileReport{} : report.profiles.front();
+    fmt::print("{{\n  \"input\": \"{}\", \"nodes\": {}, \"arcs\": {}, \"ch_arcs\": {}, \"build_s\": {:.2f},\n", pbf,
+               g.node_count(), g.arc_count(), pr.ch_arcs.empty() ? 0 : pr.ch_arcs.front(), build_s);
     fmt::print("  \"points\": {}, \"minutes\": {}, \"phast_used\": {},\n", points.size(), minutes, phast_count);
     fmt::print("  \"isochrone_with_polygon_ms\": {{\"p50\": {:.3f}, \"p99\": {:.3f}, \"min\": {:.3f}}},\n",
                percentile(with_poly, 0.5), percentile(with_poly, 0.99), percentile(with_poly, 0.0));

@@ -97,6 +97,7 @@ private:
 struct Isochrones::State {
     /// Reused between requests (the projected pieces' vectors keep their capacity).
     std::vector<detail::ProjectedPiece> projected;
+    detail::PolygonScratch polygon_scratch;
     routing::Router router;
     // the graph of the last search
     const Graph* graph = nullptr;
@@ -116,6 +117,12 @@ struct Isochrones::State {
     // PHAST, per rank
     std::vector<Weight> rank_dist;
     Heap heap;
+    // polygon input (merge()): per segment, stamped
+    std::vector<double> seg_lo, seg_hi;
+    std::vector<std::uint32_t> seg_stamp;
+    std::uint32_t seg_round = 0;
+    std::vector<SegmentId> seg_touched;
+    std::vector<Piece> merged;
 
     explicit State(routing::Router r) : router(std::move(r)) {}
 
@@ -321,6 +328,51 @@ struct Isochrones::State {
         }
     }
 
+    /// The parts of the segments covered by `in`, each once, for the polygon: a street reached
+    /// in both directions (two pieces, one from each end) or through split nodes is rasterised
+    /// once. Pieces from an end of their segment are merged per segment; pieces inside one (on
+    /// both sides of the snapped point) are kept as they are. Costs are not carried.
+    const std::vector<Piece>& merge(const std::vector<Piece>& in) {
+        const std::size_t ns = graph->segment_count();
+        if (seg_stamp.size() < ns) {
+            seg_lo.resize(ns);
+            seg_hi.resize(ns);
+            seg_stamp.assign(ns, 0);
+            seg_round = 0;
+        }
+        if (++seg_round == 0) {
+            std::fill(seg_stamp.begin(), seg_stamp.end(), 0);
+            seg_round = 1;
+        }
+        merged.clear();
+        seg_touched.clear();
+        for (const Piece& p : in) {
+            const bool from_start = p.f0 <= 0.0, to_end = p.f1 >= 1.0;
+            if (!from_start && !to_end) {
+                merged.push_back({p.segment, p.f0, p.f1, 0.0, 0.0});
+                continue;
+            }
+            if (seg_stamp[p.segment] != seg_round) {
+                seg_stamp[p.segment] = seg_round;
+                seg_lo[p.segment] = -1.0;  // none from the start
+                seg_hi[p.segment] = 2.0;   // none to the end
+                seg_touched.push_back(p.segment);
+            }
+            if (from_start) seg_lo[p.segment] = std::max(seg_lo[p.segment], p.f1);
+            if (to_end) seg_hi[p.segment] = std::min(seg_hi[p.segment], p.f0);
+        }
+        for (const SegmentId s : seg_touched) {
+            const double lo = seg_lo[s], hi = seg_hi[s];
+            if (lo >= hi) {
+                merged.push_back({s, 0.0, 1.0, 0.0, 0.0});
+                continue;
+            }
+            if (lo >= 0.0) merged.push_back({s, 0.0, lo, 0.0, 0.0});
+            if (hi <= 1.0) merged.push_back({s, hi, 1.0, 0.0, 0.0});
+        }
+        return merged;
+    }
+
     /// Reached pieces within `budget` weight units: arcs out of (departure) or into (arrival)
     /// reached nodes, cut where the budget ends, plus the parts of the snapped pieces.
     [[nodiscard]] std::vector<Piece> pieces(double budget) const {
@@ -479,9 +531,11 @@ IsochroneResult Isochrones::compute(const IsochroneRequest& req) {
         const auto pieces = st.pieces(std::floor(budget * unit));
         c.pieces = pieces.size();
         if (req.polygons) {
-            projected.resize(pieces.size());
-            for (std::size_t i = 0; i < pieces.size(); ++i) detail::project_piece(*st.graph, pieces[i], proj, projected[i]);
-            c.geometry = detail::build_polygon(projected, proj, req.polygon);
+            const auto& parts = st.merge(pieces);
+            projected.resize(parts.size());
+            for (std::size_t i = 0; i < parts.size(); ++i)
+                detail::project_piece(*st.graph, parts[i], proj, projected[i], /*with_costs=*/false);
+            c.geometry = detail::build_polygon(projected, proj, req.polygon, st.polygon_scratch);
         }
         res.contours.push_back(std::move(c));
     }

@@ -9,6 +9,10 @@
 //                                                (GeoJSON and GML) and OGC API items; reports the server's
 //                                                features/s and this process's peak RSS
 //
+//   ogc_bench download FILE.gpkg OUTDIR          serves FILE as a download resource (server/download_api) and
+//                                                fetches it with curl: whole, in 1 MiB ranges, and converted to
+//                                                each ?format= (min of 3 each); reports MB/s and seconds
+//
 // Times are wall and CPU seconds (min of 3 runs where cheap); peak RSS is VmHWM of this process.
 
 #include <sys/resource.h>
@@ -17,18 +21,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "geoplex/bundle/engine.hpp"
 #include "geoplex/ogc/ogc.hpp"
+#include "geoplex/server/download_api.hpp"
 #include "geoplex/server/server.hpp"
 
 using namespace geoplex;
@@ -196,6 +205,85 @@ int http_features(const std::string& file, const std::string& outdir) {
     return 0;
 }
 
+/// One vector layer ("points"), public: the download resource of the benchmark.
+class OneLayer final : public server::LayerProvider {
+public:
+    explicit OneLayer(const std::string& file) {
+        tiles::BuildConfig cfg;
+        tiles::VectorLayerConfig v;
+        v.id = "points";
+        v.path = file;
+        cfg.vector_layers.push_back(v);
+        m_ts = tiles::Tileset::from_config(cfg);
+    }
+    std::vector<tiles::Tileset> visible(const server::Request&, bool restricted) const override {
+        return restricted ? std::vector<tiles::Tileset>{} : std::vector<tiles::Tileset>{*m_ts};
+    }
+    std::optional<tiles::Tileset> resolve(const server::Request&, std::string_view layer, bool restricted) const override {
+        if (restricted || layer != "points") return std::nullopt;
+        return m_ts;
+    }
+
+private:
+    std::optional<tiles::Tileset> m_ts;
+};
+
+/// curl's total time (s) and downloaded bytes of `url` (extra curl arguments first), min of 3.
+std::pair<double, double> curl_min(const std::string& args, const std::string& url) {
+    double best = 1e300, bytes = 0;
+    for (int run = 0; run < 3; ++run) {
+        const std::string cmd = fmt::format("curl -s -f -o /dev/null -w '%{{time_total}} %{{size_download}}' {} '{}'", args, url);
+        FILE* p = popen(cmd.c_str(), "r");
+        char out[128] = {};
+        const std::size_t got = std::fread(out, 1, sizeof out - 1, p);
+        if (pclose(p) != 0) throw std::runtime_error("curl failed: " + cmd);
+        std::istringstream in(std::string(out, got));
+        double t = 0;
+        in >> t >> bytes;
+        best = std::min(best, t);
+    }
+    return {best, bytes};
+}
+
+int download(const std::string& file, const std::string& outdir) {
+    server::ServerConfig config;
+    config.address = "127.0.0.1";
+    config.port = 0;
+    config.threads = 1;
+    server::DownloadApiOptions d;
+    d.layers = std::make_shared<OneLayer>(file);
+    d.temp_dir = outdir + "/conversions";
+    config.more_routes = [d](server::Router& r) { server::add_download_routes(r, d); };
+    std::ofstream(outdir + "/manifest.toml") << "name = \"download-bench\"\nformat_version = 1\ncomponents = []\n";
+    server::Server srv(bundle::Engine::open(outdir), config);
+    srv.start();
+    const std::string base = fmt::format("http://127.0.0.1:{}/telechargement/resource/points", srv.port());
+    const std::string name = file.substr(file.find_last_of('/') + 1);
+    // The first request computes the checksum (once per file): keep it out of the timings.
+    curl_min("", base);
+    const auto [whole_s, whole_bytes] = curl_min("", base + "/" + name);
+    fmt::print("{{\"bench\":\"download-whole\",\"bytes\":{:.0f},\"wall_s\":{:.4f},\"mb_per_s\":{:.1f}}}\n", whole_bytes, whole_s,
+               whole_bytes / whole_s / 1e6);
+    double range_s = 0, range_bytes = 0;
+    const int ranges = 32;
+    for (int i = 0; i < ranges; ++i) {
+        const double from = std::fmod(i * 7919.0 * 1048576.0, std::max(1.0, whole_bytes - 1048576.0));
+        const auto [t, b] = curl_min(fmt::format("-H 'Range: bytes={:.0f}-{:.0f}'", from, from + 1048575.0), base + "/" + name);
+        range_s += t;
+        range_bytes += b;
+    }
+    fmt::print("{{\"bench\":\"download-ranges\",\"ranges\":{},\"range_bytes\":1048576,\"bytes\":{:.0f},\"wall_s\":{:.4f},\"mb_per_s\":{:.1f},"
+               "\"ms_per_range\":{:.2f}}}\n",
+               ranges, range_bytes, range_s, range_bytes / range_s / 1e6, range_s * 1000 / ranges);
+    for (const char* format : {"gpkg", "geojson", "shapefile", "csv", "flatgeobuf"}) {
+        const auto [t, b] = curl_min("", base + "?format=" + format);
+        fmt::print("{{\"bench\":\"download-convert\",\"format\":\"{}\",\"bytes\":{:.0f},\"wall_s\":{:.3f}}}\n", format, b, t);
+        std::fflush(stdout);
+    }
+    srv.stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,12 +293,13 @@ int main(int argc, char** argv) {
         if (mode == "make-points" && argc == 4) return make_points(argv[2], std::stol(argv[3]));
         if (mode == "features" && argc == 3) return features(argv[2]);
         if (mode == "http-features" && argc == 4) return http_features(argv[2], argv[3]);
+        if (mode == "download" && argc == 4) return download(argv[2], argv[3]);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ogc_bench: %s\n", e.what());
         return 1;
     }
     std::fprintf(stderr,
                  "usage: ogc_bench getmap-raster FILE N | getmap-vector FILE N | make-points OUT.gpkg N | features FILE.gpkg | "
-                 "http-features FILE.gpkg OUTDIR\n");
+                 "http-features FILE.gpkg OUTDIR | download FILE.gpkg OUTDIR\n");
     return 2;
 }

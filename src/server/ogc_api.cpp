@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 
+#include <cpl_conv.h>
+#include <cpl_minixml.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -482,7 +484,8 @@ std::vector<const ogc::LayerInfo*> type_names(const Request& req, const State& s
 std::string wfs_capabilities(const Request& req, const State& st, const ogc::Services& sv) {
     const std::string url = xml_escape(online_url(req, st));
     const auto op = [&](std::string_view name, std::string_view extra = {}) {
-        return fmt::format("<ows:Operation name=\"{}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{}\"/></ows:HTTP></ows:DCP>{}</ows:Operation>",
+        return fmt::format("<ows:Operation name=\"{0}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{1}\"/><ows:Post xlink:href=\"{1}\"/>"
+                           "</ows:HTTP></ows:DCP>{2}</ows:Operation>",
                            name, url, extra);
     };
     const auto constraint = [](std::string_view name, std::string_view value) {
@@ -507,7 +510,7 @@ std::string wfs_capabilities(const Request& req, const State& st, const ogc::Ser
             "</ows:AllowedValues></ows:Parameter>");
     for (const auto& [name, value] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
              {"ImplementsBasicWFS", "TRUE"}, {"ImplementsTransactionalWFS", "FALSE"}, {"ImplementsLockingWFS", "FALSE"},
-             {"KVPEncoding", "TRUE"}, {"XMLEncoding", "FALSE"}, {"SOAPEncoding", "FALSE"}, {"ImplementsInheritance", "FALSE"},
+             {"KVPEncoding", "TRUE"}, {"XMLEncoding", "TRUE"}, {"SOAPEncoding", "FALSE"}, {"ImplementsInheritance", "FALSE"},
              {"ImplementsRemoteResolve", "FALSE"}, {"ImplementsResultPaging", "TRUE"}, {"ImplementsStandardJoins", "FALSE"},
              {"ImplementsSpatialJoins", "FALSE"}, {"ImplementsTemporalJoins", "FALSE"}, {"ImplementsFeatureVersioning", "FALSE"},
              {"ManageStoredQueries", "FALSE"}})
@@ -719,6 +722,65 @@ Response wfs(const Request& req, const bundle::Engine& engine, State& st) {
         wfs_exception);
 }
 
+/// WFS 2.0.0 XML encoding (POST): a GetCapabilities, DescribeFeatureType or GetFeature document
+/// becomes the same request in KVP (one wfs:Query; its fes:Filter passed on as FILTER), the
+/// request's own query parameters (the key) kept.
+Request wfs_post_as_kvp(const Request& req) {
+    if (req.body.empty()) fail("MissingParameterValue", "POST needs a WFS request document in the body", "request");
+    std::unique_ptr<CPLXMLNode, void (*)(CPLXMLNode*)> doc(CPLParseXMLString(req.body.c_str()), CPLDestroyXMLNode);
+    const CPLXMLNode* root = doc.get();
+    while (root != nullptr && (root->eType != CXT_Element || root->pszValue[0] == '?')) root = root->psNext;
+    if (root == nullptr) fail("OperationParsingFailed", "the body is not an XML document", "request");
+    const auto local = [](const CPLXMLNode* n) { return strip_prefix(n->pszValue); };
+    const auto attr = [](const CPLXMLNode* n, const char* name) {
+        for (const CPLXMLNode* c = n->psChild; c != nullptr; c = c->psNext)
+            if (c->eType == CXT_Attribute && iequals(strip_prefix(c->pszValue), name) && c->psChild != nullptr) return std::string(c->psChild->pszValue);
+        return std::string();
+    };
+    const auto text = [](const CPLXMLNode* n) {
+        std::string t;
+        for (const CPLXMLNode* c = n->psChild; c != nullptr; c = c->psNext)
+            if (c->eType == CXT_Text) t += c->pszValue;
+        return t;
+    };
+    Request k = req;
+    k.body.clear();
+    k.query.emplace_back("SERVICE", attr(root, "service").empty() ? std::string("WFS") : attr(root, "service"));
+    k.query.emplace_back("REQUEST", local(root));
+    if (const std::string v = attr(root, "version"); !v.empty()) k.query.emplace_back("VERSION", v);
+    for (const auto& [a, p] : {std::pair{"count", "COUNT"}, std::pair{"startIndex", "STARTINDEX"}, std::pair{"outputFormat", "OUTPUTFORMAT"},
+                               std::pair{"resultType", "RESULTTYPE"}, std::pair{"maxFeatures", "COUNT"}})
+        if (const std::string v = attr(root, a); !v.empty()) k.query.emplace_back(p, v);
+    std::vector<std::string> type_names;
+    int queries = 0;
+    for (CPLXMLNode* c = root->psChild; c != nullptr; c = c->psNext) {
+        if (c->eType != CXT_Element) continue;
+        if (local(c) == "TypeName") type_names.push_back(text(c));
+        if (local(c) != "Query") continue;
+        if (++queries > 1) fail("InvalidParameterValue", "GetFeature serves one wfs:Query per request", "Query");
+        std::string names = attr(c, "typeNames");
+        if (names.empty()) names = attr(c, "typeName");
+        type_names.push_back(names);
+        if (const std::string srs = attr(c, "srsName"); !srs.empty()) k.query.emplace_back("SRSNAME", srs);
+        std::vector<std::string> properties;
+        for (CPLXMLNode* q = c->psChild; q != nullptr; q = q->psNext) {
+            if (q->eType != CXT_Element) continue;
+            if (local(q) == "PropertyName") properties.push_back(text(q));
+            if (local(q) == "Filter") {
+                CPLXMLNode* next = q->psNext;  // serialise the filter alone
+                q->psNext = nullptr;
+                char* xml = CPLSerializeXMLTree(q);
+                q->psNext = next;
+                k.query.emplace_back("FILTER", xml != nullptr ? xml : "");
+                CPLFree(xml);
+            }
+        }
+        if (!properties.empty()) k.query.emplace_back("PROPERTYNAME", fmt::format("{}", fmt::join(properties, ",")));
+    }
+    if (!type_names.empty()) k.query.emplace_back("TYPENAMES", fmt::format("{}", fmt::join(type_names, ",")));
+    return k;
+}
+
 // ==== OGC API Features ================================================================================
 
 constexpr std::string_view crs84_uri = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -831,7 +893,7 @@ Response oapif_items(const Request& req, const bundle::Engine& engine, State& st
             continue;
         } else if (k == "properties") {
             for (const auto& p : split(v, ',')) q.properties.push_back(p);
-        } else if (std::any_of(l.fields.begin(), l.fields.end(), [&](const ogc::FieldInfo& f) { return f.name == k; })) {
+        } else if (std::any_of(l.fields.begin(), l.fields.end(), [&key = k](const ogc::FieldInfo& f) { return f.name == key; })) {
             q.equals.emplace_back(k, v);
         } else {
             bad_request(fmt::format("unknown parameter '{}'", k));
@@ -990,6 +1052,15 @@ constexpr std::string_view wfs_openapi = R"json({
     "400": {"description": "OWS ExceptionReport", "content": {"application/xml": {}}}}
 })json";
 
+constexpr std::string_view wfs_post_openapi = R"json({
+  "summary": "WFS 2.0.0 XML encoding: a wfs:GetCapabilities, wfs:DescribeFeatureType or wfs:GetFeature document (one wfs:Query with typeNames, srsName, wfs:PropertyName, fes:Filter; count, startIndex, outputFormat, resultType)",
+  "tags": ["ogc"],
+  "requestBody": {"required": true, "content": {"application/xml": {}, "text/xml": {}}},
+  "responses": {
+    "200": {"description": "As the KVP request", "content": {"application/xml": {}, "application/gml+xml; version=3.2": {}, "application/json": {}}},
+    "400": {"description": "OWS ExceptionReport (OperationParsingFailed, InvalidParameterValue…)", "content": {"application/xml": {}}}}
+})json";
+
 std::string oapif_openapi_op(std::string_view summary, std::string_view type, std::string_view params = "[]") {
     return fmt::format(R"({{"summary": "{}", "tags": ["ogc"], "parameters": {}, "responses": {{"200": {{"description": "OK", "content": {{"{}": {{}}}}}}, "400": {{"description": "Bad parameter"}}, "404": {{"description": "No such collection or feature"}}}}}})",
                        summary, params, type);
@@ -1010,9 +1081,15 @@ void add_ogc_routes(Router& router, const OgcApiOptions& options) {
         if (fam.empty()) wms_route("/wms", Kind::all);
         for (const char* path : {"/wms-r", "/wms-r/wms"}) wms_route(fam + path, Kind::raster);
         for (const char* path : {"/wms-v", "/wms-v/ows", "/wms-v/wms"}) wms_route(fam + path, Kind::vector);
-        for (const char* path : {"/wfs", "/wfs/ows"})
+        for (const char* path : {"/wfs", "/wfs/ows"}) {
             router.add(Router::Route{{"GET"}, fam + path, [st](const Request& r, const bundle::Engine& e) { return wfs(r, e, *st); },
                                      ErrorStyle::plain, std::string(wfs_openapi)});
+            router.add(Router::Route{{"POST"}, fam + path,
+                                     [st](const Request& r, const bundle::Engine& e) {
+                                         return guarded([&] { return wfs(wfs_post_as_kvp(r), e, *st); }, wfs_exception);
+                                     },
+                                     ErrorStyle::plain, std::string(wfs_post_openapi)});
+        }
     }
 
     router.add(Router::Route{

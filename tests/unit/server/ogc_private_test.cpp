@@ -214,3 +214,51 @@ TEST_CASE("private WMS-R: the map of a published GeoTIFF matches gdalwarp of the
     GDALClose(src);
     VSIUnlink(mem.c_str());
 }
+
+TEST_CASE("WFS GetFeature by POST (XML encoding), open and private", "[ogc][private][wfs]") {
+    auto& p = published();
+    auto& live = p.live;
+    const auto post = [&](const std::string& path, const std::string& xml) {
+        std::ofstream(live.dir / "request.xml") << xml;
+        return live.curl(fmt::format("-X POST -H 'Content-Type: application/xml' --data-binary @{} {}", quote((live.dir / "request.xml").string()),
+                                     quote(live.base + path)));
+    };
+    const std::string get_feature =
+        "<?xml version=\"1.0\"?><wfs:GetFeature service=\"WFS\" version=\"2.0.0\" outputFormat=\"application/json\" count=\"50\" "
+        "xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:fes=\"http://www.opengis.net/fes/2.0\">"
+        "<wfs:Query typeNames=\"geoplex:{}\"><wfs:PropertyName>nom</wfs:PropertyName><fes:Filter><fes:PropertyIsLessThan>"
+        "<fes:ValueReference>code</fes:ValueReference><fes:Literal>10</fes:Literal></fes:PropertyIsLessThan></fes:Filter>"
+        "</wfs:Query></wfs:GetFeature>";
+    // The reference: codes "01".."09" of the source (string comparison, as OGR does on a text field).
+    std::set<std::string> expected;
+    for (const auto& f : p.source["features"])
+        if (f["properties"]["code"].get<std::string>() < "10") expected.insert(f["properties"]["nom"].get<std::string>());
+    REQUIRE(!expected.empty());
+
+    Http r = post("/wfs/ows", fmt::format(fmt::runtime(get_feature), "dep_wfs_open"));
+    REQUIRE(r.status == 200);
+    std::set<std::string> got;
+    const json fc = r.js();
+    for (const auto& f : fc["features"]) {
+        got.insert(f["properties"]["nom"].get<std::string>());
+        CHECK(!f["properties"].contains("code"));  // PROPERTYNAME applied
+    }
+    CHECK(got == expected);
+
+    CHECK(post("/private/wfs", fmt::format(fmt::runtime(get_feature), "dep_wfs")).status == 401);
+    // (the key got its access to dep_wfs in the first test case of this file)
+    r = post("/private/wfs?apikey=" + p.key, fmt::format(fmt::runtime(get_feature), "dep_wfs"));
+    REQUIRE(r.status == 200);
+    CHECK(r.js()["features"].size() == expected.size());
+    CHECK(post("/private/wfs?apikey=" + p.other_key, fmt::format(fmt::runtime(get_feature), "dep_wfs")).status == 403);
+
+    r = post("/wfs", "<wfs:GetCapabilities service=\"WFS\" xmlns:wfs=\"http://www.opengis.net/wfs/2.0\"/>");
+    REQUIRE(r.status == 200);
+    CHECK(r.body.find("<wfs:Name>geoplex:dep_wfs_open</wfs:Name>") != std::string::npos);
+    r = post("/wfs", "<wfs:GetFeature><wfs:Query typeNames=");
+    CHECK(r.status == 400);
+    CHECK(code_of(r.body) == "OperationParsingFailed");
+    r = post("/wfs", fmt::format(fmt::runtime(get_feature), "nothing"));
+    CHECK(r.status == 400);
+    CHECK(code_of(r.body) == "InvalidParameterValue");
+}

@@ -17,8 +17,8 @@ namespace geoplex::server {
 
 namespace {
 
-constexpr std::array<std::string_view, service_family_count> family_names = {"altimetrie", "navigation", "geocodage",
-                                                                             "tiles", "other"};
+constexpr std::array<std::string_view, service_family_count> family_names = {
+    "altimetrie", "navigation", "geocodage", "tiles", "other", "wms-r", "wms-v", "wfs", "telechargement", "recherche"};
 constexpr std::size_t shard_count = 64;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -50,11 +50,20 @@ std::optional<ServiceFamily> parse_service_family(std::string_view name) noexcep
 
 ServiceFamily service_family_of(std::string_view path) noexcept {
     while (!path.empty() && path.front() == '/') path.remove_prefix(1);
-    const std::string_view first = path.substr(0, path.find('/'));
+    std::string_view first = path.substr(0, path.find('/'));
+    if (iequals(first, "private") && first.size() < path.size()) {
+        path.remove_prefix(first.size() + 1);
+        first = path.substr(0, path.find('/'));
+    }
     if (iequals(first, "altimetrie")) return ServiceFamily::altimetrie;
     if (iequals(first, "navigation")) return ServiceFamily::navigation;
     if (iequals(first, "geocodage")) return ServiceFamily::geocodage;
     if (iequals(first, "wmts") || iequals(first, "tms") || iequals(first, "tiles")) return ServiceFamily::tiles;
+    if (iequals(first, "wms-r") || iequals(first, "wms")) return ServiceFamily::wms_r;
+    if (iequals(first, "wms-v")) return ServiceFamily::wms_v;
+    if (iequals(first, "wfs") || iequals(first, "ogcapi")) return ServiceFamily::wfs;
+    if (iequals(first, "telechargement")) return ServiceFamily::telechargement;
+    if (iequals(first, "recherche")) return ServiceFamily::recherche;
     return ServiceFamily::other;
 }
 

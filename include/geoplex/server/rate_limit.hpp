@@ -31,13 +31,20 @@ enum class ServiceFamily : std::uint8_t {
     geocodage,   ///< /geocodage/… (search, reverse, completion)
     tiles,       ///< /wmts, /tms/…, /tiles/…
     other,       ///< everything else (/health, /openapi.json, /metrics, /)
+    wms_r,       ///< /wms-r/…, /wms (raster WMS)
+    wms_v,       ///< /wms-v/… (vector WMS)
+    wfs,         ///< /wfs/…, /ogcapi/… (features)
+    telechargement,  ///< /telechargement/… (downloads)
+    recherche,   ///< /recherche/… (layer search)
 };
-inline constexpr std::size_t service_family_count = 5;
+inline constexpr std::size_t service_family_count = 10;
 
 [[nodiscard]] std::string_view to_string(ServiceFamily family) noexcept;
-/// "altimetrie", "navigation", "geocodage", "tiles" or "other"; nullopt otherwise.
+/// "altimetrie", "navigation", "geocodage", "tiles", "other", "wms-r", "wms-v", "wfs",
+/// "telechargement" or "recherche"; nullopt otherwise.
 [[nodiscard]] std::optional<ServiceFamily> parse_service_family(std::string_view name) noexcept;
-/// The family of a path or route pattern, from its first segment (case-insensitive).
+/// The family of a path or route pattern, from its first segment (case-insensitive); a leading
+/// "/private" segment is skipped (restricted services share their open family's limit).
 [[nodiscard]] ServiceFamily service_family_of(std::string_view path) noexcept;
 
 struct RateLimit {
@@ -51,9 +58,11 @@ struct RateLimitConfig {
     /// Off unless turned on (the CLI turns it on when the config file has [rate_limits]).
     bool enabled = false;
     /// Per family, indexed by ServiceFamily. Defaults: the Géoplateforme's published limits
-    /// (altimetry 5/s, routing 10/s, geocoding 50/s; tiles and the rest unlimited).
+    /// (altimetry 5/s, routing 10/s, geocoding 50/s, WMS-R 40/s, WMS-V 50/s, WFS 30/s,
+    /// download 10/s, layer search 10/s; tiles and the rest unlimited).
     std::array<RateLimit, service_family_count> families{
-        RateLimit{5, 0}, RateLimit{10, 0}, RateLimit{50, 0}, RateLimit{0, 0}, RateLimit{0, 0}};
+        RateLimit{5, 0},  RateLimit{10, 0}, RateLimit{50, 0}, RateLimit{0, 0},  RateLimit{0, 0},
+        RateLimit{40, 0}, RateLimit{50, 0}, RateLimit{30, 0}, RateLimit{10, 0}, RateLimit{10, 0}};
     /// After a refusal the client is refused on that family for this long; every refused
     /// request re-arms it (Retry-After stays at 5 while the excess lasts, then counts down).
     /// 0 = no block: Retry-After is the time until the next token.

@@ -183,8 +183,26 @@ TEST_CASE("service families from paths", "[server][rate]") {
     CHECK(service_family_of("/tms/1.0.0/{layer}/{z}/{x}/{file}") == ServiceFamily::tiles);
     CHECK(service_family_of("/health") == ServiceFamily::other);
     CHECK(service_family_of("/") == ServiceFamily::other);
+    CHECK(service_family_of("/wms-r/wms") == ServiceFamily::wms_r);
+    CHECK(service_family_of("/private/wms-v/ows") == ServiceFamily::wms_v);
+    CHECK(service_family_of("/wfs/ows") == ServiceFamily::wfs);
+    CHECK(service_family_of("/ogcapi/collections") == ServiceFamily::wfs);
+    CHECK(service_family_of("/private/telechargement/resource/x") == ServiceFamily::telechargement);
+    CHECK(service_family_of("/recherche/api/indexes/geoplateforme") == ServiceFamily::recherche);
+    CHECK(service_family_of("/private/wmts") == ServiceFamily::tiles);
+    CHECK(service_family_of("/private") == ServiceFamily::other);
     CHECK(parse_service_family("geocodage") == ServiceFamily::geocodage);
+    CHECK(parse_service_family("wms-v") == ServiceFamily::wms_v);
+    CHECK(to_string(ServiceFamily::telechargement) == "telechargement");
     CHECK_FALSE(parse_service_family("wms").has_value());
+    // The defaults are the Géoplateforme's published limits.
+    const RateLimitConfig defaults;
+    CHECK(defaults[ServiceFamily::wms_r].rate == 40);
+    CHECK(defaults[ServiceFamily::wms_v].rate == 50);
+    CHECK(defaults[ServiceFamily::wfs].rate == 30);
+    CHECK(defaults[ServiceFamily::telechargement].rate == 10);
+    CHECK(defaults[ServiceFamily::recherche].rate == 10);
+    CHECK(defaults[ServiceFamily::tiles].rate == 0);
 }
 
 // ---- over the wire ---------------------------------------------------------------------------

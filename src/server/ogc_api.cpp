@@ -727,7 +727,9 @@ Response wfs(const Request& req, const bundle::Engine& engine, State& st) {
 /// request's own query parameters (the key) kept.
 Request wfs_post_as_kvp(const Request& req) {
     if (req.body.empty()) fail("MissingParameterValue", "POST needs a WFS request document in the body", "request");
+    CPLPushErrorHandler(CPLQuietErrorHandler);  // a malformed body is the client's error, not a server log line
     std::unique_ptr<CPLXMLNode, void (*)(CPLXMLNode*)> doc(CPLParseXMLString(req.body.c_str()), CPLDestroyXMLNode);
+    CPLPopErrorHandler();
     const CPLXMLNode* root = doc.get();
     while (root != nullptr && (root->eType != CXT_Element || root->pszValue[0] == '?')) root = root->psNext;
     if (root == nullptr) fail("OperationParsingFailed", "the body is not an XML document", "request");

@@ -74,6 +74,9 @@ constexpr Endpoint endpoints[] = {
     {"GET", "/api/", ""},
     {"POST", "/api/", "application/json"},
     {"GET", "/", ""},
+    {"POST", "/recherche/api/indexes/geoplateforme?", "application/json"},
+    {"POST", "/wfs/ows?", "application/xml"},
+    {"GET", "/recherche/api/indexes/geoplateforme/", ""},
 };
 constexpr std::size_t endpoint_count = sizeof(endpoints) / sizeof(endpoints[0]);
 

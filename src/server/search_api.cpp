@@ -25,6 +25,7 @@
 #include "geoplex/tiles/tile_matrix_set.hpp"
 #include "geoplex/tiles/tiles.hpp"
 #include "ows_common.hpp"
+#include "server/road2_params.hpp"
 
 namespace geoplex::server {
 
@@ -973,18 +974,11 @@ std::size_t size_param(const Request& r, const char* name, std::size_t fallback,
     return n;
 }
 
-std::vector<std::string> split_fields(const std::string& s) {
+/// The comma-separated names of `s`, trimmed, empty ones dropped.
+std::vector<std::string> split_fields(std::string_view s) {
     std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i <= s.size()) {
-        auto j = s.find(',', i);
-        if (j == std::string::npos) j = s.size();
-        std::string f = s.substr(i, j - i);
-        f.erase(0, f.find_first_not_of(' '));
-        f.erase(f.find_last_not_of(' ') + 1);
-        if (!f.empty()) out.push_back(f);
-        i = j + 1;
-    }
+    for (const auto part : road2::split(s, ','))
+        if (const auto f = road2::trim(part); !f.empty()) out.emplace_back(f);
     return out;
 }
 

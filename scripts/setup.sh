@@ -17,6 +17,7 @@ PACKAGES=(
   zlib1g-dev libdeflate-dev libbz2-dev libexpat1-dev libpng-dev libjpeg-dev libwebp-dev
   # tests and benchmarks
   catch2 libbenchmark-dev wrk
+  libxml2-utils  # xmllint: the catalog_metadata test checks the ISO 19139 it writes
   postgresql  # the catalog's PostgreSQL store tests run a private instance on a Unix socket
   nginx  # benchmarks/peers/serve_vs_nginx.sh runs a private instance (own config, high port)
   # Python bindings

@@ -5,13 +5,14 @@
 // (points / line parts / polygon rings), attributes are kept as typed values, every vertex gets
 // its Douglas–Peucker importance (as geojson-vt does), and a packed R-tree indexes feature boxes.
 // Polygons, once per (feature, zoom), on first use: the vertices more important than the zoom's
-// tolerance, rounded to the zoom's world grid, degenerate rings dropped, oriented, checked with
-// bg::is_valid and repaired by GEOS if simplification or rounding broke them (ZoomGeom). A tile
-// translates that valid geometry by an integer offset: a polygon inside the buffered tile is
-// copied as is; a clipped one goes through Sutherland–Hodgman, and the result is accepted when
-// a linear check proves it valid (no overlapping or touching parts along the box, no vertex
-// jumped over by rounding a crossing point); otherwise Boost.Geometry's overlay clips it and GEOS
-// repairs what is still invalid. Lines: importance filter and Liang–Barsky per tile.
+// tolerance, rounded to the zoom's world grid, degenerate rings dropped, oriented, checked exactly
+// on integers (polygons_strictly_valid, clip.cpp); a ring meeting itself is rebuilt with less
+// simplification, the smaller of two rings that meet is dropped, and GEOS repairs the rest
+// (ZoomGeom). A tile translates that valid geometry by an integer offset: a polygon inside the
+// buffered tile is copied as is; a clipped one goes through the Weiler–Atherton clipper of
+// clip.cpp (valid output, a polygon leaving and re-entering a side becomes several), the rounded
+// result is checked again, and GEOS repairs the rare tile part that rounding made touch.
+// Lines: importance filter and Liang–Barsky per tile.
 // Then rings are oriented as MVT 2.1 wants (exterior: positive surveyor's area in tile
 // coordinates) and protozero encodes commands, keys and values de-duplicated per layer.
 
@@ -36,6 +37,7 @@
 #include <protozero/pbf_writer.hpp>
 
 #include "geoplex/core/error.hpp"
+#include "tiles/clip.hpp"
 #include "tiles/detail.hpp"
 #include "tiles/vector_data.hpp"
 
@@ -48,8 +50,6 @@ namespace {
 
 using BPoint = bg::model::d2::point_xy<double>;
 using BBoxG = bg::model::box<BPoint>;
-using BPolygon = bg::model::polygon<BPoint, /*clockwise*/ true, /*closed*/ true>;
-using BMultiPolygon = bg::model::multi_polygon<BPolygon>;
 using RtreeValue = std::pair<BBoxG, std::uint32_t>;
 
 struct Pt {
@@ -130,49 +130,6 @@ void clip_line(const std::vector<Pt>& in, double x0, double y0, double x1, doubl
     if (cur.size() >= 2) out.push_back(std::move(cur));
 }
 
-// Sutherland–Hodgman clip of a closed ring to the square [lo, hi]² (linear time). Where the
-// ring leaves and re-enters on one side it leaves zero-width spikes along the square's edge;
-// remove_collinear() takes them out after rounding, and the validity check catches the rest.
-std::vector<Pt> clip_ring(const std::vector<Pt>& ring, double lo, double hi) {
-    std::vector<Pt> a(ring.begin(), ring.end() - 1), b;
-    for (int edge = 0; edge < 4 && !a.empty(); ++edge) {
-        b.clear();
-        auto inside = [&](const Pt& p) {
-            switch (edge) {
-                case 0: return p.x >= lo;
-                case 1: return p.x <= hi;
-                case 2: return p.y >= lo;
-                default: return p.y <= hi;
-            }
-        };
-        auto cross = [&](const Pt& p, const Pt& q) {
-            const double c = (edge == 0 || edge == 2) ? lo : hi;
-            if (edge < 2) {
-                const double t = (c - p.x) / (q.x - p.x);
-                return Pt{c, p.y + t * (q.y - p.y)};
-            }
-            const double t = (c - p.y) / (q.y - p.y);
-            return Pt{p.x + t * (q.x - p.x), c};
-        };
-        const std::size_t n = a.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const Pt& cur = a[i];
-            const Pt& prev = a[(i + n - 1) % n];
-            const bool ci = inside(cur), pi = inside(prev);
-            if (ci) {
-                if (!pi) b.push_back(cross(prev, cur));
-                b.push_back(cur);
-            } else if (pi) {
-                b.push_back(cross(prev, cur));
-            }
-        }
-        std::swap(a, b);
-    }
-    if (a.size() < 3) return {};
-    a.push_back(a.front());
-    return a;
-}
-
 // Drops vertices collinear with their neighbours (closed integer ring): same shape, and the
 // zero-width spikes clipping leaves along the tile edge disappear.
 template <class P>
@@ -228,24 +185,6 @@ std::vector<IPt> quantize(const std::vector<Pt>& pts, bool ring) {
 // (MakeValid) and snap-rounds it to the grid (setPrecision 1.0, OverlayNG), whose output is valid
 // by construction. Only broken polygons pay for GEOS.
 
-// Exterior rings have a positive surveyor's area in tile coordinates, i.e. counter-clockwise
-// in Boost.Geometry's (y-up) convention.
-using IPolygon = bg::model::polygon<bg::model::d2::point_xy<double>, /*clockwise*/ false, /*closed*/ true>;
-
-// The whole feature is checked as one multipolygon: polygons of one feature must not overlap.
-template <class P>
-bool polygons_valid(const std::vector<std::vector<std::vector<P>>>& polys) {
-    bg::model::multi_polygon<IPolygon> mp;
-    for (const auto& rings : polys) {
-        auto& poly = mp.emplace_back();
-        for (std::size_t r = 0; r < rings.size(); ++r) {
-            auto& ring = r == 0 ? poly.outer() : poly.inners().emplace_back();
-            for (const auto& p : rings[r]) ring.emplace_back(static_cast<double>(p.x), static_cast<double>(p.y));
-        }
-    }
-    return bg::is_valid(mp);
-}
-
 struct GeosContext {
     GEOSContextHandle_t h;
     GeosContext() : h(GEOS_init_r()) {}
@@ -264,6 +203,39 @@ GEOSGeometry* geos_ring(GEOSContextHandle_t g, const std::vector<Pt>& pts) {
     for (const auto& p : pts) { xy.push_back(p.x); xy.push_back(p.y); }
     GEOSCoordSequence* cs = GEOSCoordSeq_copyFromBuffer_r(g, xy.data(), static_cast<unsigned>(pts.size()), 0, 0);
     return GEOSGeom_createLinearRing_r(g, cs);
+}
+
+template <class P>
+void snap_polygons(GEOSContextHandle_t g, GEOSGeometry* valid, std::vector<std::vector<std::vector<P>>>& out);
+
+bool integral_coords(GEOSContextHandle_t g, const GEOSGeometry* geom) {
+    switch (GEOSGeomTypeId_r(g, geom)) {
+        case GEOS_POLYGON: {
+            if (!integral_coords(g, GEOSGetExteriorRing_r(g, geom))) return false;
+            for (int i = 0; i < GEOSGetNumInteriorRings_r(g, geom); ++i)
+                if (!integral_coords(g, GEOSGetInteriorRingN_r(g, geom, i))) return false;
+            return true;
+        }
+        case GEOS_LINEARRING:
+        case GEOS_LINESTRING: {
+            const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g, geom);
+            unsigned n = 0;
+            GEOSCoordSeq_getSize_r(g, cs, &n);
+            for (unsigned i = 0; i < n; ++i) {
+                double x = 0, y = 0;
+                GEOSCoordSeq_getXY_r(g, cs, i, &x, &y);
+                if (x != std::round(x) || y != std::round(y)) return false;
+            }
+            return true;
+        }
+        case GEOS_MULTIPOLYGON:
+        case GEOS_GEOMETRYCOLLECTION:
+            for (int i = 0; i < GEOSGetNumGeometries_r(g, geom); ++i)
+                if (!integral_coords(g, GEOSGetGeometryN_r(g, geom, i))) return false;
+            return true;
+        default:
+            return false;
+    }
 }
 
 // Appends the grid-snapped, valid polygons of a multipolygon (double tile coords, per polygon
@@ -288,9 +260,17 @@ void repair_polygons(const std::vector<std::vector<std::vector<Pt>>>& polys, std
     if (coll == nullptr) return;
     GEOSGeometry* valid = GEOSUnaryUnion_r(g, coll);
     GEOSGeom_destroy_r(g, coll);
+    snap_polygons(g, valid, out);
+}
+
+// Snap-rounds the valid (multi)polygon `valid` to the integer grid (setPrecision 1.0, whose
+// output is valid), appends its polygons to `out` and destroys `valid`.
+template <class P>
+void snap_polygons(GEOSContextHandle_t g, GEOSGeometry* valid, std::vector<std::vector<std::vector<P>>>& out) {
     if (valid == nullptr) return;
-    GEOSGeometry* snapped = GEOSGeom_setPrecision_r(g, valid, 1.0, 0);
-    GEOSGeom_destroy_r(g, valid);
+    // Already on the grid (the input was, and GEOS only split rings where they touch): no snapping.
+    GEOSGeometry* snapped = integral_coords(g, valid) ? valid : GEOSGeom_setPrecision_r(g, valid, 1.0, 0);
+    if (snapped != valid) GEOSGeom_destroy_r(g, valid);
     if (snapped == nullptr) return;
     auto ring_points = [&](const GEOSGeometry* ring) {
         std::vector<P> r;
@@ -445,6 +425,7 @@ bool add_geometry(VectorSource::Data& d, Feature& f, OGRGeometryH g, bool& typed
 
 // Reads the layer through OGR into `d` (coordinates transformed to the set's CRS).
 void load_with_ogr(const VectorLayerConfig& config, const TileMatrixSet& tms, VectorSource::Data& d) {
+    ensure_gdal();
     OgrDataset ds;
     ds.h = GDALOpenEx(config.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
     if (ds.h == nullptr)
@@ -569,8 +550,7 @@ void load_with_ogr(const VectorLayerConfig& config, const TileMatrixSet& tms, Ve
 
 VectorSource::VectorSource(const VectorLayerConfig& config, const TileMatrixSet& tms)
     : m_config(config), m_tms(&tms), m_data(std::make_unique<Data>()) {
-    ensure_gdal();
-    auto& d = *m_data;
+    auto& d = *m_data;  // GDAL's drivers are registered only if OGR reads the file (load_with_ogr)
     if (!read_geojson_fast(config, tms.crs, d)) load_with_ogr(config, tms, d);
     std::vector<RtreeValue> entries;
     entries.reserve(d.features.size());
@@ -673,278 +653,176 @@ void append_oriented(std::vector<std::vector<std::vector<P>>>& polys, std::vecto
     }
 }
 
-// Feature `f` at the zoom of matrix `m`: see ZoomGeom.
+RingsView view_of(const ZoomGeom& zg) { return RingsView{zg.xy.data(), zg.ring_end.data(), zg.ring_outer.data(), zg.ring_end.size()}; }
+
+void set_box(ZoomGeom& zg) {
+    zg.min_x = zg.min_y = std::numeric_limits<std::int64_t>::max();
+    zg.max_x = zg.max_y = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < zg.xy.size(); i += 2) {
+        zg.min_x = std::min(zg.min_x, zg.xy[i]);
+        zg.max_x = std::max(zg.max_x, zg.xy[i]);
+        zg.min_y = std::min(zg.min_y, zg.xy[i + 1]);
+        zg.max_y = std::max(zg.max_y, zg.xy[i + 1]);
+    }
+}
+
+double ring_area(const ZoomGeom& zg, std::size_t r) {
+    double a = 0;
+    for (std::uint32_t i = (r == 0 ? 0 : zg.ring_end[r - 1]) + 1; i < zg.ring_end[r]; ++i)
+        a += static_cast<double>(zg.xy[2 * i - 2]) * static_cast<double>(zg.xy[2 * i + 1]) -
+             static_cast<double>(zg.xy[2 * i]) * static_cast<double>(zg.xy[2 * i - 1]);
+    return std::abs(a);
+}
+
+// Feature `f` at the zoom of matrix `m`: see ZoomGeom. Each part keeps the vertices more
+// important than the tolerance, rounded to the grid; the result is checked exactly
+// (polygons_strictly_valid). Where simplification and rounding made rings meet, our own fixes
+// come first: a ring meeting itself is rebuilt with a quarter of the tolerance (up to three
+// times), and of two rings that meet (an islet pushed onto the coast, a lake onto its shore) the
+// smaller goes, as geojson-vt drops rings below its tolerance. What is still invalid is repaired
+// by GEOS (MakeValid, union, snap-rounding).
 ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const TileMatrix& m, double extent, double tolerance) {
     const double cx = m.tile_span_x() / extent, cy = m.tile_span_y() / extent;
     const double sq_tol = (tolerance * cx) * (tolerance * cx);
-    std::vector<std::vector<std::vector<LPt>>> polys;
-    std::vector<std::vector<std::vector<Pt>>> raw;  // unrounded, for GEOS when rounding broke validity
+    std::vector<double> part_tol(f.n_parts, sq_tol);  // < 0: part dropped
+    std::vector<std::uint32_t> ring_part, touching;
     std::vector<LPt> q;
-    std::vector<Pt> r;
-    bool dropped = true;  // the current polygon lost its exterior
+    ZoomGeom zg;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        zg = ZoomGeom{};
+        ring_part.clear();
+        bool dropped = true;  // the current polygon lost its exterior
+        for (std::uint32_t p = f.first_part; p < f.first_part + f.n_parts; ++p) {
+            const bool exterior = d.part_outer[p] != 0;
+            const double tol = part_tol[p - f.first_part];
+            if (!exterior && dropped) continue;
+            if (tol < 0) {
+                if (exterior) dropped = true;
+                continue;
+            }
+            q.clear();
+            for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i) {
+                if (!(d.importance[i] > tol)) continue;
+                const LPt g{std::llround((d.xs[i] - m.origin_x) / cx), std::llround((m.origin_y - d.ys[i]) / cy)};
+                if (q.empty() || !(q.back() == g)) q.push_back(g);
+            }
+            if (!q.empty() && !(q.front() == q.back())) q.push_back(q.front());
+            remove_collinear(q);
+            if (q.size() < 4 || ring_area2(q) == 0) {
+                if (exterior) dropped = true;
+                continue;
+            }
+            dropped = false;
+            if ((ring_area2(q) > 0) != exterior) std::reverse(q.begin(), q.end());
+            for (const auto& g : q) {
+                zg.xy.push_back(g.x);
+                zg.xy.push_back(g.y);
+            }
+            zg.ring_end.push_back(static_cast<std::uint32_t>(zg.xy.size() / 2));
+            zg.ring_outer.push_back(exterior ? 1 : 0);
+            ring_part.push_back(p - f.first_part);
+        }
+        if (polygons_strictly_valid(view_of(zg), &touching)) {
+            set_box(zg);
+            return zg;
+        }
+        if (touching.empty() || attempt == 3) break;
+        for (std::size_t k = 0; k < touching.size(); k += 2) {
+            const std::uint32_t a = touching[k], b = touching[k + 1];
+            if (a == b) part_tol[ring_part[a]] /= 16;
+            else part_tol[ring_part[ring_area(zg, a) < ring_area(zg, b) ? a : b]] = -1;
+        }
+    }
+    // GEOS, from the unrounded simplified rings.
+    std::vector<std::vector<std::vector<Pt>>> raw;
+    bool dropped = true;
     for (std::uint32_t p = f.first_part; p < f.first_part + f.n_parts; ++p) {
         const bool exterior = d.part_outer[p] != 0;
         if (!exterior && dropped) continue;
-        q.clear();
-        r.clear();
-        for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i) {
-            if (!(d.importance[i] > sq_tol)) continue;
-            const Pt w{(d.xs[i] - m.origin_x) / cx, (m.origin_y - d.ys[i]) / cy};
-            const LPt g{std::llround(w.x), std::llround(w.y)};
-            r.push_back(w);
-            if (q.empty() || !(q.back() == g)) q.push_back(g);
-        }
-        if (!q.empty() && !(q.front() == q.back())) q.push_back(q.front());
-        remove_collinear(q);
-        if (q.size() < 4 || ring_area2(q) == 0) {
+        std::vector<Pt> r;
+        for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i)
+            if (d.importance[i] > sq_tol) r.push_back(Pt{(d.xs[i] - m.origin_x) / cx, (m.origin_y - d.ys[i]) / cy});
+        if (r.size() >= 3 && !(r.front().x == r.back().x && r.front().y == r.back().y)) r.push_back(r.front());
+        if (r.size() < 4) {
             if (exterior) dropped = true;
             continue;
         }
         if (exterior) {
             dropped = false;
-            polys.emplace_back();
             raw.emplace_back();
         }
-        if ((ring_area2(q) > 0) != exterior) std::reverse(q.begin(), q.end());
-        polys.back().push_back(q);
-        if (r.size() >= 3 && !(r.front().x == r.back().x && r.front().y == r.back().y)) r.push_back(r.front());
-        raw.back().push_back(r);
+        raw.back().push_back(std::move(r));
     }
+    std::vector<std::vector<std::vector<LPt>>> fixed;
+    repair_polygons(raw, fixed);
     std::vector<std::vector<LPt>> rings;
     std::vector<std::uint8_t> outer;
-    if (polygons_valid(polys)) {
-        for (auto& pr : polys)
-            for (std::size_t k = 0; k < pr.size(); ++k) {
-                outer.push_back(k == 0 ? 1 : 0);
-                rings.push_back(std::move(pr[k]));
-            }
-    } else {
-        std::vector<std::vector<std::vector<LPt>>> fixed;
-        repair_polygons(raw, fixed);
-        append_oriented(fixed, rings, &outer);
-    }
-    ZoomGeom zg;
-    zg.min_x = zg.min_y = std::numeric_limits<std::int64_t>::max();
-    zg.max_x = zg.max_y = std::numeric_limits<std::int64_t>::min();
+    append_oriented(fixed, rings, &outer);
+    zg = ZoomGeom{};
     for (std::size_t k = 0; k < rings.size(); ++k) {
         for (const auto& g : rings[k]) {
             zg.xy.push_back(g.x);
             zg.xy.push_back(g.y);
-            zg.min_x = std::min(zg.min_x, g.x);
-            zg.max_x = std::max(zg.max_x, g.x);
-            zg.min_y = std::min(zg.min_y, g.y);
-            zg.max_y = std::max(zg.max_y, g.y);
         }
         zg.ring_end.push_back(static_cast<std::uint32_t>(zg.xy.size() / 2));
         zg.ring_outer.push_back(outer[k]);
     }
+    set_box(zg);
     return zg;
 }
 
-bool is_integral(double v) { return v == std::floor(v); }
-
-// Moving a clipped ring's crossing point P (on a box line, other coordinate fractional) to the
-// grid point R keeps the ring valid unless a vertex of the feature lies in the triangle P, R, C
-// (C = its neighbour): an edge cannot cross side P–C (a piece of a valid edge), and one crossing
-// side P–R crosses the box line within half a unit of R, so its crossing rounds to R too, which
-// boundary_clean() rejects. First a cheap test: the thin triangle holds no lattice point at all.
-bool triangle_has_vertex(Pt p, Pt r, Pt c, const std::vector<std::vector<Pt>>& rings) {
-    const bool vertical = p.x == r.x;  // P, R on a line x = const (else y = const)
-    const double pu = vertical ? p.x : p.y, cu = vertical ? c.x : c.y;
-    const double pv = vertical ? p.y : p.x, rv = vertical ? r.y : r.x, cv = vertical ? c.y : c.x;
-    if (std::abs(cu - pu) > 1e5) return true;
-    bool lattice = false;
-    const double step = cu > pu ? 1 : -1;
-    for (double u = pu + step; (u - cu) * step < 0 && !lattice; u += step) {
-        const double t = (u - pu) / (cu - pu);
-        const double v1 = pv + t * (cv - pv), v2 = rv + t * (cv - rv);
-        lattice = std::ceil(std::min(v1, v2) - 1e-9) <= std::floor(std::max(v1, v2) + 1e-9);
-    }
-    if (!lattice) return false;
-    const auto side = [](Pt a, Pt b, Pt q) { return (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x); };
-    const double s = side(p, r, c) > 0 ? 1.0 : -1.0;
-    for (const auto& ring : rings)
-        for (const auto& q : ring) {
-            if ((q.x == r.x && q.y == r.y) || (q.x == c.x && q.y == c.y) || (q.x == p.x && q.y == p.y)) continue;
-            if (s * side(p, r, q) >= -1e-9 && s * side(r, c, q) >= -1e-9 && s * side(c, p, q) >= -1e-9) return true;
-        }
-    return false;
-}
-
-// The rounded rings of a feature after Sutherland–Hodgman are valid when their parts along the
-// box lines neither overlap nor touch (S–H joins the pieces of a ring along the box, and where a
-// ring leaves and re-enters on one side, or a hole is cut, those joins overlap).
-bool boundary_clean(const std::vector<std::vector<IPt>>& rings, std::int32_t lo, std::int32_t hi) {
-    struct Span {
-        int line;
-        std::int32_t a, b;
+// The robust path for the rare tiles whose Weiler–Atherton clip is refused by the validity check
+// (rounding the crossing points made rings touch, or the zoom geometry has a hole touching its
+// shell): GEOS intersects the polygons with the square and snap-rounds the result to the grid.
+void clip_with_geos(const ZoomGeom& zg, std::int64_t ox, std::int64_t oy, double lo, double hi, std::vector<std::vector<IPt>>& parts) {
+    GEOSContextHandle_t g = geos();
+    std::vector<GEOSGeometry*> polys, holes;
+    GEOSGeometry* shell = nullptr;
+    auto flush = [&] {
+        if (shell == nullptr) return;
+        GEOSGeometry* poly = GEOSGeom_createPolygon_r(g, shell, holes.data(), static_cast<unsigned>(holes.size()));
+        if (poly != nullptr) polys.push_back(poly);
+        shell = nullptr;
+        holes.clear();
     };
-    std::vector<std::pair<int, std::int32_t>> points;  // (line, position along it)
-    std::vector<Span> spans;
-    auto lines_of = [&](IPt p, int* out) {
-        int n = 0;
-        if (p.x == lo) out[n++] = 0;
-        if (p.x == hi) out[n++] = 1;
-        if (p.y == lo) out[n++] = 2;
-        if (p.y == hi) out[n++] = 3;
-        return n;
-    };
-    for (const auto& ring : rings) {
-        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
-            int la[4], lb[4];
-            const int na = lines_of(ring[i], la), nb = lines_of(ring[i + 1], lb);
-            for (int k = 0; k < na; ++k) points.emplace_back(la[k], la[k] < 2 ? ring[i].y : ring[i].x);
-            for (int k = 0; k < na; ++k)
-                for (int j = 0; j < nb; ++j)
-                    if (la[k] == lb[j]) {
-                        const std::int32_t a = la[k] < 2 ? ring[i].y : ring[i].x, b = la[k] < 2 ? ring[i + 1].y : ring[i + 1].x;
-                        spans.push_back(Span{la[k], std::min(a, b), std::max(a, b)});
-                    }
-        }
-    }
-    std::sort(points.begin(), points.end());
-    if (std::adjacent_find(points.begin(), points.end()) != points.end()) return false;
-    std::sort(spans.begin(), spans.end(), [](const Span& s, const Span& t) { return s.line != t.line ? s.line < t.line : s.a < t.a; });
-    for (std::size_t i = 1; i < spans.size(); ++i)
-        if (spans[i].line == spans[i - 1].line && spans[i].a < spans[i - 1].b) return false;
-    for (const auto& [line, v] : points) {
-        // A vertex strictly inside a span of its line touches another part of the boundary.
-        auto it = std::upper_bound(spans.begin(), spans.end(), std::make_pair(line, v), [](const std::pair<int, std::int32_t>& key, const Span& s) {
-            return key.first != s.line ? key.first < s.line : key.second < s.a;
-        });
-        if (it != spans.begin()) {
-            --it;
-            if (it->line == line && it->a < v && v < it->b) return false;
-        }
-    }
-    return true;
-}
-
-// Clips a feature's zoom geometry to the box [lo, hi]² of the tile whose world-grid corner is
-// (ox, oy) with Sutherland–Hodgman, rounds, and checks the result (see above). False when the
-// result may be invalid: the caller then takes the robust path.
-bool clip_polygon_fast(const ZoomGeom& zg, double ox, double oy, double lo, double hi, std::vector<std::vector<IPt>>& parts) {
-    std::vector<std::vector<Pt>> clipped;
-    std::vector<std::uint8_t> outer;
-    std::vector<Pt> ring;
-    bool dropped = true;
-    std::uint32_t begin = 0;
-    for (std::size_t k = 0; k < zg.ring_end.size(); begin = zg.ring_end[k], ++k) {
-        const bool exterior = zg.ring_outer[k] != 0;
-        if (!exterior && dropped) continue;
-        ring.clear();
-        double x0 = hi, x1 = lo, y0 = hi, y1 = lo;
-        for (std::uint32_t i = begin; i < zg.ring_end[k]; ++i) {
-            const Pt p{static_cast<double>(zg.xy[2 * i]) - ox, static_cast<double>(zg.xy[2 * i + 1]) - oy};
-            x0 = std::min(x0, p.x); x1 = std::max(x1, p.x);
-            y0 = std::min(y0, p.y); y1 = std::max(y1, p.y);
-            ring.push_back(p);
-        }
-        std::vector<Pt> c;
-        if (x0 >= lo && x1 <= hi && y0 >= lo && y1 <= hi) c = ring;
-        else if (!(x1 < lo || x0 > hi || y1 < lo || y0 > hi) || exterior) c = clip_ring(ring, lo, hi);
-        if (c.size() < 4) {
-            if (exterior) dropped = true;
-            continue;
-        }
-        dropped = false;
-        clipped.push_back(std::move(c));
-        outer.push_back(exterior ? 1 : 0);
-    }
-    // Rounding the crossing points must not move an edge over a vertex.
-    for (const auto& c : clipped)
-        for (std::size_t i = 0; i + 1 < c.size(); ++i) {
-            const Pt a = c[i], b = c[i + 1];
-            const bool fa = !is_integral(a.x) || !is_integral(a.y), fb = !is_integral(b.x) || !is_integral(b.y);
-            if (!fa && !fb) continue;
-            const Pt ra{std::round(a.x), std::round(a.y)}, rb{std::round(b.x), std::round(b.y)};
-            if (fa && triangle_has_vertex(a, ra, b, clipped)) return false;
-            if (fb && triangle_has_vertex(b, rb, ra, clipped)) return false;
-        }
-    const std::size_t first = parts.size();
-    bool keep = false;
-    for (std::size_t k = 0; k < clipped.size(); ++k) {
-        auto q = quantize(clipped[k], true);
-        remove_collinear(q);
-        if (outer[k] != 0) keep = q.size() >= 4 && ring_area2(q) != 0;
-        if (!keep || q.size() < 4 || ring_area2(q) == 0) continue;
-        // Clipping keeps the orientation; a flipped ring means a degenerate clip: robust path.
-        if ((ring_area2(q) > 0) != (outer[k] != 0)) return false;
-        parts.push_back(std::move(q));
-    }
-    return boundary_clean(std::vector<std::vector<IPt>>(parts.begin() + static_cast<std::ptrdiff_t>(first), parts.end()),
-                          static_cast<std::int32_t>(lo), static_cast<std::int32_t>(hi));
-}
-
-// The robust path for what clip_polygon_fast() rejects: Boost.Geometry's overlay clips each
-// polygon (no overlapping edges along the box), Boost.Geometry checks the rounded result, and
-// GEOS repairs what is still invalid (MakeValid, union, snap-rounding to the grid).
-void clip_polygon_robust(const ZoomGeom& zg, double ox, double oy, double lo, double hi, std::vector<std::vector<IPt>>& parts) {
-    std::vector<std::vector<std::vector<IPt>>> polys_int;
-    std::vector<std::vector<std::vector<Pt>>> polys_raw;
-    BMultiPolygon clipped;
-    const BBoxG clip_box(BPoint(lo, lo), BPoint(hi, hi));
     std::vector<Pt> pts;
     std::uint32_t begin = 0;
-    BPolygon poly;
-    auto flush = [&] {
-        if (poly.outer().empty()) return;
-        // Islands away from the tile are skipped, those inside it kept whole: the overlay only
-        // runs for the polygons that cross the box.
-        BBoxG pb;
-        bg::envelope(poly.outer(), pb);
-        clipped.clear();
-        if (bg::get<bg::max_corner, 0>(pb) < lo || bg::get<bg::min_corner, 0>(pb) > hi || bg::get<bg::max_corner, 1>(pb) < lo ||
-            bg::get<bg::min_corner, 1>(pb) > hi) {
-            poly.clear();
-            return;
-        }
-        bg::correct(poly);
-        if (bg::get<bg::min_corner, 0>(pb) >= lo && bg::get<bg::max_corner, 0>(pb) <= hi && bg::get<bg::min_corner, 1>(pb) >= lo &&
-            bg::get<bg::max_corner, 1>(pb) <= hi) {
-            clipped.push_back(poly);
-        } else {
-            try {
-                bg::intersection(poly, clip_box, clipped);
-            } catch (const std::exception&) {
-                clipped.clear();
-            }
-        }
-        poly.clear();
-        for (const auto& pg : clipped) {
-            std::vector<std::vector<IPt>> rings;
-            std::vector<std::vector<Pt>> raw;
-            auto add = [&](const auto& bring) {
-                pts.clear();
-                for (const auto& bp : bring) pts.push_back(Pt{bp.x(), bp.y()});
-                auto q = quantize(pts, true);
-                if (q.size() < 4 || ring_area2(q) == 0) return false;
-                if ((ring_area2(q) > 0) != rings.empty()) std::reverse(q.begin(), q.end());
-                rings.push_back(std::move(q));
-                raw.push_back(pts);
-                return true;
-            };
-            if (!add(pg.outer())) continue;
-            for (const auto& inner : pg.inners()) add(inner);
-            polys_int.push_back(std::move(rings));
-            polys_raw.push_back(std::move(raw));
-        }
-    };
     for (std::size_t k = 0; k < zg.ring_end.size(); begin = zg.ring_end[k], ++k) {
-        if (zg.ring_outer[k] != 0) flush();
-        auto& ring = zg.ring_outer[k] != 0 ? poly.outer() : poly.inners().emplace_back();
+        pts.clear();
         for (std::uint32_t i = begin; i < zg.ring_end[k]; ++i)
-            ring.emplace_back(static_cast<double>(zg.xy[2 * i]) - ox, static_cast<double>(zg.xy[2 * i + 1]) - oy);
+            pts.push_back(Pt{static_cast<double>(zg.xy[2 * i] - ox), static_cast<double>(zg.xy[2 * i + 1] - oy)});
+        if (zg.ring_outer[k] != 0) {
+            flush();
+            shell = geos_ring(g, pts);
+        } else {
+            holes.push_back(geos_ring(g, pts));
+        }
     }
     flush();
-    if (polys_int.empty()) return;
-    if (polygons_valid(polys_int)) {
-        for (auto& rings : polys_int)
-            for (auto& q : rings) parts.push_back(std::move(q));
-        return;
+    if (polys.empty()) return;
+    GEOSGeometry* mp = GEOSGeom_createCollection_r(g, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size()));
+    GEOSGeometry* box = GEOSGeom_createRectangle_r(g, lo, lo, hi, hi);
+    GEOSGeometry* cut = mp != nullptr && box != nullptr ? GEOSIntersection_r(g, mp, box) : nullptr;
+    if (mp != nullptr) GEOSGeom_destroy_r(g, mp);
+    if (box != nullptr) GEOSGeom_destroy_r(g, box);
+    std::vector<std::vector<std::vector<IPt>>> fixed;
+    snap_polygons(g, cut, fixed);
+    append_oriented(fixed, parts);
+}
+
+// Polygons (exteriors followed by their holes) made valid by GEOS (MakeValid, union, snapping
+// to the grid), appended oriented.
+void repair_rings(const RingSet& rings, std::vector<std::vector<IPt>>& parts) {
+    std::vector<std::vector<std::vector<Pt>>> polys;
+    std::uint32_t begin = 0;
+    for (std::size_t k = 0; k < rings.end.size(); begin = rings.end[k], ++k) {
+        if (rings.outer[k] != 0) polys.emplace_back();
+        auto& r = polys.back().emplace_back();
+        for (std::uint32_t i = begin; i < rings.end[k]; ++i)
+            r.push_back(Pt{static_cast<double>(rings.xy[2 * i]), static_cast<double>(rings.xy[2 * i + 1])});
     }
     std::vector<std::vector<std::vector<IPt>>> fixed;
-    repair_polygons(polys_raw, fixed);
+    repair_polygons(polys, fixed);
     append_oriented(fixed, parts);
 }
 
@@ -973,6 +851,7 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
     std::vector<Pt> pts;
     std::vector<std::vector<Pt>> pieces;
     std::vector<std::vector<IPt>> parts;
+    RingSet clipped;
     GeometryEncoder geo;
 
     // Encoded features (geometry + tags) before the layer is assembled, so that a too large tile
@@ -1055,9 +934,27 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
                             q.push_back(IPt{static_cast<std::int32_t>(static_cast<double>(zg.xy[2 * i]) - ox),
                                             static_cast<std::int32_t>(static_cast<double>(zg.xy[2 * i + 1]) - oy)});
                     }
-                } else if (!clip_polygon_fast(zg, ox, oy, lo, hi, parts)) {
-                    parts.clear();
-                    clip_polygon_robust(zg, ox, oy, lo, hi, parts);
+                } else {
+                    clipped.clear();
+                    const RingsView view = view_of(zg);
+                    const auto ix = static_cast<std::int64_t>(x) * m_config.extent, iy = static_cast<std::int64_t>(y) * m_config.extent;
+                    const auto ilo = -static_cast<std::int64_t>(m_config.buffer);
+                    const auto ihi = static_cast<std::int64_t>(m_config.extent) + m_config.buffer;
+                    const bool linked = clip_polygons(view, ix, iy, ilo, ihi, clipped);
+                    if (linked && polygons_strictly_valid(clipped.view())) {
+                        std::uint32_t begin = 0;
+                        for (std::size_t k = 0; k < clipped.end.size(); begin = clipped.end[k], ++k) {
+                            auto& q = parts.emplace_back();
+                            for (std::uint32_t i = begin; i < clipped.end[k]; ++i)
+                                q.push_back(IPt{static_cast<std::int32_t>(clipped.xy[2 * i]), static_cast<std::int32_t>(clipped.xy[2 * i + 1])});
+                        }
+                    } else if (linked) {
+                        // The clip is right but rounding made rings touch: GEOS repairs the tile's part only.
+                        repair_rings(clipped, parts);
+                    } else {
+                        parts.clear();
+                        clip_with_geos(zg, ix, iy, lo, hi, parts);
+                    }
                 }
                 if (parts.empty()) continue;
                 for (const auto& q : parts) geo.ring(q);

@@ -1,0 +1,577 @@
+// Weiler–Atherton clipping of valid polygons to a square, and an exact integer validity check.
+//
+// Clipping: a vertex is inside when it is strictly inside the square (a vertex on a side counts
+// as outside: the square is shrunk by an infinitesimal ε). Walking a ring from an outside
+// vertex cuts it into chains, each entering the square at one crossing and leaving it at
+// another. Crossings are ordered along the square's perimeter, counter-clockwise, by their
+// position s and, for crossings at the same place (a vertex on a side), by where they would be
+// on the ε-shrunk square (k = tangential / inward component of the edge's direction). Every
+// exit is linked to the next entry, square corners in between: with the interior on the left of
+// every ring (exteriors positive, holes negative), the linked loops are the exteriors of the
+// result, and holes entirely inside the square go into the loop containing them.
+//
+// Validity: edges bucketed on a uniform grid over the rings' box, every pair sharing a cell
+// tested exactly (128-bit orientation), then one point-in-ring test per ring against the rings
+// whose box holds it, for the nesting rules.
+
+#include "tiles/clip.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace geoplex::tiles::detail {
+
+namespace {
+
+__extension__ using Wide = __int128;
+
+struct P64 {
+    std::int64_t x, y;
+    friend bool operator==(const P64&, const P64&) = default;
+};
+struct DPt {
+    double x, y;
+};
+
+int orient(P64 a, P64 b, P64 c) {
+    const Wide v = static_cast<Wide>(b.x - a.x) * (c.y - a.y) - static_cast<Wide>(b.y - a.y) * (c.x - a.x);
+    return v > 0 ? 1 : (v < 0 ? -1 : 0);
+}
+
+// c on the closed segment [a, b], given orient(a, b, c) == 0.
+bool on_segment(P64 a, P64 b, P64 c) {
+    return std::min(a.x, b.x) <= c.x && c.x <= std::max(a.x, b.x) && std::min(a.y, b.y) <= c.y && c.y <= std::max(a.y, b.y);
+}
+
+// Closed segments [a, b] and [c, d] share at least one point.
+bool segments_meet(P64 a, P64 b, P64 c, P64 d) {
+    const int o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b);
+    if (o1 * o2 < 0 && o3 * o4 < 0) return true;
+    return (o1 == 0 && on_segment(a, b, c)) || (o2 == 0 && on_segment(a, b, d)) || (o3 == 0 && on_segment(c, d, a)) ||
+           (o4 == 0 && on_segment(c, d, b));
+}
+
+Wide area2(const P64* p, std::size_t n) {  // closed ring of n points
+    Wide a = 0;
+    for (std::size_t i = 1; i < n; ++i) a += static_cast<Wide>(p[i - 1].x) * p[i].y - static_cast<Wide>(p[i].x) * p[i - 1].y;
+    return a;
+}
+
+// Point strictly inside the closed ring p[0..n) (p not on it: the caller knows no edge meets it).
+bool point_in_ring(P64 q, const P64* p, std::size_t n) {
+    bool in = false;
+    for (std::size_t i = 1; i < n; ++i) {
+        const P64 a = p[i - 1], b = p[i];
+        if ((a.y > q.y) == (b.y > q.y)) continue;
+        const Wide cross = static_cast<Wide>(b.x - a.x) * (q.y - a.y) - static_cast<Wide>(q.x - a.x) * (b.y - a.y);
+        if ((cross > 0) == (b.y > a.y)) in = !in;
+    }
+    return in;
+}
+
+bool point_in_ring(DPt q, const P64* p, std::size_t n) {
+    bool in = false;
+    for (std::size_t i = 1; i < n; ++i) {
+        const P64 a = p[i - 1], b = p[i];
+        if ((static_cast<double>(a.y) > q.y) == (static_cast<double>(b.y) > q.y)) continue;
+        const double x = static_cast<double>(a.x) + (q.y - static_cast<double>(a.y)) * static_cast<double>(b.x - a.x) /
+                                                        static_cast<double>(b.y - a.y);
+        if (q.x < x) in = !in;
+    }
+    return in;
+}
+
+const P64* points(RingsView v, std::size_t r) { return reinterpret_cast<const P64*>(v.xy) + v.begin(r); }
+std::size_t count(RingsView v, std::size_t r) { return v.end[r] - v.begin(r); }
+
+struct Box {
+    std::int64_t x0, y0, x1, y1;
+};
+
+// ---- validity ----------------------------------------------------------------------------------
+
+struct ValidityScratch {
+    std::vector<std::uint32_t> seg_ring;   // ring of each edge (edge g: point g → g + 1)
+    std::vector<std::uint32_t> cell_start, cursor, cell_items;
+    std::vector<std::uint32_t> edges;      // global point index of each edge's first point
+    std::vector<Box> ring_box;
+    std::vector<Wide> ring_area;
+    std::vector<std::uint32_t> ring_polygon;
+};
+
+}  // namespace
+
+bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) {
+    thread_local ValidityScratch s;
+    if (touching != nullptr) touching->clear();
+    if (v.rings == 0) return true;
+    if (v.outer[0] == 0) return false;
+    const P64* all = reinterpret_cast<const P64*>(v.xy);
+    s.edges.clear();
+    s.seg_ring.clear();
+    s.ring_box.clear();
+    s.ring_area.clear();
+    s.ring_polygon.clear();
+    Box bb{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max(),
+           std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::min()};
+    std::uint32_t polygon = 0;
+    for (std::size_t r = 0; r < v.rings; ++r) {
+        const P64* p = points(v, r);
+        const std::size_t n = count(v, r);
+        if (n < 4 || !(p[0] == p[n - 1])) return false;
+        Box rb{p[0].x, p[0].y, p[0].x, p[0].y};
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i > 0 && p[i] == p[i - 1]) return false;
+            rb.x0 = std::min(rb.x0, p[i].x);
+            rb.x1 = std::max(rb.x1, p[i].x);
+            rb.y0 = std::min(rb.y0, p[i].y);
+            rb.y1 = std::max(rb.y1, p[i].y);
+        }
+        const Wide a = area2(p, n);
+        if (a == 0 || (a > 0) != (v.outer[r] != 0)) return false;
+        if (v.outer[r] != 0) polygon = static_cast<std::uint32_t>(r);
+        s.ring_box.push_back(rb);
+        s.ring_area.push_back(a > 0 ? a : -a);
+        s.ring_polygon.push_back(polygon);
+        bb.x0 = std::min(bb.x0, rb.x0);
+        bb.x1 = std::max(bb.x1, rb.x1);
+        bb.y0 = std::min(bb.y0, rb.y0);
+        bb.y1 = std::max(bb.y1, rb.y1);
+        for (std::size_t i = 0; i + 1 < n; ++i) {
+            s.edges.push_back(v.begin(r) + static_cast<std::uint32_t>(i));
+            s.seg_ring.push_back(static_cast<std::uint32_t>(r));
+        }
+    }
+
+    // Edges on a grid of about one cell per edge.
+    const std::size_t ne = s.edges.size();
+    const std::int64_t grid = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(static_cast<double>(ne))), 1, 2048);
+    const double w = static_cast<double>(bb.x1 - bb.x0) + 1, h = static_cast<double>(bb.y1 - bb.y0) + 1;
+    const double fx = static_cast<double>(grid) / w, fy = static_cast<double>(grid) / h;
+    auto cx = [&](std::int64_t x) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(x - bb.x0) * fx)); };
+    auto cy = [&](std::int64_t y) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - bb.y0) * fy)); };
+    const auto cells = static_cast<std::size_t>(grid * grid);
+    s.cell_start.assign(cells + 1, 0);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t e = 0; e < ne; ++e) {
+            const P64 a = all[s.edges[e]], b = all[s.edges[e] + 1];
+            const std::int64_t x0 = cx(std::min(a.x, b.x)), x1 = cx(std::max(a.x, b.x));
+            const std::int64_t y0 = cy(std::min(a.y, b.y)), y1 = cy(std::max(a.y, b.y));
+            for (std::int64_t y = y0; y <= y1; ++y)
+                for (std::int64_t x = x0; x <= x1; ++x) {
+                    const auto c = static_cast<std::size_t>(y * grid + x);
+                    if (pass == 0) ++s.cell_start[c + 1];
+                    else s.cell_items[s.cursor[c]++] = static_cast<std::uint32_t>(e);
+                }
+        }
+        if (pass == 0) {
+            for (std::size_t c = 1; c <= cells; ++c) s.cell_start[c] += s.cell_start[c - 1];
+            s.cell_items.resize(s.cell_start[cells]);
+            s.cursor.assign(s.cell_start.begin(), s.cell_start.end() - 1);
+        }
+    }
+    for (std::size_t c = 0; c < cells; ++c) {
+        const std::uint32_t first = s.cell_start[c], last = s.cell_start[c + 1];
+        for (std::uint32_t i = first; i < last; ++i) {
+            const std::uint32_t ei = s.cell_items[i];
+            const std::uint32_t gi = s.edges[ei];
+            const P64 a = all[gi], b = all[gi + 1];
+            for (std::uint32_t j = i + 1; j < last; ++j) {
+                const std::uint32_t ej = s.cell_items[j];
+                const std::uint32_t gj = s.edges[ej];
+                const P64 c2 = all[gj], d = all[gj + 1];
+                if (std::max(c2.x, d.x) < std::min(a.x, b.x) || std::min(c2.x, d.x) > std::max(a.x, b.x) ||
+                    std::max(c2.y, d.y) < std::min(a.y, b.y) || std::min(c2.y, d.y) > std::max(a.y, b.y))
+                    continue;
+                const std::uint32_t r = s.seg_ring[ei];
+                if (r == s.seg_ring[ej]) {
+                    const std::uint32_t rb = v.begin(r), re = v.end[r] - 2;  // first and last edges of the ring
+                    const std::uint32_t lo_e = std::min(gi, gj), hi_e = std::max(gi, gj);
+                    P64 shared{}, p{}, q{};
+                    bool adjacent = true;
+                    if (hi_e == lo_e + 1) {
+                        shared = all[hi_e];
+                        p = all[lo_e];
+                        q = all[hi_e + 1];
+                    } else if (lo_e == rb && hi_e == re) {
+                        shared = all[rb];
+                        p = all[re];
+                        q = all[rb + 1];
+                    } else {
+                        adjacent = false;
+                    }
+                    if (adjacent) {
+                        // Consecutive edges meet at their shared vertex only, unless they fold back.
+                        if (orient(p, shared, q) == 0 &&
+                            static_cast<Wide>(p.x - shared.x) * (q.x - shared.x) + static_cast<Wide>(p.y - shared.y) * (q.y - shared.y) > 0)
+                            return false;
+                        continue;
+                    }
+                }
+                if (segments_meet(a, b, c2, d)) {
+                    if (touching == nullptr) return false;
+                    touching->push_back(s.seg_ring[ei]);
+                    touching->push_back(s.seg_ring[ej]);
+                }
+            }
+        }
+    }
+    if (touching != nullptr && !touching->empty()) return false;
+
+    // Nesting: the innermost ring around each ring's first vertex.
+    for (std::size_t r = 0; r < v.rings; ++r) {
+        const P64 q = points(v, r)[0];
+        std::size_t inner = v.rings;
+        for (std::size_t o = 0; o < v.rings; ++o) {
+            if (o == r) continue;
+            const Box& b = s.ring_box[o];
+            if (q.x < b.x0 || q.x > b.x1 || q.y < b.y0 || q.y > b.y1) continue;
+            if (inner != v.rings && s.ring_area[o] >= s.ring_area[inner]) continue;
+            if (point_in_ring(q, points(v, o), count(v, o))) inner = o;
+        }
+        if (v.outer[r] == 0) {
+            if (inner != s.ring_polygon[r]) return false;  // a hole directly inside its exterior
+        } else if (inner != v.rings && v.outer[inner] != 0) {
+            return false;  // an exterior inside another polygon, not in one of its holes
+        }
+    }
+    return true;
+}
+
+// ---- clipping ------------------------------------------------------------------------------------
+
+namespace {
+
+struct Crossing {
+    double s;   // perimeter position, counter-clockwise from (lo, lo)
+    double k;   // tie-break: position on the ε-shrunk square
+    std::uint32_t chain;
+    bool entry;
+};
+struct Chain {
+    std::uint32_t first, last;  // points [first, last) of ClipScratch::pts
+    std::uint32_t entry_pos = 0, exit_pos = 0;  // in the sorted crossings
+    bool used = false;
+};
+
+struct ClipScratch {
+    std::vector<DPt> pts;
+    std::vector<Chain> chains;
+    std::vector<Crossing> xs;
+    std::vector<std::uint32_t> inside_holes;  // input rings inside the square
+    std::vector<P64> ring;                    // output ring being built
+    std::vector<P64> loops;                   // output exteriors, flat
+    std::vector<std::uint32_t> loop_end;
+    std::vector<std::int32_t> hole_owner;
+};
+
+class Clipper {
+public:
+    Clipper(RingsView in, std::int64_t ox, std::int64_t oy, std::int64_t lo, std::int64_t hi, RingSet& out, ClipScratch& s)
+        : m_in(in), m_ox(ox), m_oy(oy), m_lo(static_cast<double>(lo)), m_hi(static_cast<double>(hi)), m_out(out), m_s(s) {}
+
+    bool run() {
+        std::size_t r = 0;
+        while (r < m_in.rings) {
+            std::size_t next = r + 1;
+            while (next < m_in.rings && m_in.outer[next] == 0) ++next;
+            if (!polygon(r, next)) return false;
+            r = next;
+        }
+        return true;
+    }
+
+private:
+    DPt at(std::uint32_t g) const {
+        return DPt{static_cast<double>(m_in.xy[2 * g] - m_ox), static_cast<double>(m_in.xy[2 * g + 1] - m_oy)};
+    }
+    bool inside(DPt p) const { return p.x > m_lo && p.x < m_hi && p.y > m_lo && p.y < m_hi; }
+
+    // Perimeter position of a point on side `side` (0 bottom y = lo, 1 right x = hi, 2 top
+    // y = hi, 3 left x = lo), and the tie-break for an edge going from it towards `d`.
+    Crossing crossing(int side, DPt p, DPt toward, std::uint32_t chain, bool entry) const {
+        const double l = m_hi - m_lo;
+        const double dx = toward.x - p.x, dy = toward.y - p.y;
+        double s = 0, tang = 0, inward = 0;
+        switch (side) {
+            case 0: s = p.x - m_lo; tang = dx; inward = dy; break;
+            case 1: s = l + p.y - m_lo; tang = dy; inward = -dx; break;
+            case 2: s = 2 * l + m_hi - p.x; tang = -dx; inward = -dy; break;
+            default: s = 3 * l + m_hi - p.y; tang = -dy; inward = dx; break;
+        }
+        return Crossing{s, inward > 0 ? tang / inward : 0.0, chain, entry};
+    }
+
+    // Liang–Barsky against the closed square: [t0, t1] of a → b inside it, and the sides
+    // bounding the interval. False when the segment misses the square.
+    bool clip_segment(DPt a, DPt b, double& t0, double& t1, int& side0, int& side1) const {
+        const double dx = b.x - a.x, dy = b.y - a.y;
+        const double p[4] = {-dx, dx, -dy, dy};
+        const double q[4] = {a.x - m_lo, m_hi - a.x, a.y - m_lo, m_hi - a.y};
+        constexpr int side_of[4] = {3, 1, 0, 2};
+        t0 = 0;
+        t1 = 1;
+        side0 = side1 = -1;
+        for (int k = 0; k < 4; ++k) {
+            if (p[k] == 0) {
+                if (q[k] < 0) return false;
+                continue;
+            }
+            const double r = q[k] / p[k];
+            if (p[k] < 0) {
+                if (r > t1) return false;
+                if (r >= t0) { t0 = r; side0 = side_of[k]; }
+            } else {
+                if (r < t0) return false;
+                if (r <= t1) { t1 = r; side1 = side_of[k]; }
+            }
+        }
+        return true;
+    }
+
+    // The point at t on a → b, exactly on the side's line.
+    DPt point_on(DPt a, DPt b, double t, int side) const {
+        DPt p{a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)};
+        if (t == 0) return a;
+        if (t == 1) return b;
+        switch (side) {
+            case 0: p.y = m_lo; break;
+            case 1: p.x = m_hi; break;
+            case 2: p.y = m_hi; break;
+            case 3: p.x = m_lo; break;
+            default: break;
+        }
+        return p;
+    }
+
+    void start_chain(int side, DPt e, DPt toward) {
+        m_s.chains.push_back(Chain{static_cast<std::uint32_t>(m_s.pts.size()), 0});
+        m_s.xs.push_back(crossing(side, e, toward, static_cast<std::uint32_t>(m_s.chains.size() - 1), true));
+        m_s.pts.push_back(e);
+    }
+    void end_chain(int side, DPt x, DPt from) {
+        m_s.pts.push_back(x);
+        m_s.chains.back().last = static_cast<std::uint32_t>(m_s.pts.size());
+        m_s.xs.push_back(crossing(side, x, from, static_cast<std::uint32_t>(m_s.chains.size() - 1), false));
+    }
+
+    // Cuts ring r into chains; false when a side could not be found (degenerate).
+    bool walk(std::size_t r) {
+        const std::uint32_t b = m_in.begin(r), n = m_in.end[r] - b - 1;  // n edges
+        std::uint32_t start = n;
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (!inside(at(b + i))) { start = i; break; }
+        if (start == n) return true;  // cannot happen: the caller handles rings inside the square
+        bool open = false;
+        for (std::uint32_t e = 0; e < n; ++e) {
+            const std::uint32_t i = (start + e) % n;
+            const DPt pa = at(b + i), pb = at(b + i + 1);
+            const bool ain = inside(pa), bin = inside(pb);
+            if (ain && bin) {
+                m_s.pts.push_back(pb);
+                continue;
+            }
+            double t0 = 0, t1 = 1;
+            int s0 = -1, s1 = -1;
+            const bool hit = clip_segment(pa, pb, t0, t1, s0, s1);
+            if (ain) {  // leaves
+                if (!hit || s1 < 0 || !open) return false;
+                end_chain(s1, point_on(pa, pb, t1, s1), pa);
+                open = false;
+            } else if (bin) {  // enters
+                if (!hit || s0 < 0 || open) return false;
+                start_chain(s0, point_on(pa, pb, t0, s0), pb);
+                m_s.pts.push_back(pb);
+                open = true;
+            } else if (hit && t0 < t1 && s0 >= 0 && s1 >= 0) {  // may pass through
+                const double tm = 0.5 * (t0 + t1);
+                if (!inside(DPt{pa.x + tm * (pb.x - pa.x), pa.y + tm * (pb.y - pa.y)})) continue;
+                const DPt enter = point_on(pa, pb, t0, s0), leave = point_on(pa, pb, t1, s1);
+                start_chain(s0, enter, leave);
+                end_chain(s1, leave, enter);
+            }
+        }
+        return !open;
+    }
+
+    void add_point(DPt p) {
+        const P64 q{std::llround(p.x), std::llround(p.y)};
+        m_s.ring.push_back(q);
+    }
+
+    // Drops repeated and collinear points (zero-width spikes included) of the open ring; true
+    // when a ring with a non-zero area remains, closed.
+    static bool clean(std::vector<P64>& r) {
+        std::size_t n = 0;
+        for (const P64& p : r) {
+            while (n >= 2 && orient(r[n - 2], r[n - 1], p) == 0) --n;
+            if (n == 1 && r[0] == p) continue;
+            r[n++] = p;
+        }
+        r.resize(n);
+        bool changed = true;
+        std::size_t first = 0;
+        while (changed && r.size() - first >= 3) {
+            changed = false;
+            if (orient(r[r.size() - 2], r.back(), r[first]) == 0) { r.pop_back(); changed = true; }
+            else if (orient(r.back(), r[first], r[first + 1]) == 0) { ++first; changed = true; }
+        }
+        if (first > 0) r.erase(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(first));
+        if (r.size() < 3) return false;
+        r.push_back(r.front());
+        return area2(r.data(), r.size()) != 0;
+    }
+
+    void emit_ring(const P64* p, std::size_t n, bool exterior) {
+        for (std::size_t i = 0; i < n; ++i) {
+            m_out.xy.push_back(p[i].x);
+            m_out.xy.push_back(p[i].y);
+        }
+        m_out.end.push_back(static_cast<std::uint32_t>(m_out.xy.size() / 2));
+        m_out.outer.push_back(exterior ? 1 : 0);
+    }
+    void emit_input_ring(std::size_t r, bool exterior) {
+        for (std::uint32_t g = m_in.begin(r); g < m_in.end[r]; ++g) {
+            m_out.xy.push_back(m_in.xy[2 * g] - m_ox);
+            m_out.xy.push_back(m_in.xy[2 * g + 1] - m_oy);
+        }
+        m_out.end.push_back(static_cast<std::uint32_t>(m_out.xy.size() / 2));
+        m_out.outer.push_back(exterior ? 1 : 0);
+    }
+
+    // Polygon = rings [first, last) (exterior first).
+    bool polygon(std::size_t first, std::size_t last) {
+        m_s.pts.clear();
+        m_s.chains.clear();
+        m_s.xs.clear();
+        m_s.inside_holes.clear();
+        bool exterior_inside = false;
+        for (std::size_t r = first; r < last; ++r) {
+            double x0 = std::numeric_limits<double>::max(), y0 = x0, x1 = -x0, y1 = -x0;
+            for (std::uint32_t g = m_in.begin(r); g < m_in.end[r]; ++g) {
+                const DPt p = at(g);
+                x0 = std::min(x0, p.x);
+                x1 = std::max(x1, p.x);
+                y0 = std::min(y0, p.y);
+                y1 = std::max(y1, p.y);
+            }
+            if (x1 < m_lo || x0 > m_hi || y1 < m_lo || y0 > m_hi) {
+                if (r == first) return true;  // the exterior misses the square: so do its holes
+                continue;
+            }
+            if (x0 >= m_lo && x1 <= m_hi && y0 >= m_lo && y1 <= m_hi) {  // within the closed square
+                if (r == first) exterior_inside = true;
+                else m_s.inside_holes.push_back(static_cast<std::uint32_t>(r));
+                continue;
+            }
+            if (!walk(r)) return false;
+        }
+        if (exterior_inside) {  // the whole polygon
+            for (std::size_t r = first; r < last; ++r) emit_input_ring(r, r == first);
+            return true;
+        }
+        if (m_s.chains.empty()) {
+            // No ring enters the open square: it is all inside the polygon or all outside.
+            const DPt probe{m_lo + 0.5, m_lo + 0.5};
+            bool in = false;
+            const P64* all = reinterpret_cast<const P64*>(m_in.xy);
+            for (std::size_t r = first; r < last; ++r) {
+                if (std::find(m_s.inside_holes.begin(), m_s.inside_holes.end(), r) != m_s.inside_holes.end()) continue;
+                m_s.ring.clear();
+                for (std::uint32_t g = m_in.begin(r); g < m_in.end[r]; ++g) m_s.ring.push_back(P64{all[g].x - m_ox, all[g].y - m_oy});
+                if (point_in_ring(probe, m_s.ring.data(), m_s.ring.size())) in = !in;
+            }
+            if (!in) return true;
+            const auto lo = static_cast<std::int64_t>(m_lo), hi = static_cast<std::int64_t>(m_hi);
+            const P64 square[5] = {{lo, lo}, {hi, lo}, {hi, hi}, {lo, hi}, {lo, lo}};
+            emit_ring(square, 5, true);
+            for (const auto h : m_s.inside_holes) emit_input_ring(h, false);
+            return true;
+        }
+        return link();
+    }
+
+    bool link() {
+        auto& xs = m_s.xs;
+        std::sort(xs.begin(), xs.end(), [](const Crossing& a, const Crossing& b) { return a.s != b.s ? a.s < b.s : a.k < b.k; });
+        for (std::uint32_t i = 0; i < xs.size(); ++i) {
+            Chain& c = m_s.chains[xs[i].chain];
+            (xs[i].entry ? c.entry_pos : c.exit_pos) = i;
+        }
+        const double l = m_hi - m_lo;
+        const double corner_s[4] = {0, l, 2 * l, 3 * l};
+        const DPt corner[4] = {{m_lo, m_lo}, {m_hi, m_lo}, {m_hi, m_hi}, {m_lo, m_hi}};
+        m_s.loops.clear();
+        m_s.loop_end.clear();
+        const auto n = static_cast<std::uint32_t>(xs.size());
+        for (std::uint32_t c0 = 0; c0 < m_s.chains.size(); ++c0) {
+            if (m_s.chains[c0].used) continue;
+            m_s.ring.clear();
+            std::uint32_t cur = c0;
+            for (std::size_t guard = 0;; ++guard) {
+                if (guard > m_s.chains.size()) return false;
+                Chain& c = m_s.chains[cur];
+                c.used = true;
+                for (std::uint32_t i = c.first; i < c.last; ++i) add_point(m_s.pts[i]);
+                const std::uint32_t p = c.exit_pos, q = (p + 1) % n;
+                if (!xs[q].entry) return false;
+                const double sa = xs[p].s, sb = xs[q].s;
+                if (q > p) {
+                    for (int k = 0; k < 4; ++k)
+                        if (corner_s[k] > sa && corner_s[k] < sb) add_point(corner[k]);
+                } else {
+                    for (int k = 0; k < 4; ++k)
+                        if (corner_s[k] > sa) add_point(corner[k]);
+                    for (int k = 0; k < 4; ++k)
+                        if (corner_s[k] < sb) add_point(corner[k]);
+                }
+                const std::uint32_t nxt = xs[q].chain;
+                if (nxt == c0) break;
+                if (m_s.chains[nxt].used) return false;
+                cur = nxt;
+            }
+            if (!clean(m_s.ring)) continue;
+            if (area2(m_s.ring.data(), m_s.ring.size()) < 0) return false;  // loops are exteriors
+            m_s.loops.insert(m_s.loops.end(), m_s.ring.begin(), m_s.ring.end());
+            m_s.loop_end.push_back(static_cast<std::uint32_t>(m_s.loops.size()));
+        }
+        // Holes inside the square go into the loop around them.
+        const P64* all = reinterpret_cast<const P64*>(m_in.xy);
+        m_s.hole_owner.assign(m_s.inside_holes.size(), -1);
+        for (std::size_t h = 0; h < m_s.inside_holes.size(); ++h) {
+            const P64 g = all[m_in.begin(m_s.inside_holes[h])];
+            const P64 q{g.x - m_ox, g.y - m_oy};
+            for (std::size_t k = 0; k < m_s.loop_end.size(); ++k) {
+                const std::uint32_t b = k == 0 ? 0 : m_s.loop_end[k - 1];
+                if (point_in_ring(q, m_s.loops.data() + b, m_s.loop_end[k] - b)) {
+                    m_s.hole_owner[h] = static_cast<std::int32_t>(k);
+                    break;
+                }
+            }
+            if (m_s.hole_owner[h] < 0) return false;
+        }
+        for (std::size_t k = 0; k < m_s.loop_end.size(); ++k) {
+            const std::uint32_t b = k == 0 ? 0 : m_s.loop_end[k - 1];
+            emit_ring(m_s.loops.data() + b, m_s.loop_end[k] - b, true);
+            for (std::size_t h = 0; h < m_s.inside_holes.size(); ++h)
+                if (m_s.hole_owner[h] == static_cast<std::int32_t>(k)) emit_input_ring(m_s.inside_holes[h], false);
+        }
+        return true;
+    }
+
+    RingsView m_in;
+    std::int64_t m_ox, m_oy;
+    double m_lo, m_hi;
+    RingSet& m_out;
+    ClipScratch& m_s;
+};
+
+}  // namespace
+
+bool clip_polygons(RingsView polygons, std::int64_t ox, std::int64_t oy, std::int64_t lo, std::int64_t hi, RingSet& out) {
+    thread_local ClipScratch scratch;
+    return Clipper(polygons, ox, oy, lo, hi, out, scratch).run();
+}
+
+}  // namespace geoplex::tiles::detail

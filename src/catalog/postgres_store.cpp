@@ -151,7 +151,7 @@ protected:
         c.exec_script("CREATE INDEX dataset_bbox ON dataset (west, east, south, north)");
     }
 
-    void index_text(Connection& c, std::int64_t seq, const Dataset&, const std::string& title_terms,
+    void index_text(Connection& c, std::int64_t seq, const std::optional<GeoBox>&, const std::string& title_terms,
                     const std::string& keyword_terms, const std::string& abstract_terms) override {
         c.execute("UPDATE dataset SET tsv = setweight(to_tsvector('simple', ?), 'A') || "
                   "setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'D') WHERE seq = ?",

@@ -4,6 +4,7 @@
 // other failures to DependencyError.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -29,6 +30,16 @@ public:
         std::vector<std::int64_t> out;
         for (const auto& row : query(sql, params)) out.push_back(row.at(0) ? std::stoll(*row.at(0)) : 0);
         return out;
+    }
+    /// Runs one statement and calls fn(values) for each row, with each column in its stored type
+    /// (REAL columns as exact doubles), without materialising the whole result.
+    virtual void query_each(const std::string& sql, const SqlParams& params,
+                            const std::function<void(const std::vector<SqlValue>&)>& fn) {
+        for (const auto& row : query(sql, params)) {
+            std::vector<SqlValue> values;
+            for (const auto& v : row) values.push_back(v ? SqlValue{*v} : SqlValue{nullptr});
+            fn(values);
+        }
     }
     /// Runs one statement; returns the number of rows it changed.
     virtual std::int64_t execute(const std::string& sql, const SqlParams& params) = 0;

@@ -111,7 +111,7 @@ std::vector<std::pair<std::string, std::string>> facet_rows(const json& doc) {
     return {rows.begin(), rows.end()};
 }
 
-/// title_sort, west, south, east, north of a dataset document.
+/// title_sort, west, south, east, north, sharing of a dataset document.
 SqlParams dataset_search_columns(const json& doc) {
     SqlParams p{fold(doc.value("title", std::string{}))};
     const auto b = doc.find("bbox");
@@ -120,6 +120,9 @@ SqlParams dataset_search_columns(const json& doc) {
     } else {
         p.insert(p.end(), {nullptr, nullptr, nullptr, nullptr});
     }
+    const auto sharing = doc.find("sharing");
+    if (sharing != doc.end() && sharing->is_string()) p.emplace_back(sharing->get<std::string>());
+    else p.emplace_back(nullptr);
     return p;
 }
 
@@ -285,6 +288,17 @@ void SqlStore::migrate() {
         // 4: no title index: the measured search plans never used it (they sort the matches in a
         // temporary b-tree); one index less to maintain per dataset write.
         [](Connection& c) { c.exec_script("DROP INDEX dataset_title_sort"); },
+        // 5: the dataset's sharing as a search column (anonymous searches see PUBLIC datasets only).
+        [](Connection& c) {
+            c.exec_script("ALTER TABLE dataset ADD COLUMN sharing TEXT");
+            for (const auto& row : c.query("SELECT seq, doc FROM dataset", {})) {
+                const json doc = json::parse(row.at(1).value_or("{}"));
+                const auto it = doc.find("sharing");
+                c.execute("UPDATE dataset SET sharing = ? WHERE seq = ?",
+                          {it != doc.end() && it->is_string() ? SqlValue{it->get<std::string>()} : SqlValue{nullptr}, to_int(row[0])});
+                c.execute("INSERT INTO dataset_change (ds) VALUES (?)", {to_int(row[0])});
+            }
+        },
     };
     with_tx([&](Connection& c) {
         const auto lock = migration_lock();
@@ -323,8 +337,8 @@ void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc)
     }
     if (spec.kind == EntityKind::dataset) {
         // The search columns go in with the row (a second write of a fresh row costs a page rewrite).
-        cols += ", title_sort, west, south, east, north";
-        marks += ", ?, ?, ?, ?, ?";
+        cols += ", title_sort, west, south, east, north, sharing";
+        marks += ", ?, ?, ?, ?, ?, ?";
         const auto extras = dataset_search_columns(doc);
         params.insert(params.end(), extras.begin(), extras.end());
     }
@@ -350,19 +364,39 @@ void SqlStore::log_dataset_change(Connection& c, std::int64_t seq) {
 }
 
 void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, bool fresh) {
-    const auto d = doc.get<Dataset>();
+    // Straight from the normalised document (no conversion to Dataset: this runs per imported record).
+    const auto search_columns = dataset_search_columns(doc);
     if (!fresh) {
-        auto p = dataset_search_columns(doc);
+        auto p = search_columns;
         p.emplace_back(seq);
-        c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ? WHERE seq = ?", p);
+        c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ?, sharing = ? WHERE seq = ?", p);
     }
-    for (const auto& [facet, value] : facet_rows(doc))
-        c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", {seq, facet, value});
-    std::vector<std::string> kw;
-    for (const auto& k : d.keywords)
-        for (auto& t : analyze(k)) kw.push_back(std::move(t));
-    index_text(c, seq, d, fmt::format("{}", fmt::join(analyze(d.title), " ")), fmt::format("{}", fmt::join(kw, " ")),
-               fmt::format("{}", fmt::join(analyze(d.abstract), " ")));
+    // All facet rows in one statement (one cached statement per row count).
+    const auto facets = facet_rows(doc);
+    if (!facets.empty()) {
+        std::string sql = "INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)";
+        SqlParams p;
+        p.reserve(facets.size() * 3);
+        for (const auto& [facet, value] : facets) {
+            if (!p.empty()) sql += ", (?, ?, ?)";
+            p.insert(p.end(), {seq, facet, value});
+        }
+        c.execute(sql, p);
+    }
+    std::string kw;
+    if (const auto it = doc.find("keywords"); it != doc.end() && it->is_array())
+        for (const auto& k : *it)
+            if (k.is_string())
+                for (const auto& t : analyze(k.get_ref<const std::string&>())) {
+                    if (!kw.empty()) kw += ' ';
+                    kw += t;
+                }
+    std::optional<GeoBox> bbox;
+    if (!std::holds_alternative<std::nullptr_t>(search_columns[1]))
+        bbox = GeoBox{std::get<double>(search_columns[1]), std::get<double>(search_columns[2]),
+                      std::get<double>(search_columns[3]), std::get<double>(search_columns[4])};
+    index_text(c, seq, bbox, fmt::format("{}", fmt::join(analyze(doc.value("title", std::string{})), " ")), kw,
+               fmt::format("{}", fmt::join(analyze(doc.value("abstract", std::string{})), " ")));
     log_dataset_change(c, seq);
 }
 
@@ -373,8 +407,12 @@ void SqlStore::unindex_dataset(Connection& c, std::int64_t seq) {
 }
 
 json SqlStore::create_document(EntityKind kind, const json& input) {
+    return create_normalized_document(kind, normalize_document(kind, input));
+}
+
+json SqlStore::create_normalized_document(EntityKind kind, const json& normalized) {
     const auto& spec = table_spec(kind);
-    json doc = normalize_document(kind, input);
+    json doc = normalized;
     stamp_new(spec, doc);
     with_tx([&](Connection& c) { insert_row(c, spec, doc); });
     return doc;
@@ -532,6 +570,10 @@ SearchSql SqlStore::search_conditions(const SearchQuery& q, bool with_text, cons
         s.where += " AND d.datastore = ?";
         s.params.emplace_back(q.datastore);
     }
+    if (q.sharing) {
+        s.where += " AND d.sharing = ?";
+        s.params.emplace_back(std::string(to_string(*q.sharing)));
+    }
     return s;
 }
 
@@ -593,11 +635,103 @@ std::uint64_t SqlStore::cached_facets(Connection& c, const SearchSql& matches, c
     return seqs.size();
 }
 
+void SqlStore::load_index_rows(Connection& c, const std::string& where, const SqlParams& params) {
+    const auto str = [](const SqlValue& v) -> std::optional<std::string> {
+        if (const auto* s = std::get_if<std::string>(&v)) return *s;
+        if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+        return std::nullopt;
+    };
+    const auto num = [](const SqlValue& v) {
+        if (const auto* d = std::get_if<double>(&v)) return *d;
+        if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
+        return 0.0;
+    };
+    c.query_each("SELECT seq, id, datastore, modified, title_sort, west, south, east, north, open_data, sharing FROM dataset" +
+                     (where.empty() ? std::string{} : " WHERE seq " + where),
+                 params, [&](const std::vector<SqlValue>& v) {
+                     SearchIndex::Row row;
+                     row.seq = std::get<std::int64_t>(v.at(0));
+                     row.id = str(v[1]).value_or("");
+                     row.datastore = str(v[2]);
+                     row.modified = str(v[3]);
+                     row.title_sort = str(v[4]).value_or("");
+                     if (!std::holds_alternative<std::nullptr_t>(v[5]) && !std::holds_alternative<std::nullptr_t>(v[6]) &&
+                         !std::holds_alternative<std::nullptr_t>(v[7]) && !std::holds_alternative<std::nullptr_t>(v[8]))
+                         row.bbox = GeoBox{num(v[5]), num(v[6]), num(v[7]), num(v[8])};
+                     if (const auto* n = std::get_if<std::int64_t>(&v[9])) row.open_data = *n ? 1 : 0;
+                     row.sharing = str(v[10]);
+                     m_index.set_row(row);
+                 });
+    c.query_each("SELECT ds, facet, value FROM dataset_facet" + (where.empty() ? std::string{} : " WHERE ds " + where) +
+                     " ORDER BY ds",
+                 params, [&](const std::vector<SqlValue>& v) {
+                     m_index.add_facet(std::get<std::int64_t>(v.at(0)), str(v[1]).value_or(""), str(v[2]).value_or(""));
+                 });
+    c.query_each(text_rows_sql() + (where.empty() ? std::string{} : " WHERE rowid " + where), params,
+                 [&](const std::vector<SqlValue>& v) {
+                     m_index.set_text(std::get<std::int64_t>(v.at(0)), str(v[1]).value_or(""), str(v[2]).value_or(""),
+                                      str(v[3]).value_or(""));
+                 });
+}
+
+void SqlStore::refresh_index(Connection& c) {
+    std::unique_lock lock(m_index.mutex);
+    std::vector<std::int64_t> changed;
+    if (m_index.last_change >= 0) {
+        std::int64_t last = m_index.last_change;
+        for (const auto& row : c.query("SELECT seq, ds FROM dataset_change WHERE seq > ? ORDER BY seq", {m_index.last_change})) {
+            last = to_int(row.at(0));
+            changed.push_back(to_int(row.at(1)));
+        }
+        if (changed.empty()) return;
+        std::sort(changed.begin(), changed.end());
+        changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        if (changed.size() > 20'000) m_index.last_change = -1;  // a bulk import: reloading is faster
+        else m_index.last_change = last;
+    }
+    // One read snapshot: rows, facets and text of the same commit.
+    c.exec_script("BEGIN");
+    try {
+        if (m_index.last_change < 0) {
+            m_index.clear();
+            const auto g = c.query("SELECT COALESCE(MAX(seq), 0) FROM dataset_change", {});
+            load_index_rows(c, {}, {});
+            m_index.last_change = to_int(g.at(0).at(0));
+        } else {
+            for (const auto seq : changed) {
+                m_index.remove(seq);
+                load_index_rows(c, "= ?", {seq});
+            }
+        }
+        c.exec_script("COMMIT");
+    } catch (...) {
+        m_index.clear();  // reloaded by the next search
+        try {
+            c.exec_script("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
 SearchResult SqlStore::search(const SearchQuery& q) {
     if (auto problems = q.validate(); !problems.empty()) throw InvalidArgument(std::move(problems));
     const auto terms = analyze(q.text);
-    const auto all = search_conditions(q, true, terms);
     SearchResult result;
+    if (memory_search() && !current_tx()) {
+        with_conn([&](Connection& c) {
+            refresh_index(c);
+            std::vector<SearchIndex::PageEntry> page;
+            {
+                std::shared_lock lock(m_index.mutex);
+                result.total = m_index.search(q, terms, result.facets, page);
+            }
+            sort_facets(result, q);
+            fetch_page(c, page, q.sort == SearchSort::relevance && !terms.empty(), result);
+        });
+        return result;
+    }
+    const auto all = search_conditions(q, true, terms);
     with_conn([&](Connection& c) {
         if (current_tx()) {
             result.total = sql_facets(c, all, q, result);
@@ -608,12 +742,7 @@ SearchResult SqlStore::search(const SearchQuery& q) {
                                                    : SearchSql{"SELECT d.seq FROM dataset d WHERE " + all.where, all.params},
                                          q, result);
         }
-        for (auto& [name, counts] : result.facets) {
-            std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
-                return a.count != b.count ? a.count > b.count : a.value < b.value;
-            });
-            if (counts.size() > q.facet_limit) counts.resize(q.facet_limit);
-        }
+        sort_facets(result, q);
         if (q.limit == 0 || q.offset >= result.total) return;
         std::vector<SqlRow> rows;
         if (q.sort == SearchSort::relevance && !terms.empty()) {
@@ -633,24 +762,49 @@ SearchResult SqlStore::search(const SearchQuery& q) {
             rows = c.query(fmt::format("SELECT d.seq, 0 FROM dataset d WHERE {} ORDER BY {} LIMIT ? OFFSET ?", all.where, order), p);
         }
         // Two phases: the ordering moves (seq, key) pairs only; the documents of the page come after.
-        if (rows.empty()) return;
-        std::string marks;
-        SqlParams seqs;
-        for (const auto& row : rows) {
-            marks += marks.empty() ? "?" : ", ?";
-            seqs.emplace_back(to_int(row.at(0)));
-        }
-        std::unordered_map<std::int64_t, std::string> docs;
-        for (auto& row : c.query("SELECT seq, doc FROM dataset WHERE seq IN (" + marks + ")", seqs))
-            docs.emplace(to_int(row.at(0)), std::move(row.at(1)).value_or("{}"));
-        for (const auto& row : rows) {
-            SearchHit hit;
-            hit.dataset = json::parse(docs.at(to_int(row.at(0)))).get<Dataset>();
-            hit.score = row.at(1) ? std::strtod(row.at(1)->c_str(), nullptr) : 0.0;
-            result.hits.push_back(std::move(hit));
-        }
+        std::vector<SearchIndex::PageEntry> page;
+        for (const auto& row : rows)
+            page.emplace_back(to_int(row.at(0)), row.at(1) ? std::strtod(row.at(1)->c_str(), nullptr) : 0.0);
+        fetch_page(c, page, false, result);
     });
     return result;
+}
+
+void SqlStore::sort_facets(SearchResult& result, const SearchQuery& q) {
+    for (auto& [name, counts] : result.facets) {
+        std::sort(counts.begin(), counts.end(), [](const FacetCount& a, const FacetCount& b) {
+            return a.count != b.count ? a.count > b.count : a.value < b.value;
+        });
+        if (counts.size() > q.facet_limit) counts.resize(q.facet_limit);
+    }
+}
+
+void SqlStore::fetch_page(Connection& c, const std::vector<std::pair<std::int64_t, double>>& page, bool text_scores,
+                          SearchResult& result) {
+    if (page.empty()) return;
+    std::string marks;
+    SqlParams seqs;
+    for (const auto& [seq, score] : page) {
+        marks += marks.empty() ? "?" : ", ?";
+        seqs.emplace_back(seq);
+    }
+    std::unordered_map<std::int64_t, std::string> docs;
+    for (auto& row : c.query("SELECT seq, doc FROM dataset WHERE seq IN (" + marks + ")", seqs))
+        docs.emplace(to_int(row.at(0)), std::move(row.at(1)).value_or("{}"));
+    for (const auto& [seq, score] : page) {
+        const auto it = docs.find(seq);
+        if (it == docs.end()) continue;  // removed since the match set was computed
+        SearchHit hit;
+        hit.dataset = json::parse(it->second).get<Dataset>();
+        hit.score = score;
+        if (text_scores) {
+            // The SQL search reads the score as the database's text rendering of the double:
+            // the same rendering, so that both paths return the same numbers.
+            const auto r = c.query("SELECT ?", {score});
+            hit.score = r.at(0).at(0) ? std::strtod(r[0][0]->c_str(), nullptr) : 0.0;
+        }
+        result.hits.push_back(std::move(hit));
+    }
 }
 
 }  // namespace geoplex::catalog::detail

@@ -16,6 +16,7 @@
 
 #include "geoplex/catalog/store.hpp"
 #include "schema.hpp"
+#include "search_index.hpp"
 #include "sql.hpp"
 
 namespace geoplex::catalog::detail {
@@ -37,6 +38,7 @@ public:
     ~SqlStore() override = default;
 
     nlohmann::json create_document(EntityKind kind, const nlohmann::json& doc) override;
+    nlohmann::json create_normalized_document(EntityKind kind, const nlohmann::json& doc) override;
     std::optional<nlohmann::json> get_document(EntityKind kind, std::string_view id) override;
     nlohmann::json update_document(EntityKind kind, const nlohmann::json& doc) override;
     bool remove_document(EntityKind kind, std::string_view id) override;
@@ -60,7 +62,7 @@ protected:
     [[nodiscard]] virtual std::string collate() const = 0;
     /// Creates the dialect's full-text and spatial structures (migration step 2).
     virtual void create_search_schema(Connection& c) = 0;
-    virtual void index_text(Connection& c, std::int64_t seq, const Dataset& d, const std::string& title_terms,
+    virtual void index_text(Connection& c, std::int64_t seq, const std::optional<GeoBox>& bbox, const std::string& title_terms,
                             const std::string& keyword_terms, const std::string& abstract_terms) = 0;
     virtual void unindex_text(Connection& c, std::int64_t seq) = 0;
     /// The text-match parameter for `terms` (an FTS5 MATCH expression, a plainto_tsquery text).
@@ -78,6 +80,12 @@ protected:
     /// parameter, then come those of `where`.
     [[nodiscard]] virtual std::string relevance_sql(const std::string& where) const = 0;
     [[nodiscard]] virtual std::size_t relevance_text_parameters() const = 0;
+    /// True when searches outside transactions run on the in-memory SearchIndex (its bm25 is
+    /// FTS5's: SQLite only); false = the SQL search.
+    [[nodiscard]] virtual bool memory_search() const { return false; }
+    /// SELECT of (seq, title, keywords, abstract) full-text rows (memory_search() only); the
+    /// index appends " WHERE rowid = ?" for one row.
+    [[nodiscard]] virtual std::string text_rows_sql() const { return {}; }
 
     /// Creates or upgrades the schema; subclasses call it at the end of their constructor.
     void migrate();
@@ -107,6 +115,14 @@ private:
     std::uint64_t sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
     void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc, bool fresh);
     void unindex_dataset(Connection& c, std::int64_t seq);
+    /// Brings m_index up to date with the database (full load the first time, then the change log).
+    void refresh_index(Connection& c);
+    static void sort_facets(SearchResult& result, const SearchQuery& q);
+    /// Reads the documents of the page (seq, score) into result.hits; `text_scores`: scores go
+    /// through the database's text rendering like those of the SQL relevance query.
+    void fetch_page(Connection& c, const std::vector<std::pair<std::int64_t, double>>& page, bool text_scores,
+                    SearchResult& result);
+    void load_index_rows(Connection& c, const std::string& where, const SqlParams& params);
     SearchSql search_conditions(const SearchQuery& q, bool with_text, const std::vector<std::string>& terms);
 
     std::mutex m_mutex;
@@ -127,6 +143,8 @@ private:
         std::vector<std::vector<std::uint32_t>> by_seq;
         void set(std::int64_t seq, const std::string& facet, const std::string& value);
     } m_facets;
+
+    SearchIndex m_index;  ///< memory_search() stores
 };
 
 }  // namespace geoplex::catalog::detail

@@ -66,6 +66,37 @@ public:
         return out;
     }
 
+    void query_each(const std::string& sql, const SqlParams& params,
+                    const std::function<void(const std::vector<SqlValue>&)>& fn) override {
+        sqlite3_stmt* st = prepare(sql, params);
+        std::vector<SqlValue> values;
+        int rc;
+        try {
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const int n = sqlite3_column_count(st);
+                values.assign(static_cast<std::size_t>(n), nullptr);
+                for (int i = 0; i < n; ++i) {
+                    auto& v = values[static_cast<std::size_t>(i)];
+                    switch (sqlite3_column_type(st, i)) {
+                        case SQLITE_INTEGER: v = static_cast<std::int64_t>(sqlite3_column_int64(st, i)); break;
+                        case SQLITE_FLOAT: v = sqlite3_column_double(st, i); break;
+                        case SQLITE_NULL: break;
+                        default: {
+                            const auto* text = sqlite3_column_text(st, i);
+                            v = std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+                        }
+                    }
+                }
+                fn(values);
+            }
+        } catch (...) {
+            sqlite3_reset(st);
+            throw;
+        }
+        if (rc != SQLITE_DONE) fail(rc, st);
+        sqlite3_reset(st);
+    }
+
     std::int64_t execute(const std::string& sql, const SqlParams& params) override {
         sqlite3_stmt* st = prepare(sql, params);
         int rc;
@@ -77,6 +108,12 @@ public:
     }
 
     void exec_script(const std::string& sql) override {
+        // Savepoints wrap every write inside a transaction (thousands per bulk import): prepared once.
+        if (sql.rfind("SAVEPOINT ", 0) == 0 || sql.rfind("RELEASE SAVEPOINT ", 0) == 0 ||
+            sql.rfind("ROLLBACK TO SAVEPOINT ", 0) == 0) {
+            execute(sql, {});
+            return;
+        }
         char* err = nullptr;
         const int rc = sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &err);
         if (rc != SQLITE_OK) {
@@ -153,13 +190,13 @@ protected:
         c.exec_script("CREATE VIRTUAL TABLE dataset_rtree USING rtree(id, minx, maxx, miny, maxy)");
     }
 
-    void index_text(Connection& c, std::int64_t seq, const Dataset& d, const std::string& title_terms,
+    void index_text(Connection& c, std::int64_t seq, const std::optional<GeoBox>& bbox, const std::string& title_terms,
                     const std::string& keyword_terms, const std::string& abstract_terms) override {
         c.execute("INSERT INTO dataset_fts (rowid, title, keywords, abstract) VALUES (?, ?, ?, ?)",
                   {seq, title_terms, keyword_terms, abstract_terms});
-        if (d.bbox)
+        if (bbox)
             c.execute("INSERT INTO dataset_rtree (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)",
-                      {seq, d.bbox->west, d.bbox->east, d.bbox->south, d.bbox->north});
+                      {seq, bbox->west, bbox->east, bbox->south, bbox->north});
     }
 
     void unindex_text(Connection& c, std::int64_t seq) override {
@@ -201,6 +238,9 @@ protected:
                where + " ORDER BY score DESC, d.id ASC LIMIT ? OFFSET ?";
     }
     std::size_t relevance_text_parameters() const override { return 1; }
+
+    bool memory_search() const override { return true; }
+    std::string text_rows_sql() const override { return "SELECT rowid, title, keywords, abstract FROM dataset_fts"; }
 
 private:
     std::string m_path;

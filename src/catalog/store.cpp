@@ -82,9 +82,14 @@ json normalize_document(EntityKind kind, const json& doc) {
 
 // ---- typed API ----------------------------------------------------------------------------------
 
+nlohmann::json Store::create_normalized_document(EntityKind kind, const nlohmann::json& doc) {
+    return create_document(kind, doc);
+}
+
 template <CatalogEntity T>
 T Store::create(T entity) {
-    return create_document(entity_kind_of<T>::value, json(entity)).template get<T>();
+    // json(entity) is already normalised: normalize_document() would convert it back and forth.
+    return create_normalized_document(entity_kind_of<T>::value, json(entity)).template get<T>();
 }
 
 template <CatalogEntity T>

@@ -10,6 +10,7 @@
 //            four characters of publication_date). Empty filter values are invalid.
 //   facets   counts over the whole match set (not just the page), per value, sorted by count
 //            descending then value ascending, at most `facet_limit` values per facet.
+//   sharing  when set, the dataset's sharing equals it (PUBLIC for anonymous catalogue searches).
 //   sort     relevance (terms in the title weigh most, then keywords, then abstract; needs text,
 //            otherwise behaves as `modified`), modified (newest first), title (folded title,
 //            ascending); ties broken by id ascending.
@@ -44,6 +45,7 @@ struct SearchQuery {
     std::size_t limit = 10;               ///< ≤ 1000
     bool facets = true;                   ///< compute facet counts
     std::size_t facet_limit = 20;
+    std::optional<Sharing> sharing{};     ///< only datasets shared this way
 
     /// Every problem (limit too large, inverted bbox, …); empty when valid.
     [[nodiscard]] std::vector<std::string> validate() const;

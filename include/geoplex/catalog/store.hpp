@@ -170,6 +170,11 @@ public:
     [[nodiscard]] virtual std::string_view backend() const noexcept = 0;
     /// The schema version after migrations.
     [[nodiscard]] virtual int schema_version() = 0;
+
+protected:
+    /// create_document() for a document already in normalised form (a typed entity's JSON, as
+    /// create<T>() passes): stores may skip the re-validation. Same result as create_document().
+    virtual nlohmann::json create_normalized_document(EntityKind kind, const nlohmann::json& doc);
 };
 
 /// Validates `doc` as an entity of `kind` and returns its normalised form (see *_document above).

@@ -79,7 +79,7 @@ T crud(Store& s, T entity, const ListFilter& filter, Mutate mutate, bool remove 
 }  // namespace
 
 TEST_CASE_METHOD(StoreFixture, "store: migrations and backend") {
-    CHECK(store->schema_version() == 4);
+    CHECK(store->schema_version() == 5);
     CHECK((store->backend() == "sqlite" || store->backend() == "postgresql"));
 }
 
@@ -391,6 +391,7 @@ bool brute_match(const Dataset& d, const SearchQuery& q) {
     if (!q.licences.empty() && !any_in(q.licences, {d.licence})) return false;
     if (!q.years.empty() && !any_in(q.years, {d.publication_date.substr(0, 4)})) return false;
     if (q.open_data && d.open_data != *q.open_data) return false;
+    if (q.sharing && d.sharing != *q.sharing) return false;
     return d.datastore == q.datastore;
 }
 
@@ -423,7 +424,126 @@ const auto& pick(std::mt19937& rng, const V& v) {
     return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
 }
 
+/// Searches inside a transaction take the SQL path (FTS5 bm25 / tsvector ranking in the
+/// database); outside, the SQLite store plans in memory (search_index.cpp). Both must return the
+/// same result: totals, facets, and the page with its ids and scores in order.
+void check_same_as_sql(Store& s, const SearchQuery& q, const SearchResult& r) {
+    SearchResult sql;
+    s.transaction([&](Store& t) { sql = t.search(q); });
+    CHECK(r.total == sql.total);
+    CHECK(r.facets == sql.facets);
+    REQUIRE(r.hits.size() == sql.hits.size());
+    for (std::size_t i = 0; i < r.hits.size(); ++i) {
+        INFO("hit " << i);
+        CHECK(r.hits[i].dataset.id == sql.hits[i].dataset.id);
+        CHECK(r.hits[i].score == sql.hits[i].score);
+    }
+}
+
 }  // namespace
+
+TEST_CASE_METHOD(StoreFixture, "store: search planner equals the SQL search") {
+    Store& s = *store;
+    const auto ds = make_datastore(s);
+    const auto other = make_datastore(s);
+    std::mt19937 rng(7);
+    std::vector<Dataset> records;
+    s.transaction([&](Store& t) {
+        for (int i = 0; i < 400; ++i) {
+            Dataset d;
+            d.datastore = i % 10 == 0 ? other.id : ds.id;
+            // A broad word in every abstract, a selective one in few titles; every 7th record is
+            // a twin of the previous one (equal scores: ties broken by id).
+            if (i % 7 == 6 && !records.empty()) {
+                d = records.back();
+                d.id.clear();
+                d.file_identifier.clear();
+            } else {
+                d.title = pick(rng, k_words) + " " + pick(rng, k_words) + (i % 37 == 0 ? " cadastre" : "");
+                d.abstract = "réseau " + pick(rng, k_words) + " " + pick(rng, k_words);
+                d.keywords = {pick(rng, k_words)};
+                d.themes = {pick(rng, k_themes)};
+                d.formats = {pick(rng, k_formats)};
+                d.producer = pick(rng, k_producers);
+                d.licence = pick(rng, k_licences);
+                d.publication_date = std::to_string(2015 + rng() % 10) + "-01-01";
+                d.open_data = rng() % 2;
+                if (rng() % 5) {
+                    const double w = -5 + static_cast<double>(rng() % 100) / 10.0, so = 42 + static_cast<double>(rng() % 80) / 10.0;
+                    d.bbox = GeoBox{w, so, w + 0.5, so + 0.3};
+                }
+                d.modified = "2025-02-0" + std::to_string(1 + rng() % 3) + "T00:00:00Z";  // many equal dates: id ties
+            }
+            records.push_back(t.create(d));
+        }
+    });
+    auto both = [&](SearchQuery q) {
+        INFO("text='" << q.text << "' sort=" << int(q.sort) << " offset=" << q.offset << " limit=" << q.limit);
+        const auto r = s.search(q);
+        check_same_as_sql(s, q, r);
+        return r;
+    };
+    for (auto sort : {SearchSort::relevance, SearchSort::modified, SearchSort::title}) {
+        // Broad text + selective filters.
+        auto r = both({.text = "réseau", .themes = {k_themes[0]}, .years = {"2019", "2020"}, .datastore = ds.id, .sort = sort});
+        CHECK(r.total > 0);
+        both({.text = "réseau", .bbox = GeoBox{0, 45, 1, 46}, .open_data = true, .sort = sort, .limit = 50});
+        both({.text = "reseaux cadastre", .sort = sort, .limit = 100});
+        both({.text = "réseau réseau", .sort = sort, .limit = 30});  // a repeated term counts twice in bm25
+        // Empty intersections: an unknown word, a filter value nobody has, disjoint filters.
+        CHECK(both({.text = "réseau introuvablexyz", .sort = sort}).total == 0);
+        CHECK(both({.text = "réseau", .producers = {"nobody"}, .sort = sort}).total == 0);
+        CHECK(both({.themes = {k_themes[0]}, .licences = {"no-such-licence"}, .sort = sort}).total == 0);
+        CHECK(both({.datastore = new_id(), .sort = sort}).total == 0);
+        // Pagination at the end: the last partial page, exactly past the end, far past it.
+        const auto all = both({.text = "réseau", .datastore = ds.id, .sort = sort, .limit = 1000});
+        REQUIRE(all.total == all.hits.size());
+        const std::size_t n = all.total;
+        const auto last = both({.text = "réseau", .datastore = ds.id, .sort = sort, .offset = n - 3, .limit = 10});
+        REQUIRE(last.hits.size() == 3);
+        for (std::size_t i = 0; i < 3; ++i) CHECK(last.hits[i].dataset.id == all.hits[n - 3 + i].dataset.id);
+        CHECK(both({.text = "réseau", .datastore = ds.id, .sort = sort, .offset = n}).hits.empty());
+        CHECK(both({.text = "réseau", .datastore = ds.id, .sort = sort, .offset = n + 100}).total == n);
+        // Pages put together are the whole ranking.
+        std::vector<std::string> paged;
+        for (std::size_t off = 0; off < n; off += 7)
+            for (const auto& h : both({.text = "réseau", .datastore = ds.id, .sort = sort, .offset = off, .limit = 7}).hits)
+                paged.push_back(h.dataset.id);
+        REQUIRE(paged.size() == n);
+        for (std::size_t i = 0; i < n; ++i) CHECK(paged[i] == all.hits[i].dataset.id);
+        // No condition at all, and facets off.
+        both({.sort = sort, .limit = 25});
+        CHECK(both({.text = "réseau", .sort = sort, .facets = false}).facets.empty());
+    }
+    // Twins tie on relevance: the lower id comes first.
+    const auto& twin = records[6];
+    const auto ties = both({.text = twin.title, .datastore = twin.datastore, .limit = 1000});
+    bool saw_tie = false;
+    for (std::size_t i = 1; i < ties.hits.size(); ++i)
+        if (ties.hits[i - 1].score == ties.hits[i].score) {
+            saw_tie = true;
+            CHECK(ties.hits[i - 1].dataset.id < ties.hits[i].dataset.id);
+        }
+    CHECK(saw_tie);
+    // Writes after the index was loaded reach it (change log): update, remove, create.
+    auto changed = records[1];
+    changed.title = "unique" + new_id().substr(0, 8);
+    changed.abstract = "";
+    s.update(changed);
+    CHECK(s.remove<Dataset>(records[2].id));
+    s.create(Dataset{.datastore = ds.id, .title = "réseau neuf", .themes = {k_themes[0]}});
+    CHECK(both({.text = changed.title}).total == 1);
+    for (auto sort : {SearchSort::relevance, SearchSort::modified, SearchSort::title})
+        both({.text = "réseau", .datastore = ds.id, .sort = sort, .limit = 1000});
+    // A second store on the same database sees the first one's writes.
+    if (s.backend() == std::string_view("sqlite") && dir) {
+        auto s2 = open_store("sqlite:" + (dir->path() / "catalog.sqlite").string());
+        CHECK(s2->search({.text = "réseau", .limit = 0}).total == s.search({.text = "réseau", .limit = 0}).total);
+        s2->create(Dataset{.datastore = ds.id, .title = "réseau tiers"});
+        both({.text = "réseau", .sort = SearchSort::relevance, .limit = 1000});
+        CHECK(s.search({.text = "tiers"}).total == 1);
+    }
+}
 
 TEST_CASE_METHOD(StoreFixture, "store: search matches a brute-force evaluation") {
     Store& s = *store;
@@ -448,6 +568,7 @@ TEST_CASE_METHOD(StoreFixture, "store: search matches a brute-force evaluation")
             d.licence = pick(rng, k_licences);
             d.publication_date = std::to_string(2015 + rng() % 10) + "-06-01";
             d.open_data = rng() % 2;
+            d.sharing = static_cast<Sharing>(rng() % 3);
             if (rng() % 6) {
                 const double w = -10 + static_cast<double>(rng() % 200) / 10.0, so = 40 + static_cast<double>(rng() % 100) / 10.0;
                 d.bbox = GeoBox{w, so, w + static_cast<double>(rng() % 30) / 10.0, so + static_cast<double>(rng() % 30) / 10.0};
@@ -467,6 +588,7 @@ TEST_CASE_METHOD(StoreFixture, "store: search matches a brute-force evaluation")
         const auto r = s.search(q);
         CHECK(r.total == expected.size());
         CHECK(r.facets == brute_facets(expected, q.facet_limit));
+        check_same_as_sql(s, q, r);
         if (q.sort == SearchSort::title) {
             std::sort(expected.begin(), expected.end(), [](const Dataset& a, const Dataset& b) {
                 const auto fa = fold(a.title), fb = fold(b.title);
@@ -518,6 +640,7 @@ TEST_CASE_METHOD(StoreFixture, "store: search matches a brute-force evaluation")
         if (rng() % 6 == 0) q.keywords = {pick(rng, k_words)};
         if (rng() % 6 == 0) q.years = {std::to_string(2015 + rng() % 10)};
         if (rng() % 6 == 0) q.open_data = rng() % 2;
+        if (rng() % 5 == 0) q.sharing = static_cast<Sharing>(rng() % 3);
         q.sort = static_cast<SearchSort>(rng() % 3);
         q.offset = rng() % 3 == 0 ? rng() % 20 : 0;
         q.limit = 1 + rng() % 40;
@@ -600,7 +723,7 @@ TEST_CASE("store: SQLite file reopens with its data and schema") {
         id = s->create(Organization{.name = "Île", .technical_name = "ile"}).id;
     }
     auto s = open_store("sqlite:" + path);
-    CHECK(s->schema_version() == 4);
+    CHECK(s->schema_version() == 5);
     CHECK(s->require<Organization>(id).name == "Île");
     CHECK_THROWS_AS(open_store(""), InvalidArgument);
 }

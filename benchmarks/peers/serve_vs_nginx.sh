@@ -4,7 +4,8 @@
 # the directory pyramid container). wrk -c64 on loopback, 10 000 shuffled tile paths picked by
 # serve_vs_nginx.lua, Accept-Encoding: gzip (the tiles are stored and served gzip-compressed).
 # nginx runs as a private instance: its own config and prefix in a temporary directory, a high
-# port, unprivileged workers. Prints req/s, latency percentiles, errors and the ratio.
+# port, unprivileged workers. Prints req/s, latency percentiles, errors, the CPU time each server
+# used per request (utime + stime of its processes around its wrk run) and the ratios.
 #   benchmarks/peers/serve_vs_nginx.sh BUILD_DIR [DATA_DIR] [DURATION_S] [THREADS]
 # (BENCH=… / GEOPLEX=… override the tiles_bench and geoplex binaries found in BUILD_DIR.)
 set -eu
@@ -110,12 +111,24 @@ for p in paths:
 print(f"warm-up: {len(paths)} paths, 200 from both, {diff} bodies differ")
 PY
 
-run_wrk() {  # $1 = port
-  wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency -s "$HERE/serve_vs_nginx.lua" "http://127.0.0.1:$1" -- "$TMP/paths.txt"
+# CPU seconds used by a server (utime + stime of every process: geoplex's threads, nginx's master
+# and workers) around each wrk run: the per-request cost, which a loaded machine does not hide.
+TCK=$(getconf CLK_TCK)
+server_ticks() {  # pids… → utime + stime, clock ticks
+  t=0
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
 }
+run_wrk() {  # $1 = port, $2 = name, then the server's pids
+  port=$1; name=$2; shift 2
+  before=$(server_ticks "$@")
+  wrk -t"$THREADS" -c64 -d"${DURATION}s" --latency -s "$HERE/serve_vs_nginx.lua" "http://127.0.0.1:$port" -- "$TMP/paths.txt" > "$TMP/wrk-$name.txt"
+  echo "server_cpu_s: $(( $(server_ticks "$@") - before )) $TCK" >> "$TMP/wrk-$name.txt"
+}
+NMASTER=$(cat "$TMP/nginx/nginx.pid")
 echo "uptime: $(uptime)"
-run_wrk "$GPORT" > "$TMP/wrk-geoplex.txt"
-run_wrk "$NPORT" > "$TMP/wrk-nginx.txt"
+run_wrk "$GPORT" geoplex "$GPID"
+run_wrk "$NPORT" nginx "$NMASTER" $(pgrep -P "$NMASTER")
 echo "--- geoplex serve ($THREADS threads)"; cat "$TMP/wrk-geoplex.txt"
 echo "--- nginx ($THREADS workers)"; cat "$TMP/wrk-nginx.txt"
 /usr/bin/python3 - "$TMP/wrk-geoplex.txt" "$TMP/wrk-nginx.txt" <<'PY'
@@ -129,11 +142,15 @@ def parse(f):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-    return rps, ms("50"), ms("99"), errors
+    requests = int(re.search(r"(\d+) requests in", t).group(1))
+    ticks, hz = re.search(r"server_cpu_s: (-?\d+) (\d+)", t).groups()
+    cpu_us = int(ticks) / int(hz) * 1e6 / max(requests, 1)
+    return rps, ms("50"), ms("99"), errors, cpu_us
 g, n = parse(sys.argv[1]), parse(sys.argv[2])
-for name, (rps, p50, p99, err) in (("geoplex serve", g), ("nginx", n)):
-    print(f"{name}: {rps:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {err}")
+for name, (rps, p50, p99, err, cpu) in (("geoplex serve", g), ("nginx", n)):
+    print(f"{name}: {rps:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, errors {err}, server CPU {cpu:.1f} us/request")
 print(f"ratio geoplex / nginx (req/s): {g[0] / n[0]:.2f}")
+print(f"ratio geoplex / nginx (server CPU per request): {g[4] / n[4]:.2f}")
 ok = g[0] >= 20000 and g[2] <= 10 and g[3] == 0
 print(f"target (>= 20000 req/s, p99 <= 10 ms, no errors): {'met' if ok else 'NOT met'}")
 PY

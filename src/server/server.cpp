@@ -3,15 +3,22 @@
 // One io_context run by a fixed pool of threads; each connection is a Session on its own strand:
 //   wait for the first byte (idle_timeout) → read head → [100 Continue] → read body, all within
 //   one read_timeout deadline → route → write (write_timeout) → keep-alive or close.
+// Deadlines are a time stored in the Session, checked by one sweeper timer for the whole server
+// (a fraction of the smallest timeout): no timer armed and cancelled per read and write, which
+// is what most of the per-request cost of beast::tcp_stream's timeouts was. A head already in
+// the read buffer is parsed in place (no extra asynchronous hop).
 // Protocol errors answer 400/413/431 (then a lingering close so the client can read it); a
 // deadline or a reset just closes. The Router and the error translation stay transport-neutral.
 
 #include "geoplex/server/server.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -27,7 +34,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -219,6 +226,7 @@ struct Server::Impl {
     std::unique_ptr<asio::io_context> ioc;
     std::unique_ptr<tcp::acceptor> acceptor;
     std::unique_ptr<asio::steady_timer> accept_retry;
+    std::unique_ptr<asio::steady_timer> sweeper;  // closes the sessions past their deadline
     std::unique_ptr<asio::signal_set> signals;
     std::vector<std::thread> threads;
     std::atomic<std::uint16_t> bound_port{0};
@@ -369,6 +377,10 @@ struct Server::Impl {
     void wait_signal();
     void start();
     void do_accept();
+    void sweep();
+    [[nodiscard]] bool access_logging() const noexcept {
+        return static_cast<bool>(config.access_log) || config.access_log_stream != nullptr;
+    }
     void request_stop() {
         {
             std::lock_guard lock(life_mutex);
@@ -391,10 +403,12 @@ struct Server::Impl {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(Server::Impl& impl, tcp::socket socket, std::uint64_t id)
-        : m_impl(impl), m_stream(std::move(socket)), m_id(id) {
+        : m_impl(impl), m_socket(std::move(socket)), m_id(id) {
         beast::error_code ec;
-        const auto ep = m_stream.socket().remote_endpoint(ec);
+        const auto ep = m_socket.remote_endpoint(ec);
         if (!ec) m_remote = ep.address().to_string();
+        // Each response is one gather write: nothing for Nagle to coalesce, only delays to add.
+        m_socket.set_option(tcp::no_delay(true), ec);
         m_impl.metrics.connections.fetch_add(1, std::memory_order_relaxed);
     }
 
@@ -412,18 +426,36 @@ public:
     Session& operator=(const Session&) = delete;
 
     void start() {
-        asio::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+        asio::dispatch(m_socket.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
     }
 
     /// From Server::stop(): idle connections close now, busy ones after their response.
     void notify_stop() {
-        asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+        asio::post(m_socket.get_executor(), [self = shared_from_this()] {
             if (self->m_phase == Phase::idle) self->close();
+        });
+    }
+
+    /// From the sweeper (any thread): past its deadline, the connection is closed on its strand
+    /// (the pending read or write then fails and the session ends, as with a socket timeout).
+    void sweep(Clock::rep now) {
+        const auto deadline = m_deadline.load(std::memory_order_relaxed);
+        if (deadline == no_deadline || deadline > now) return;
+        asio::post(m_socket.get_executor(), [self = shared_from_this()] {
+            const auto d = self->m_deadline.load(std::memory_order_relaxed);
+            if (d != no_deadline && d <= Clock::now().time_since_epoch().count()) self->close();
         });
     }
 
 private:
     enum class Phase { idle, reading, writing, closing };
+    static constexpr Clock::rep no_deadline = std::numeric_limits<Clock::rep>::max();
+
+    /// The I/O started next (and any that follows until re-armed) must end within `d`.
+    void arm(Clock::duration d) {
+        m_deadline.store((Clock::now() + d).time_since_epoch().count(), std::memory_order_relaxed);
+    }
+    void disarm() { m_deadline.store(no_deadline, std::memory_order_relaxed); }
 
     // Waits for the first byte of the next request under the idle timeout; the request itself
     // then gets one read_timeout deadline for its head and body together.
@@ -433,8 +465,8 @@ private:
         m_phase = Phase::idle;
         // A new connection must start its request within read_timeout; a kept-alive one may
         // wait idle_timeout for the next.
-        m_stream.expires_after(m_served == 0 ? m_impl.config.read_timeout : m_impl.config.idle_timeout);
-        m_stream.async_read_some(m_buffer.prepare(4096),
+        arm(m_served == 0 ? m_impl.config.read_timeout : m_impl.config.idle_timeout);
+        m_socket.async_read_some(m_buffer.prepare(4096),
                                  [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                      self->m_buffer.commit(n);
                                      if (ec || n == 0) return self->close();
@@ -448,20 +480,25 @@ private:
         m_parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(m_impl.config.max_header_bytes, 0xffffffffU)));
         m_parser->body_limit(m_impl.config.max_body_bytes);
         m_head_time.reset();
-        m_stream.expires_after(m_impl.config.read_timeout);
-        http::async_read_header(m_stream, m_buffer, *m_parser,
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+        arm(m_impl.config.read_timeout);
+        // Usually the whole head is in the buffer already: parse it in place.
+        beast::error_code ec;
+        const std::size_t used = m_parser->put(m_buffer.data(), ec);
+        m_buffer.consume(used);
+        if (ec != http::error::need_more && (ec || m_parser->is_header_done())) return on_header(ec);
+        http::async_read_header(m_socket, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code rec, std::size_t) { self->on_header(rec); });
     }
 
     void on_header(beast::error_code ec) {
         if (ec) return on_read_error(ec);
         m_head_time = Clock::now();
-        m_time = iso_now();
+        if (m_impl.access_logging()) m_time = iso_now();
         const auto& req = m_parser->get();
         const std::string_view expect = sv(req[http::field::expect]);
         if (!expect.empty() && iequals(trim(expect), "100-continue") && !m_parser->is_done()) {
             static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-            asio::async_write(m_stream, asio::buffer(cont.data(), cont.size()),
+            asio::async_write(m_socket, asio::buffer(cont.data(), cont.size()),
                               [self = shared_from_this()](beast::error_code wec, std::size_t) {
                                   if (wec) return self->close();
                                   self->read_body();
@@ -473,7 +510,7 @@ private:
 
     void read_body() {
         if (m_parser->is_done()) return on_request();
-        http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        http::async_read(m_socket, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec) return self->on_read_error(ec);
             self->on_request();
         });
@@ -489,7 +526,7 @@ private:
         // end_of_stream / partial_message: the client went away; timeout: the stream is already
         // closed by the deadline; operation_aborted: stop().
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || !is_parse_error(ec)) {
+            ec == asio::error::operation_aborted || m_phase == Phase::closing || !is_parse_error(ec)) {
             return close();
         }
         send_error(400, fmt::format("Malformed HTTP request: {}", ec.message()));
@@ -521,6 +558,7 @@ private:
     }
 
     void on_request() {
+        disarm();  // the handler may take its time; the response gets write_timeout
         auto req = m_parser->release();
         m_parser.reset();
         const bool head = req.method() == http::verb::head;
@@ -642,8 +680,8 @@ private:
             m_phase = Phase::writing;
             m_body_stream = std::move(r.stream);
             m_serializer.emplace(*m_response);
-            m_stream.expires_after(config.write_timeout);
-            http::async_write_header(m_stream, *m_serializer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            arm(config.write_timeout);
+            http::async_write_header(m_socket, *m_serializer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 if (ec) return self->on_write(ec);
                 self->write_next_chunk();
             });
@@ -670,10 +708,34 @@ private:
                                  head ? 0 : length, 0};
         m_keep_alive = keep_alive;
         m_phase = Phase::writing;
-        m_stream.expires_after(config.write_timeout);
-        http::async_write(m_stream, *m_response, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        arm(config.write_timeout);
+        // One gather write of the head (serialized here, into a buffer kept between responses)
+        // and the body: Beast's serializer costs more than the write itself for small bodies.
+        serialize_head(res, m_head);
+        const std::array<asio::const_buffer, 2> buffers{asio::buffer(m_head), asio::buffer(res.body())};
+        asio::async_write(m_socket, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->on_write(ec);
         });
+    }
+
+    /// The status line and the fields of `res` as Beast's serializer writes them.
+    static void serialize_head(const http::response<http::string_body>& res, std::string& out) {
+        out.clear();
+        out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        const unsigned status = res.result_int();
+        const char digits[3] = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+                                static_cast<char>('0' + status % 10)};
+        out.append(digits, 3);
+        out += ' ';
+        out += sv(res.reason());
+        out += "\r\n";
+        for (const auto& field : res) {
+            out += sv(field.name_string());
+            out += ": ";
+            out += sv(field.value());
+            out += "\r\n";
+        }
+        out += "\r\n";
     }
 
     /// Streamed body: one piece of the generator per chunk, then the last chunk. A generator that
@@ -693,14 +755,14 @@ private:
             return on_write(asio::error::operation_aborted);
         }
         m_entry.bytes += m_chunk.size();
-        m_stream.expires_after(m_impl.config.write_timeout);
+        arm(m_impl.config.write_timeout);
         auto self = shared_from_this();
         if (!more) m_body_stream = nullptr;
         if (m_chunk.empty()) {
             if (!more) return write_last_chunk();
             return write_next_chunk();
         }
-        asio::async_write(m_stream, http::make_chunk(asio::buffer(m_chunk)), [self, more](beast::error_code ec, std::size_t) {
+        asio::async_write(m_socket, http::make_chunk(asio::buffer(m_chunk)), [self, more](beast::error_code ec, std::size_t) {
             if (ec) {
                 self->m_body_stream = nullptr;
                 self->m_serializer.reset();
@@ -712,8 +774,8 @@ private:
     }
 
     void write_last_chunk() {
-        m_stream.expires_after(m_impl.config.write_timeout);
-        asio::async_write(m_stream, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        arm(m_impl.config.write_timeout);
+        asio::async_write(m_socket, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             self->m_serializer.reset();
             self->on_write(ec);
         });
@@ -742,16 +804,16 @@ private:
     void linger_close() {
         m_phase = Phase::closing;
         beast::error_code ec;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        m_socket.shutdown(tcp::socket::shutdown_send, ec);
         if (ec) return close();
         m_buffer.clear();
         m_drained = 0;
-        m_stream.expires_after(std::min<std::chrono::milliseconds>(m_impl.config.read_timeout, std::chrono::seconds(2)));
+        arm(std::min<Clock::duration>(m_impl.config.read_timeout, std::chrono::seconds(2)));
         drain();
     }
 
     void drain() {
-        m_stream.async_read_some(m_buffer.prepare(16384), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        m_socket.async_read_some(m_buffer.prepare(16384), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
             self->m_buffer.consume(self->m_buffer.size());
             self->m_drained += n;
             if (ec || self->m_drained > 64 * 1024 * 1024) return self->close();
@@ -761,18 +823,21 @@ private:
 
     void close() {
         m_phase = Phase::closing;
+        disarm();
         beast::error_code ec;
-        m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        m_stream.socket().close(ec);
+        m_socket.shutdown(tcp::socket::shutdown_both, ec);
+        m_socket.close(ec);
     }
 
     Server::Impl& m_impl;
-    beast::tcp_stream m_stream;
+    tcp::socket m_socket;  // its executor is the session's strand
+    std::atomic<Clock::rep> m_deadline{no_deadline};  // steady clock; read by the sweeper
     std::uint64_t m_id;
     std::string m_remote = "-";
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::optional<http::response<http::string_body>> m_response;
+    std::string m_head;  // serialized head of m_response while it is written
     // Streamed bodies (Response::stream): the header serializer, the generator, the current piece.
     std::optional<http::response_serializer<http::string_body>> m_serializer;
     std::function<bool(std::string&)> m_body_stream;
@@ -814,6 +879,7 @@ void Server::Impl::start() {
     if (acceptor->listen(asio::socket_base::max_listen_connections, ec); ec) fail("listen");
     bound_port = acceptor->local_endpoint(ec).port();
     accept_retry = std::make_unique<asio::steady_timer>(acceptor->get_executor());
+    sweeper = std::make_unique<asio::steady_timer>(asio::make_strand(*ioc));
 
     if (config.handle_signals) {
         signals = std::make_unique<asio::signal_set>(*ioc, SIGINT, SIGTERM, SIGHUP);
@@ -824,6 +890,7 @@ void Server::Impl::start() {
         phase = Phase::running;
     }
     do_accept();
+    sweep();
     threads.reserve(config.threads);
     for (unsigned i = 0; i < config.threads; ++i) {
         threads.emplace_back([this] {
@@ -896,6 +963,28 @@ void Server::Impl::do_accept() {
     });
 }
 
+// Every 1/8 of the smallest timeout (5 ms to 250 ms): the sessions past their deadline are closed.
+void Server::Impl::sweep() {
+    const auto smallest = std::min({config.read_timeout, config.idle_timeout, config.write_timeout});
+    const auto period = std::clamp<Clock::duration>(smallest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+    sweeper->expires_after(period);
+    sweeper->async_wait([this](beast::error_code ec) {
+        if (ec || stopping) return;
+        const auto now = Clock::now().time_since_epoch().count();
+        std::vector<std::shared_ptr<Session>> live;
+        {
+            std::lock_guard lock(sessions_mutex);
+            live.reserve(sessions.size());
+            for (auto& [id, weak] : sessions) {
+                if (auto s = weak.lock()) live.push_back(std::move(s));
+            }
+        }
+        for (const auto& s : live) s->sweep(now);
+        live.clear();  // outside the lock: the last reference may end a session (~Session locks it)
+        sweep();
+    });
+}
+
 void Server::Impl::shutdown() {
     {
         std::unique_lock lock(life_mutex);
@@ -915,6 +1004,7 @@ void Server::Impl::shutdown() {
         acceptor->close(ec);
         accept_retry->cancel();
     });
+    asio::post(sweeper->get_executor(), [this] { sweeper->cancel(); });
     if (signals) {
         asio::post(*ioc, [this] {
             beast::error_code ec;
@@ -942,6 +1032,7 @@ void Server::Impl::shutdown() {
     threads.clear();
     // Destroying the io_context destroys the pending handlers and with them the sessions.
     signals.reset();
+    sweeper.reset();
     accept_retry.reset();
     acceptor.reset();
     ioc.reset();

@@ -20,6 +20,7 @@
 #include "geoplex/tiles/tiles.hpp"
 #include "server/ows_common.hpp"
 #include "tiles/detail.hpp"
+#include "tiles/served_tile.hpp"
 
 namespace geoplex::server {
 
@@ -43,16 +44,6 @@ Response ows_exception(int status, std::string_view code, std::string_view locat
 
 // ---- tiles: ETag, 304, gzip ----------------------------------------------------------------------
 
-std::string etag_of(std::string_view bytes) {
-    // FNV-1a 64 + length: stable across restarts for the same bytes (the bundle is immutable).
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("\"{:016x}-{:x}\"", h, bytes.size());
-}
-
 bool accepts_gzip(const Request& req) {
     const std::string* ae = req.header("accept-encoding");
     if (ae == nullptr) return false;
@@ -61,8 +52,10 @@ bool accepts_gzip(const Request& req) {
     return l.find("gzip") != std::string::npos && l.find("gzip;q=0") == std::string::npos;
 }
 
-/// The HTTP response of a rendered tile (status ok/empty) with caching headers.
-Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptions& o) {
+/// The HTTP response of a rendered tile (status ok/empty) with caching headers. `served` is the
+/// cache entry (ETag computed once per rendering): its bytes are copied once, into the body.
+Response tile_response(const Request& req, const tiles::detail::ServedTile& served, const TilesApiOptions& o) {
+    const tiles::Tile& tile = served.tile;
     Response r;
     if (tile.status == TileStatus::empty) {
         r.status = 204;
@@ -70,7 +63,8 @@ Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptio
         r.headers.emplace_back("Cache-Control", o.tile_cache_control);
         return r;
     }
-    const std::string etag = etag_of(tile.bytes);
+    const std::string& etag = served.etag.empty() ? tiles::detail::tile_etag(tile.bytes) : served.etag;
+    r.headers.reserve(4);
     r.headers.emplace_back("ETag", etag);
     r.headers.emplace_back("Cache-Control", o.tile_cache_control);
     if (tile.gzipped) r.headers.emplace_back("Vary", "Accept-Encoding");
@@ -84,12 +78,12 @@ Response tile_response(const Request& req, tiles::Tile tile, const TilesApiOptio
     if (tile.gzipped) {
         if (accepts_gzip(req)) {
             r.headers.emplace_back("Content-Encoding", "gzip");
-            r.body = std::move(tile.bytes);
+            r.body = tile.bytes;
         } else {
             r.body = tiles::detail::gzip_decompress(tile.bytes);
         }
     } else {
-        r.body = std::move(tile.bytes);
+        r.body = tile.bytes;
     }
     return r;
 }
@@ -168,10 +162,10 @@ Response tms_tile(const Request& req, const bundle::Engine& engine, const TilesA
     const auto format = tiles::parse_format(std::string_view(file).substr(dot + 1));
     if (!format || std::find(layer.formats.begin(), layer.formats.end(), *format) == layer.formats.end())
         throw HttpError(404, fmt::format("layer '{}' is not served as '{}'", layer.id, file.substr(dot + 1)), {}, "NOT_FOUND");
-    tiles::Tile t = ts.render(layer.id, static_cast<std::uint32_t>(z), x, y, format);
-    if (t.status == TileStatus::out_of_range)
+    const auto t = tiles::detail::render_served(ts, layer.id, static_cast<std::uint32_t>(z), x, y, format);
+    if (t->tile.status == TileStatus::out_of_range)
         throw HttpError(404, fmt::format("tile {}/{}/{} is outside layer '{}'", z, x, y, layer.id), {}, "NOT_FOUND");
-    return tile_response(req, std::move(t), o);
+    return tile_response(req, *t, o);
 }
 
 // ---- TileJSON and style ------------------------------------------------------------------------
@@ -370,13 +364,13 @@ Response wmts(const Request& req, const bundle::Engine& engine, const TilesApiOp
     std::uint64_t row = 0, col = 0;
     if (!parse_u64(*kvp(req, "TILEROW"), row)) return ows_exception(400, "InvalidParameterValue", "TILEROW", "TILEROW must be a non-negative integer");
     if (!parse_u64(*kvp(req, "TILECOL"), col)) return ows_exception(400, "InvalidParameterValue", "TILECOL", "TILECOL must be a non-negative integer");
-    tiles::Tile t = ts.render(layer->id, z, col, row, format);
-    if (t.status == TileStatus::out_of_range) {
+    const auto t = tiles::detail::render_served(ts, layer->id, z, col, row, format);
+    if (t->tile.status == TileStatus::out_of_range) {
         const auto& m = set->matrices[z];
         const char* which = row >= m.matrix_height ? "TILEROW" : "TILECOL";
         return ows_exception(400, "TileOutOfRange", which, fmt::format("Tile {}/{}/{} is out of range for layer {}", z, row, col, layer->id));
     }
-    return tile_response(req, std::move(t), o);
+    return tile_response(req, *t, o);
 }
 
 // ---- TileMapService list ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 
 #include "geoplex/core/error.hpp"
 #include "tiles/detail.hpp"
+#include "tiles/served_tile.hpp"
 
 namespace geoplex::tiles {
 
@@ -234,10 +235,12 @@ struct CacheKeyHash {
 };
 
 /// A byte-budgeted LRU of rendered tiles (one mutex: lookups are short compared with rendering).
+/// Entries are immutable and shared: a hit hands out the entry (bytes and ETag), never a copy.
 class TileCache {
 public:
     explicit TileCache(std::size_t budget) : m_budget(budget) {}
-    std::shared_ptr<const Tile> get(const CacheKey& k) {
+    [[nodiscard]] bool enabled() const noexcept { return m_budget != 0; }
+    std::shared_ptr<const ServedTile> get(const CacheKey& k) {
         if (m_budget == 0) return nullptr;
         std::lock_guard lock(m_mutex);
         auto it = m_map.find(k);
@@ -245,9 +248,9 @@ public:
         m_lru.splice(m_lru.begin(), m_lru, it->second);
         return it->second->second;
     }
-    void put(const CacheKey& k, std::shared_ptr<const Tile> t) {
+    void put(const CacheKey& k, std::shared_ptr<const ServedTile> t) {
         if (m_budget == 0) return;
-        const std::size_t cost = t->bytes.size() + 128;
+        const std::size_t cost = cost_of(*t);
         if (cost > m_budget / 4) return;
         std::lock_guard lock(m_mutex);
         if (m_map.contains(k)) return;
@@ -256,18 +259,19 @@ public:
         m_used += cost;
         while (m_used > m_budget && !m_lru.empty()) {
             auto& back = m_lru.back();
-            m_used -= back.second->bytes.size() + 128;
+            m_used -= cost_of(*back.second);
             m_map.erase(back.first);
             m_lru.pop_back();
         }
     }
 
 private:
+    static std::size_t cost_of(const ServedTile& t) noexcept { return t.tile.bytes.size() + t.etag.size() + 128; }
     std::size_t m_budget;
     std::size_t m_used = 0;
     std::mutex m_mutex;
-    std::list<std::pair<CacheKey, std::shared_ptr<const Tile>>> m_lru;
-    std::unordered_map<CacheKey, std::list<std::pair<CacheKey, std::shared_ptr<const Tile>>>::iterator, CacheKeyHash> m_map;
+    std::list<std::pair<CacheKey, std::shared_ptr<const ServedTile>>> m_lru;
+    std::unordered_map<CacheKey, std::list<std::pair<CacheKey, std::shared_ptr<const ServedTile>>>::iterator, CacheKeyHash> m_map;
 };
 
 void* wgs84_to(const std::string& crs) {
@@ -300,6 +304,7 @@ BBox to_native(const BBox& wgs84, const std::string& crs) {
 
 using detail::CacheKey;
 using detail::LayerState;
+using detail::ServedTile;
 using detail::TileCache;
 using detail::to_native;
 
@@ -615,9 +620,13 @@ const TileMatrixSet* Tileset::find_tile_matrix_set(std::string_view id) const no
     return nullptr;
 }
 
-Tile Tileset::render(std::string_view layer, std::uint32_t z, std::uint64_t x, std::uint64_t y,
-                     std::optional<TileFormat> format) const {
-    const auto& im = *m_impl;
+namespace {
+
+/// render() and render_served(): the cache entry on a hit; on a miss the rendered tile, put in
+/// the cache (with its ETag) unless it comes from a pyramid. `etag` = compute the ETag of an
+/// uncached tile too.
+std::shared_ptr<const ServedTile> lookup(const Tileset::Impl& im, std::string_view layer, std::uint32_t z, std::uint64_t x,
+                                         std::uint64_t y, std::optional<TileFormat> format, bool etag) {
     std::size_t index = im.layers.size();
     for (std::size_t i = 0; i < im.layers.size(); ++i)
         if (im.layers[i]->info.id == layer) index = i;
@@ -626,17 +635,42 @@ Tile Tileset::render(std::string_view layer, std::uint32_t z, std::uint64_t x, s
     const TileFormat f = format.value_or(l.info.format);
     if (std::find(l.info.formats.begin(), l.info.formats.end(), f) == l.info.formats.end())
         throw InvalidArgument(fmt::format("layer '{}' is not served as {}", layer, to_string(f)));
-    Tile t;
-    t.format = f;
     if (static_cast<int>(z) < l.info.min_zoom || static_cast<int>(z) > l.info.max_zoom || !im.within_limits(l, z, x, y)) {
-        t.status = TileStatus::out_of_range;
-        return t;
+        auto out = std::make_shared<ServedTile>();
+        out->tile.format = f;
+        out->tile.status = TileStatus::out_of_range;
+        return out;
     }
     const CacheKey key{index, z, x, y, f};
-    if (auto hit = im.cache.get(key)) return *hit;
-    t = im.render_uncached(l, z, x, y, f);
-    if (!l.pyramid) im.cache.put(key, std::make_shared<const Tile>(t));
-    return t;
+    if (auto hit = im.cache.get(key)) return hit;
+    auto out = std::make_shared<ServedTile>();
+    out->tile = im.render_uncached(l, z, x, y, f);
+    const bool cached = !l.pyramid && im.cache.enabled();
+    if (out->tile.status == TileStatus::ok && (etag || cached)) out->etag = detail::tile_etag(out->tile.bytes);
+    if (cached) im.cache.put(key, out);
+    return out;
+}
+
+}  // namespace
+
+Tile Tileset::render(std::string_view layer, std::uint32_t z, std::uint64_t x, std::uint64_t y,
+                     std::optional<TileFormat> format) const {
+    return lookup(*m_impl, layer, z, x, y, format, false)->tile;
+}
+
+std::string detail::tile_etag(std::string_view bytes) {
+    // FNV-1a 64 + length: stable across restarts for the same bytes (the bundle is immutable).
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("\"{:016x}-{:x}\"", h, bytes.size());
+}
+
+std::shared_ptr<const ServedTile> detail::render_served(const Tileset& tileset, std::string_view layer, std::uint32_t z,
+                                                        std::uint64_t x, std::uint64_t y, std::optional<TileFormat> format) {
+    return lookup(tileset.impl(), layer, z, x, y, format, true);
 }
 
 // ---- pyramids ------------------------------------------------------------------------------

@@ -366,6 +366,16 @@ private:
         bool open = false;
         for (std::uint32_t e = 0; e < n; ++e) {
             const std::uint32_t i = (start + e) % n;
+            // A whole block of edges away from the square (then its first vertex is outside,
+            // no chain is open): nothing to do.
+            if (m_in.block_box != nullptr && (b + i) % block_size == 0 && i + block_size <= n && e + block_size <= n) {
+                const std::int64_t* bb = m_in.block_box + 4 * ((b + i) / block_size);
+                if (static_cast<double>(bb[2] - m_ox) < m_lo || static_cast<double>(bb[0] - m_ox) > m_hi ||
+                    static_cast<double>(bb[3] - m_oy) < m_lo || static_cast<double>(bb[1] - m_oy) > m_hi) {
+                    e += block_size - 1;
+                    continue;
+                }
+            }
             const DPt pa = at(b + i), pb = at(b + i + 1);
             const bool ain = inside(pa), bin = inside(pb);
             if (ain && bin) {
@@ -449,12 +459,20 @@ private:
         bool exterior_inside = false;
         for (std::size_t r = first; r < last; ++r) {
             double x0 = std::numeric_limits<double>::max(), y0 = x0, x1 = -x0, y1 = -x0;
-            for (std::uint32_t g = m_in.begin(r); g < m_in.end[r]; ++g) {
-                const DPt p = at(g);
-                x0 = std::min(x0, p.x);
-                x1 = std::max(x1, p.x);
-                y0 = std::min(y0, p.y);
-                y1 = std::max(y1, p.y);
+            if (m_in.ring_box != nullptr) {
+                const std::int64_t* b = m_in.ring_box + 4 * r;
+                x0 = static_cast<double>(b[0] - m_ox);
+                y0 = static_cast<double>(b[1] - m_oy);
+                x1 = static_cast<double>(b[2] - m_ox);
+                y1 = static_cast<double>(b[3] - m_oy);
+            } else {
+                for (std::uint32_t g = m_in.begin(r); g < m_in.end[r]; ++g) {
+                    const DPt p = at(g);
+                    x0 = std::min(x0, p.x);
+                    x1 = std::max(x1, p.x);
+                    y0 = std::min(y0, p.y);
+                    y1 = std::max(y1, p.y);
+                }
             }
             if (x1 < m_lo || x0 > m_hi || y1 < m_lo || y0 > m_hi) {
                 if (r == first) return true;  // the exterior misses the square: so do its holes
@@ -568,6 +586,25 @@ private:
 };
 
 }  // namespace
+
+void ring_boxes(const std::vector<std::int64_t>& xy, const std::vector<std::uint32_t>& end, std::vector<std::int64_t>& ring_box,
+                std::vector<std::int64_t>& block_box) {
+    auto box_of = [&](std::size_t first, std::size_t last, std::vector<std::int64_t>& out) {  // points [first, last)
+        std::int64_t x0 = std::numeric_limits<std::int64_t>::max(), y0 = x0, x1 = std::numeric_limits<std::int64_t>::min(), y1 = x1;
+        for (std::size_t i = first; i < last; ++i) {
+            x0 = std::min(x0, xy[2 * i]);
+            x1 = std::max(x1, xy[2 * i]);
+            y0 = std::min(y0, xy[2 * i + 1]);
+            y1 = std::max(y1, xy[2 * i + 1]);
+        }
+        out.insert(out.end(), {x0, y0, x1, y1});
+    };
+    ring_box.clear();
+    block_box.clear();
+    for (std::size_t r = 0; r < end.size(); ++r) box_of(r == 0 ? 0 : end[r - 1], end[r], ring_box);
+    const std::size_t n = xy.size() / 2;
+    for (std::size_t k = 0; k * block_size < n; ++k) box_of(k * block_size, std::min(n, (k + 1) * block_size + 1), block_box);
+}
 
 bool clip_polygons(RingsView polygons, std::int64_t ox, std::int64_t oy, std::int64_t lo, std::int64_t hi, RingSet& out) {
     thread_local ClipScratch scratch;

@@ -15,8 +15,19 @@ struct RingsView {
     const std::uint32_t* end = nullptr;
     const std::uint8_t* outer = nullptr;
     std::size_t rings = 0;
+    /// Optional, for clip_polygons: per ring its box (x0, y0, x1, y1), and per block of
+    /// `block_size` edges (points [k·block_size, (k+1)·block_size] of xy) its box, so that the
+    /// parts far from the square are skipped (see ring_boxes()).
+    const std::int64_t* ring_box = nullptr;
+    const std::int64_t* block_box = nullptr;
     [[nodiscard]] std::uint32_t begin(std::size_t r) const { return r == 0 ? 0 : end[r - 1]; }
 };
+
+constexpr std::uint32_t block_size = 32;
+
+/// The ring and block boxes of RingsView for the rings of `xy`/`end`.
+void ring_boxes(const std::vector<std::int64_t>& xy, const std::vector<std::uint32_t>& end, std::vector<std::int64_t>& ring_box,
+                std::vector<std::int64_t>& block_box);
 
 /// Owning RingsView.
 struct RingSet {

@@ -53,6 +53,7 @@ struct ZoomGeom {
     std::vector<std::uint32_t> ring_end;   // ring i = points [ring_end[i-1], ring_end[i])
     std::vector<std::uint8_t> ring_outer;  // 1 = exterior (starts a polygon)
     std::int64_t min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+    std::vector<std::int64_t> ring_box, block_box;  // for clip_polygons (clip.hpp)
 };
 
 /// ZoomGeoms of one zoom level, made on first use (thread-safe).

@@ -603,6 +603,12 @@ std::size_t VectorSource::feature_count() const noexcept { return m_data->featur
 BBox VectorSource::wgs84_bounds() const {
     const auto& b = m_data->bounds;
     if (b.empty()) return b;
+    if (m_data->crs == "EPSG:3857") {  // the inverse Web Mercator is monotonic: the corners suffice, no PROJ
+        constexpr double r = 6378137.0;
+        auto lon = [](double x) { return x / r * 180.0 / M_PI; };
+        auto lat = [](double y) { return (2.0 * std::atan(std::exp(y / r)) - M_PI / 2) * 180.0 / M_PI; };
+        return BBox::of(lon(b.min_x), lat(b.min_y), lon(b.max_x), lat(b.max_y));
+    }
     Srs s, t;
     s.h = OSRNewSpatialReference(nullptr);
     t.h = OSRNewSpatialReference(nullptr);
@@ -656,6 +662,7 @@ void append_oriented(std::vector<std::vector<std::vector<P>>>& polys, std::vecto
 RingsView view_of(const ZoomGeom& zg) { return RingsView{zg.xy.data(), zg.ring_end.data(), zg.ring_outer.data(), zg.ring_end.size()}; }
 
 void set_box(ZoomGeom& zg) {
+    ring_boxes(zg.xy, zg.ring_end, zg.ring_box, zg.block_box);
     zg.min_x = zg.min_y = std::numeric_limits<std::int64_t>::max();
     zg.max_x = zg.max_y = std::numeric_limits<std::int64_t>::min();
     for (std::size_t i = 0; i < zg.xy.size(); i += 2) {
@@ -666,12 +673,51 @@ void set_box(ZoomGeom& zg) {
     }
 }
 
-double ring_area(const ZoomGeom& zg, std::size_t r) {
+double ring_area(const std::vector<std::int64_t>& xy, const std::vector<std::uint32_t>& end, std::size_t r) {
     double a = 0;
-    for (std::uint32_t i = (r == 0 ? 0 : zg.ring_end[r - 1]) + 1; i < zg.ring_end[r]; ++i)
-        a += static_cast<double>(zg.xy[2 * i - 2]) * static_cast<double>(zg.xy[2 * i + 1]) -
-             static_cast<double>(zg.xy[2 * i]) * static_cast<double>(zg.xy[2 * i - 1]);
+    for (std::uint32_t i = (r == 0 ? 0 : end[r - 1]) + 1; i < end[r]; ++i)
+        a += static_cast<double>(xy[2 * i - 2]) * static_cast<double>(xy[2 * i + 1]) -
+             static_cast<double>(xy[2 * i]) * static_cast<double>(xy[2 * i - 1]);
     return std::abs(a);
+}
+
+// Rings (xy, end, outer) without those marked in `drop` (a dropped exterior takes its holes).
+void drop_rings(std::vector<std::int64_t>& xy, std::vector<std::uint32_t>& end, std::vector<std::uint8_t>& outer,
+                const std::vector<std::uint8_t>& drop) {
+    std::size_t w = 0, ring = 0;
+    bool dropping = false;
+    std::uint32_t begin = 0;
+    for (std::size_t r = 0; r < end.size(); begin = end[r], ++r) {
+        if (outer[r] != 0) dropping = drop[r] != 0;
+        if (dropping || drop[r] != 0) continue;
+        for (std::uint32_t i = 2 * begin; i < 2 * end[r]; ++i) xy[w++] = xy[i];
+        end[ring] = static_cast<std::uint32_t>(w / 2);
+        outer[ring++] = outer[r];
+    }
+    xy.resize(w);
+    end.resize(ring);
+    outer.resize(ring);
+}
+
+// A clipped tile part that rounding made invalid: where two rings touch and the smaller is a
+// sliver (under 256 square units, 1/65 536 of the tile), the sliver goes. True when the result
+// is valid; false leaves the rest to GEOS.
+bool drop_touching_slivers(RingSet& rings) {
+    std::vector<std::uint32_t> touching;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (polygons_strictly_valid(rings.view(), &touching)) return true;
+        if (touching.empty()) return false;
+        std::vector<std::uint8_t> drop(rings.end.size(), 0);
+        for (std::size_t k = 0; k < touching.size(); k += 2) {
+            const std::uint32_t a = touching[k], b = touching[k + 1];
+            if (a == b) return false;
+            const double aa = ring_area(rings.xy, rings.end, a), ab = ring_area(rings.xy, rings.end, b);
+            if (std::min(aa, ab) > 2 * 256) return false;  // twice the area
+            drop[aa < ab ? a : b] = 1;
+        }
+        drop_rings(rings.xy, rings.end, rings.outer, drop);
+    }
+    return false;
 }
 
 // Feature `f` at the zoom of matrix `m`: see ZoomGeom. Each part keeps the vertices more
@@ -729,8 +775,8 @@ ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const Til
         if (touching.empty() || attempt == 3) break;
         for (std::size_t k = 0; k < touching.size(); k += 2) {
             const std::uint32_t a = touching[k], b = touching[k + 1];
-            if (a == b) part_tol[ring_part[a]] /= 16;
-            else part_tol[ring_part[ring_area(zg, a) < ring_area(zg, b) ? a : b]] = -1;
+            if (a == b) part_tol[ring_part[a]] = attempt == 0 ? part_tol[ring_part[a]] / 16 : sq_tol * (attempt == 1 ? 16 : 64);
+            else part_tol[ring_part[ring_area(zg.xy, zg.ring_end, a) < ring_area(zg.xy, zg.ring_end, b) ? a : b]] = -1;
         }
     }
     // GEOS, from the unrounded simplified rings.
@@ -936,12 +982,14 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
                     }
                 } else {
                     clipped.clear();
-                    const RingsView view = view_of(zg);
+                    RingsView view = view_of(zg);
+                    view.ring_box = zg.ring_box.data();
+                    view.block_box = zg.block_box.data();
                     const auto ix = static_cast<std::int64_t>(x) * m_config.extent, iy = static_cast<std::int64_t>(y) * m_config.extent;
                     const auto ilo = -static_cast<std::int64_t>(m_config.buffer);
                     const auto ihi = static_cast<std::int64_t>(m_config.extent) + m_config.buffer;
                     const bool linked = clip_polygons(view, ix, iy, ilo, ihi, clipped);
-                    if (linked && polygons_strictly_valid(clipped.view())) {
+                    if (linked && (polygons_strictly_valid(clipped.view()) || drop_touching_slivers(clipped))) {
                         std::uint32_t begin = 0;
                         for (std::size_t k = 0; k < clipped.end.size(); begin = clipped.end[k], ++k) {
                             auto& q = parts.emplace_back();

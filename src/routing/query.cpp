@@ -13,6 +13,7 @@
 
 #include "geoplex/core/error.hpp"
 #include "geoplex/core/geometry.hpp"
+#include "routing/constrained.hpp"
 #include "routing/router_impl.hpp"
 
 namespace geoplex::routing {
@@ -24,7 +25,6 @@ constexpr double deg = std::numbers::pi / 180.0;
 
 using detail::LoadedProfile;
 using detail::WayCosts;
-using detail::way_costs;
 
 /// Planar length metric of a segment (equirectangular at its first point): fractions along a
 /// segment are defined with it, both when snapping and when cutting geometry.
@@ -203,9 +203,7 @@ Snap to_snap(LonLat input, const Cand& c) {
     return s;
 }
 
-Weight scaled(Weight w, double factor) {
-    return static_cast<Weight>(std::max(1.0, std::round(static_cast<double>(w) * factor)));
-}
+Weight scaled(Weight w, double factor) { return detail::constrained_weight(w, factor); }
 
 /// A traversed part of a road piece: fractions f0 → f1 in the segment's stored direction.
 struct Piece {
@@ -233,6 +231,8 @@ struct Query::State {
     std::vector<Weight> dist2, aux1, aux2;
     std::vector<std::uint32_t> stamp2;
     std::uint32_t round = 0;
+    detail::ConstrainedSearch constrained;  // constrained routes (CH then verify, else A*)
+    detail::WayCostsCache costs_cache;      // of the last constraint set
     explicit State(Router r) : router(std::move(r)) {}
 
     ChQuery& ch_query(const LoadedProfile& lp, Optimization o) {
@@ -385,57 +385,17 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
             tgt = q.path_target();
         }
     } else {
-        // Exact Dijkstra on the constrained weights (a CH would need re-customisation).
-        st.ensure(g.node_count());
-        const auto round = st.round;
-        auto d = [&](NodeId v) { return st.stamp[v] == round ? st.dist[v] : inf_weight; };
-        using Item = std::pair<Weight, NodeId>;
-        std::vector<Item> heap;
-        auto push = [&](NodeId v, Weight w, ArcId via) {
-            if (w >= d(v)) return;
-            st.stamp[v] = round;
-            st.dist[v] = w;
-            st.parent_arc[v] = via;
-            heap.emplace_back(w, v);
-            std::push_heap(heap.begin(), heap.end(), std::greater<>());
-        };
-        for (const auto& s : sources) push(s.node, s.w, invalid_id);
-        // target node → final weight
-        std::unordered_map<NodeId, Weight> final_w;
-        for (const auto& t : targets) {
-            auto [it, inserted] = final_w.emplace(t.node, t.w);
-            if (!inserted) it->second = std::min(it->second, t.w);
-        }
-        while (!heap.empty()) {
-            std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-            const auto [dx, x] = heap.back();
-            heap.pop_back();
-            if (dx != d(x)) continue;
-            if (dx >= dist) break;
-            if (const auto it = final_w.find(x); it != final_w.end() && dx + it->second < dist) {
-                dist = dx + it->second;
-                tgt = x;
-            }
-            for (auto a = g.first_out[x]; a < g.first_out[x + 1]; ++a) {
-                const double f = factor_of(wc, g, a);
-                if (f <= 0) continue;
-                push(g.head[a], dx + scaled(W[a], f), a);
-            }
-        }
-        if (dist != inf_weight) {
-            NodeId x = tgt;
-            while (st.parent_arc[x] != invalid_id) {
-                arcs.push_back(st.parent_arc[x]);
-                // the tail of the arc: found through the head's in-list
-                const ArcId a = st.parent_arc[x];
-                NodeId tail = invalid_id;
-                for (auto i = g.first_in[x]; i < g.first_in[x + 1]; ++i)
-                    if (g.in_arc[i] == a) tail = g.in_tail[i];
-                x = tail;
-            }
-            std::reverse(arcs.begin(), arcs.end());
-            src = x;
-        }
+        // Exact search on the constrained weights: the CH path when it is provably optimal,
+        // else A* with CH potentials (routing/constrained.hpp).
+        std::vector<detail::SearchSeed> from_seeds, to_seeds;
+        for (const auto& s : sources) from_seeds.push_back({s.node, s.w});
+        for (const auto& t : targets) to_seeds.push_back({t.node, t.w});
+        auto found = st.constrained.run(g, lp.ch[static_cast<std::size_t>(o)], st.ch_query(lp, o), o, wc,
+                                        st.costs_cache.min_factor(), from_seeds, to_seeds, best.weight);
+        dist = found.weight;
+        arcs = std::move(found.arcs);
+        src = found.source;
+        tgt = found.target;
     }
     if (dist == inf_weight || dist >= best.weight) return best;
     best.weight = dist;
@@ -566,7 +526,7 @@ RouteResult Query::route(const RouteRequest& req) {
     auto& st = *m_state;
     const LoadedProfile& lp = lookup(st.router, req.resource, req.profile, req.optimization);
     const Graph& g = lp.graph;
-    const WayCosts wc = way_costs(g, req.constraints);
+    const WayCosts& wc = st.costs_cache.get(g, req.constraints);
     RouteResult res;
     const std::function<bool(SegmentId)> accept =
         wc.any ? std::function<bool(SegmentId)>([&](SegmentId s) { return wc.factor[g.segment_way[s]] > 0; })

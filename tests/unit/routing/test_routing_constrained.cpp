@@ -1,0 +1,278 @@
+// Constrained routes (routing/constrained.hpp: CH then verify, else A* with CH potentials)
+// against an independent reference: per-way factors recomputed here from the way flags and the
+// BD TOPO attributes, then a textbook multi-source Dijkstra (std::priority_queue, 64-bit sums)
+// on max(1, round(w × factor)). Monaco, Andorra, Marseille BD TOPO and a synthetic town.
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <queue>
+#include <random>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "geoplex/routing/routing.hpp"
+#include "geoplex/synth/synth.hpp"
+#include "routing/constrained.hpp"
+#include "routing/detail.hpp"
+#include "support/test_data.hpp"
+
+using namespace geoplex;
+using namespace geoplex::routing;
+
+namespace {
+
+Router build(const geoplex::test::TempDir& dir, const std::string& path, SourceFormat format = SourceFormat::osm) {
+    ResourceConfig r;
+    r.id = "r";
+    r.format = format;
+    r.path = path;
+    r.profiles = {Profile::builtin("car")};
+    BuildConfig cfg;
+    cfg.resources.push_back(r);
+    Builder(cfg).build(dir / "routing");
+    return Router::open(dir / "routing");
+}
+
+/// A constraint set with the reference's own per-way factor (0 = banned).
+struct Case {
+    std::string name;
+    std::vector<Constraint> constraints;
+    std::function<double(const Graph&, WayId)> factor;
+};
+
+Constraint way_type(ConstraintType t, std::string v) {
+    return Constraint{t, "wayType", ConstraintOperator::eq, std::move(v), {}};
+}
+
+std::vector<Case> way_type_cases() {
+    auto flag = [](std::uint16_t bit, double f) {
+        return [bit, f](const Graph& g, WayId w) { return (g.way_flags[w] & bit) != 0 ? f : 1.0; };
+    };
+    return {
+        {"banned tunnel", {way_type(ConstraintType::banned, "tunnel")}, flag(way_flag::tunnel, 0.0)},
+        {"banned autoroute", {way_type(ConstraintType::banned, "autoroute")}, flag(way_flag::motorway, 0.0)},
+        {"unpreferred tunnel", {way_type(ConstraintType::unpreferred, "tunnel")}, flag(way_flag::tunnel, 1.5)},
+        {"preferred autoroute", {way_type(ConstraintType::preferred, "autoroute")}, flag(way_flag::motorway, 0.8)},
+        {"banned pont + unpreferred autoroute",
+         {way_type(ConstraintType::banned, "pont"), way_type(ConstraintType::unpreferred, "autoroute")},
+         [](const Graph& g, WayId w) {
+             if ((g.way_flags[w] & way_flag::bridge) != 0) return 0.0;
+             return (g.way_flags[w] & way_flag::motorway) != 0 ? 1.5 : 1.0;
+         }},
+    };
+}
+
+std::vector<std::uint64_t> reference(const Graph& g, Optimization o, const std::vector<double>& factor,
+                                     const std::vector<detail::SearchSeed>& sources) {
+    constexpr std::uint64_t inf = UINT64_MAX;
+    std::vector<std::uint64_t> dist(g.node_count(), inf);
+    using Item = std::pair<std::uint64_t, NodeId>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> pq;
+    for (const auto& s : sources)
+        if (s.weight < dist[s.node]) {
+            dist[s.node] = s.weight;
+            pq.emplace(s.weight, s.node);
+        }
+    while (!pq.empty()) {
+        const auto [d, x] = pq.top();
+        pq.pop();
+        if (d > dist[x]) continue;
+        for (auto a = g.first_out[x]; a < g.first_out[x + 1]; ++a) {
+            const double f = factor[g.segment_way[g.segment_of(a)]];
+            if (f == 0.0) continue;
+            const auto w = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(g.weights(o)[a] * f)));
+            if (d + w < dist[g.head[a]]) {
+                dist[g.head[a]] = d + w;
+                pq.emplace(d + w, g.head[a]);
+            }
+        }
+    }
+    return dist;
+}
+
+struct Tally {
+    std::size_t pairs = 0, reachable = 0, ch_path = 0, astar = 0, changed = 0;
+    bool lowers = false;  ///< some factor < 1 (no CH shortcut then)
+    bool inert = false;   ///< every factor is 1 (e.g. no motorway in Andorra): nothing can change
+};
+
+/// `sources_n` random source sets × `targets_n` random target sets; two seeds each with random
+/// partial weights (a point in the middle of a road). Checks run(), run_astar(), the path and
+/// the bound against the reference.
+Tally check(const Router& router, Optimization o, const Case& c, std::uint32_t sources_n, std::uint32_t targets_n,
+            std::uint32_t seed) {
+    const Graph& g = router.graph("r", "car");
+    const ContractionHierarchy& ch = router.ch("r", "car", o);
+    const detail::WayCosts wc = detail::way_costs(g, c.constraints);
+    std::vector<double> factor(g.way_flags.size());
+    for (WayId w = 0; w < factor.size(); ++w) factor[w] = c.factor(g, w);
+    REQUIRE(wc.any);
+    REQUIRE(wc.factor == factor);
+    const double least = detail::min_factor(wc);
+    const std::vector<double> ones(factor.size(), 1.0);
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
+    std::uniform_int_distribution<Weight> partial(0, 60);
+    ChQuery q(g, ch);
+    detail::ConstrainedSearch search, astar;
+    Tally tally;
+    tally.lowers = std::any_of(factor.begin(), factor.end(), [](double f) { return f > 0 && f < 1; });
+    tally.inert = std::all_of(factor.begin(), factor.end(), [](double f) { return f == 1.0; });
+    for (std::uint32_t i = 0; i < sources_n; ++i) {
+        const std::vector<detail::SearchSeed> sources = {{pick(rng), partial(rng)}, {pick(rng), partial(rng)}};
+        const auto ref = reference(g, o, factor, sources);
+        const auto plain = reference(g, o, ones, sources);
+        for (std::uint32_t j = 0; j < targets_n; ++j) {
+            const std::vector<detail::SearchSeed> targets = {{pick(rng), partial(rng)}, {pick(rng), partial(rng)}};
+            std::uint64_t want = UINT64_MAX, unconstrained = UINT64_MAX;
+            for (const auto& t : targets) {
+                if (ref[t.node] != UINT64_MAX) want = std::min(want, ref[t.node] + t.weight);
+                if (plain[t.node] != UINT64_MAX) unconstrained = std::min(unconstrained, plain[t.node] + t.weight);
+            }
+            ++tally.pairs;
+            INFO(c.name << " " << to_string(o) << " sources " << sources[0].node << "," << sources[1].node
+                        << " targets " << targets[0].node << "," << targets[1].node);
+            const auto got = search.run(g, ch, q, o, wc, least, sources, targets);
+            const auto got_astar = astar.run_astar(g, ch, o, wc, least, sources, targets);
+            if (want == UINT64_MAX) {
+                CHECK(got.weight == inf_weight);
+                CHECK(got_astar.weight == inf_weight);
+                continue;
+            }
+            ++tally.reachable;
+            if (want != unconstrained) ++tally.changed;
+            CHECK(got.weight == want);
+            CHECK(got_astar.weight == want);
+            if (search.stats().ch_path) ++tally.ch_path;
+            else ++tally.astar;
+            // The path: from a source seed to a target seed over allowed arcs, weighing `want`.
+            for (const auto* p : {&got, &got_astar}) {
+                std::uint64_t w = UINT64_MAX;
+                for (const auto& s : sources)
+                    if (s.node == p->source) w = std::min<std::uint64_t>(w, s.weight);
+                REQUIRE(w != UINT64_MAX);
+                NodeId at = p->source;
+                bool connected = true;
+                for (const ArcId a : p->arcs) {
+                    connected = connected && a >= g.first_out[at] && a < g.first_out[at + 1];
+                    const double f = factor[g.segment_way[g.segment_of(a)]];
+                    CHECK(f > 0);
+                    w += std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(g.weights(o)[a] * f)));
+                    at = g.head[a];
+                }
+                CHECK(connected);
+                CHECK(at == p->target);
+                std::uint64_t last = UINT64_MAX;
+                for (const auto& t : targets)
+                    if (t.node == at) last = std::min<std::uint64_t>(last, t.weight);
+                REQUIRE(last != UINT64_MAX);
+                CHECK(w + last == want);
+            }
+            // The bound: nothing at or above it, the path below it.
+            if (j % 4 == 0) {
+                CHECK(search.run(g, ch, q, o, wc, least, sources, targets, static_cast<Weight>(want)).weight == inf_weight);
+                CHECK(astar.run_astar(g, ch, o, wc, least, sources, targets, static_cast<Weight>(want)).weight == inf_weight);
+                CHECK(search.run(g, ch, q, o, wc, least, sources, targets, static_cast<Weight>(want + 1)).weight == want);
+            }
+        }
+    }
+    return tally;
+}
+
+void check_cases(const Router& router, const std::vector<Case>& cases, std::uint32_t sources_n,
+                 std::uint32_t targets_n) {
+    std::size_t changed = 0, ch_paths = 0, rejected = 0;
+    for (const auto o : {Optimization::fastest, Optimization::shortest})
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const Case& c = cases[k];
+            const Tally t = check(router, o, c, sources_n, targets_n, static_cast<std::uint32_t>(17 + k));
+            INFO(c.name << " " << to_string(o) << ": " << t.reachable << "/" << t.pairs << " reachable, " << t.changed
+                        << " changed by the constraints, " << t.ch_path << " CH paths, " << t.astar << " A*");
+            CHECK(t.reachable * 4 > t.pairs);
+            if (t.lowers) CHECK(t.ch_path == 0);  // a factor < 1: no CH shortcut, always A*
+            if (t.inert) CHECK(t.ch_path == t.reachable);  // nothing constrained: always the CH path
+            changed += t.changed;
+            ch_paths += t.ch_path;
+            if (!t.lowers) rejected += t.astar;
+        }
+    // Both steps were exercised: routes changed by the constraints, CH paths accepted, and CH
+    // paths rejected (bans / factors >= 1 only) so that A* ran.
+    CHECK(changed > 0);
+    CHECK(ch_paths > 0);
+    CHECK(rejected > 0);
+}
+
+struct Town {
+    geoplex::test::TempDir dir{"geoplex-routing-constrained-synth"};
+    Router router = make();
+    Router make() {
+        synth::Config sc;
+        sc.road_nodes = 10'000;
+        sc.seed = 11;
+        sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+        return build(dir, synth::generate(sc, dir / "synth").roads.string());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("constrained search equals a constrained Dijkstra: synthetic town", "[routing][constraints][synth]") {
+    const Town town;
+    check_cases(town.router, way_type_cases(), 15, 20);
+}
+
+TEST_CASE("constrained search equals a constrained Dijkstra: Monaco and Andorra", "[routing][constraints][osm]") {
+    for (const char* file : {"osm/monaco.osm.pbf", "osm/andorra.osm.pbf"}) {
+        INFO(file);
+        const geoplex::test::TempDir dir("geoplex-routing-constrained-osm");
+        const Router router = build(dir, geoplex::test::data_file(file));
+        check_cases(router, way_type_cases(), 25, 20);
+    }
+}
+
+TEST_CASE("constrained search equals a constrained Dijkstra: Marseille BD TOPO attributes",
+          "[routing][constraints][bdtopo]") {
+    const geoplex::test::TempDir dir("geoplex-routing-constrained-bdtopo");
+    const Router router =
+        build(dir, geoplex::test::data_file("vector/bdtopo-marseille10/bdtopo-marseille10.gpkg"), SourceFormat::bdtopo);
+    const Graph& g = router.graph("r", "car");
+    std::vector<nlohmann::json> attrs(g.way_flags.size());
+    for (std::size_t w = 0; w < attrs.size(); ++w) attrs[w] = nlohmann::json::parse(g.string(g.way_attributes[w]));
+    auto importance = [attrs](const Graph&, WayId w) {
+        const auto& v = attrs[w]["importance"];
+        return v.is_string() ? std::stod(v.get<std::string>()) : (v.is_number() ? v.get<double>() : -1.0);
+    };
+    auto nature = [attrs](WayId w) {
+        const auto& v = attrs[w]["nature"];
+        return v.is_string() ? v.get<std::string>() : std::string();
+    };
+    const std::vector<Case> cases = {
+        {"banned importance <= 2",
+         {Constraint{ConstraintType::banned, "importance", ConstraintOperator::le, "2", 2.0}},
+         [importance](const Graph& gg, WayId w) {
+             const double i = importance(gg, w);
+             return i >= 0 && i <= 2 ? 0.0 : 1.0;
+         }},
+        {"unpreferred nature = route a 2 chaussees",
+         {Constraint{ConstraintType::unpreferred, "nature", ConstraintOperator::eq, "route_a_2_chaussees", {}}},
+         [nature](const Graph&, WayId w) { return nature(w) == "Route à 2 chaussées" ? 1.5 : 1.0; }},
+        {"banned autoroute (cpx_classement_administratif) + unpreferred importance > 4",
+         {Constraint{ConstraintType::banned, "cpx_classement_administratif", ConstraintOperator::eq, "Autoroute", {}},
+          Constraint{ConstraintType::unpreferred, "importance", ConstraintOperator::gt, "4", 4.0}},
+         [attrs, importance](const Graph& gg, WayId w) {
+             const auto& v = attrs[w]["cpx_classement_administratif"];
+             if (v.is_string() && v.get<std::string>() == "Autoroute") return 0.0;
+             return importance(gg, w) > 4 ? 1.5 : 1.0;
+         }},
+        {"preferred importance >= 5 + banned nature = type autoroutier",
+         {Constraint{ConstraintType::preferred, "importance", ConstraintOperator::ge, "5", 5.0},
+          Constraint{ConstraintType::banned, "nature", ConstraintOperator::eq, "Type autoroutier", {}}},
+         [importance, nature](const Graph& gg, WayId w) {
+             if (nature(w) == "Type autoroutier") return 0.0;
+             return importance(gg, w) >= 5 ? 0.8 : 1.0;
+         }},
+    };
+    check_cases(router, cases, 25, 20);
+}

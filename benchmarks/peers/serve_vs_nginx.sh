@@ -7,7 +7,10 @@
 # port, unprivileged workers. Prints req/s, latency percentiles, errors, the CPU time each server
 # used per request (utime + stime of its processes around its wrk run) and the ratios.
 #   benchmarks/peers/serve_vs_nginx.sh BUILD_DIR [DATA_DIR] [DURATION_S] [THREADS]
-# (BENCH=… / GEOPLEX=… override the tiles_bench and geoplex binaries found in BUILD_DIR.)
+# BUILD_DIR: a Release build with the two targets built, e.g.
+#   cmake --preset release -B build/rel -DGEOPLEX_BUILD_BENCHMARKS=ON && cmake --build build/rel --target geoplex tiles_bench
+# (BENCH=… / GEOPLEX=… override the tiles_bench and geoplex binaries found in BUILD_DIR;
+# GPORT / NPORT the ports, 18931 / 18932 by default.)
 set -eu
 BUILD=${1:?usage: serve_vs_nginx.sh BUILD_DIR [DATA_DIR] [DURATION_S] [THREADS]}
 DATA=${2:-${GEOPLEX_TEST_DATA:-$(dirname "$0")/../../../shared/data}}
@@ -18,6 +21,8 @@ IN="$DATA/vector/departements.geojson"
 BENCH=${BENCH:-$(find "$BUILD" -name tiles_bench -type f -perm -u+x | head -1)}
 GEOPLEX=${GEOPLEX:-$(find "$BUILD" -name geoplex -type f -perm -u+x | head -1)}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$BENCH" ] || { echo "no tiles_bench in $BUILD (build the tiles_bench target, or set BENCH=)" >&2; exit 2; }
+[ -x "$GEOPLEX" ] || { echo "no geoplex in $BUILD (build the geoplex target, or set GEOPLEX=)" >&2; exit 2; }
 GPORT=${GPORT:-18931}
 NPORT=${NPORT:-18932}
 TMP=$(mktemp -d)

@@ -93,7 +93,12 @@ struct Box {
 
 struct ValidityScratch {
     std::vector<std::uint32_t> seg_ring;   // ring of each edge (edge g: point g → g + 1)
-    std::vector<std::uint32_t> cell_start, cursor, cell_items;
+    struct Item {
+        std::int64_t x0, y0, x1, y1;  // the edge's box
+        std::uint32_t e;
+    };
+    std::vector<std::uint32_t> cell_start, cursor;
+    std::vector<Item> items, cell_items;
     std::vector<std::uint32_t> edges;      // global point index of each edge's first point
     std::vector<Box> ring_box;
     std::vector<Wide> ring_area;
@@ -103,7 +108,8 @@ struct ValidityScratch {
 }  // namespace
 
 bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) {
-    thread_local ValidityScratch s;
+    thread_local ValidityScratch scratch;
+    ValidityScratch& s = scratch;
     if (touching != nullptr) touching->clear();
     if (v.rings == 0) return true;
     if (v.outer[0] == 0) return false;
@@ -153,16 +159,20 @@ bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) 
     auto cy = [&](std::int64_t y) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - bb.y0) * fy)); };
     const auto cells = static_cast<std::size_t>(grid * grid);
     s.cell_start.assign(cells + 1, 0);
+    s.items.resize(ne);
+    for (std::size_t e = 0; e < ne; ++e) {
+        const P64 a = all[s.edges[e]], b = all[s.edges[e] + 1];
+        s.items[e] = ValidityScratch::Item{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y),
+                                           static_cast<std::uint32_t>(e)};
+    }
     for (int pass = 0; pass < 2; ++pass) {
-        for (std::size_t e = 0; e < ne; ++e) {
-            const P64 a = all[s.edges[e]], b = all[s.edges[e] + 1];
-            const std::int64_t x0 = cx(std::min(a.x, b.x)), x1 = cx(std::max(a.x, b.x));
-            const std::int64_t y0 = cy(std::min(a.y, b.y)), y1 = cy(std::max(a.y, b.y));
+        for (const auto& it : s.items) {
+            const std::int64_t x0 = cx(it.x0), x1 = cx(it.x1), y0 = cy(it.y0), y1 = cy(it.y1);
             for (std::int64_t y = y0; y <= y1; ++y)
                 for (std::int64_t x = x0; x <= x1; ++x) {
                     const auto c = static_cast<std::size_t>(y * grid + x);
                     if (pass == 0) ++s.cell_start[c + 1];
-                    else s.cell_items[s.cursor[c]++] = static_cast<std::uint32_t>(e);
+                    else s.cell_items[s.cursor[c]++] = it;
                 }
         }
         if (pass == 0) {
@@ -174,16 +184,13 @@ bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) 
     for (std::size_t c = 0; c < cells; ++c) {
         const std::uint32_t first = s.cell_start[c], last = s.cell_start[c + 1];
         for (std::uint32_t i = first; i < last; ++i) {
-            const std::uint32_t ei = s.cell_items[i];
-            const std::uint32_t gi = s.edges[ei];
-            const P64 a = all[gi], b = all[gi + 1];
+            const ValidityScratch::Item& ii = s.cell_items[i];
             for (std::uint32_t j = i + 1; j < last; ++j) {
-                const std::uint32_t ej = s.cell_items[j];
-                const std::uint32_t gj = s.edges[ej];
-                const P64 c2 = all[gj], d = all[gj + 1];
-                if (std::max(c2.x, d.x) < std::min(a.x, b.x) || std::min(c2.x, d.x) > std::max(a.x, b.x) ||
-                    std::max(c2.y, d.y) < std::min(a.y, b.y) || std::min(c2.y, d.y) > std::max(a.y, b.y))
-                    continue;
+                const ValidityScratch::Item& jj = s.cell_items[j];
+                if (jj.x1 < ii.x0 || jj.x0 > ii.x1 || jj.y1 < ii.y0 || jj.y0 > ii.y1) continue;
+                const std::uint32_t ei = ii.e, ej = jj.e;
+                const std::uint32_t gi = s.edges[ei], gj = s.edges[ej];
+                const P64 a = all[gi], b = all[gi + 1], c2 = all[gj], d = all[gj + 1];
                 const std::uint32_t r = s.seg_ring[ei];
                 if (r == s.seg_ring[ej]) {
                     const std::uint32_t rb = v.begin(r), re = v.end[r] - 2;  // first and last edges of the ring

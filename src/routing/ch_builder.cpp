@@ -10,7 +10,8 @@
 // only adds a superfluous shortcut, never a wrong distance, so the result stays exact whatever the
 // bounds; the order and the shortcuts do not depend on the number of threads.
 // Adjacency is a pair of small vectors per node; a contracted node's remaining arcs move into
-// the output (they all go up the hierarchy).
+// the output (they all go up the hierarchy). The witness searches read a flat copy of the
+// remaining out-arcs, rebuilt after each round.
 
 #include <algorithm>
 #include <atomic>
@@ -44,6 +45,19 @@ struct Shortcut {
 
 using Adjacency = std::vector<std::vector<DEdge>>;
 
+/// The remaining graph's out-arcs as the witness searches read them: (head, weight) runs in one
+/// flat array, rebuilt after every round (node v's run: arcs[first[v], first[v] + count[v])).
+/// Rebuilding costs O(remaining arcs) per round; the searches then walk contiguous memory
+/// instead of one heap block of 20-byte edges per node.
+struct FlatGraph {
+    struct Arc {
+        NodeId head;
+        Weight w;
+    };
+    std::vector<std::uint32_t> first, count;
+    std::vector<Arc> arcs;
+};
+
 /// Search bounds: simulation (priorities) vs the actual contraction.
 struct Bounds {
     std::uint32_t settled;
@@ -60,8 +74,9 @@ public:
 
     /// Shortcuts needed to contract v; appended to `out` when given. Returns (count, hops).
     /// `blocked` (may be null): nodes the searches must not pass through (the batch being contracted).
-    std::pair<std::uint32_t, std::uint32_t> shortcuts(const Adjacency& out_adj, const Adjacency& in_adj, NodeId v,
-                                                      Bounds bounds, std::vector<Shortcut>* out,
+    std::pair<std::uint32_t, std::uint32_t> shortcuts(const Adjacency& out_adj, const Adjacency& in_adj,
+                                                      const FlatGraph& flat, NodeId v, Bounds bounds,
+                                                      std::vector<Shortcut>* out,
                                                       const std::uint8_t* blocked = nullptr) {
         std::uint32_t count = 0, hops = 0;
         const auto& outs = out_adj[v];
@@ -79,8 +94,8 @@ public:
                     }
                 }
             if (targets == 0) continue;
-            if (blocked != nullptr) search<true>(out_adj, u, v, limit, targets, bounds, blocked);
-            else search<false>(out_adj, u, v, limit, targets, bounds, nullptr);
+            if (blocked != nullptr) search<true>(flat, u, v, limit, targets, bounds, blocked);
+            else search<false>(flat, u, v, limit, targets, bounds, nullptr);
             for (const DEdge& oe : outs) {
                 if (oe.other == u) continue;
                 const Weight via = ie.w + oe.w;
@@ -103,7 +118,7 @@ private:
     [[nodiscard]] Weight dist(NodeId x) const { return m_label[x].stamp == m_round ? m_label[x].dist : inf_weight; }
 
     template <bool Blocked>
-    void search(const Adjacency& out_adj, NodeId source, NodeId skip, Weight limit, std::uint32_t targets,
+    void search(const FlatGraph& flat, NodeId source, NodeId skip, Weight limit, std::uint32_t targets,
                 Bounds bounds, const std::uint8_t* blocked) {
         using Item = std::pair<Weight, NodeId>;
         m_heap.clear();
@@ -125,18 +140,20 @@ private:
             }
             if (lx.hops >= bounds.hops) continue;
             const std::uint32_t hops = lx.hops + 1;
-            for (const DEdge& e : out_adj[x]) {
-                if (e.other == skip) continue;
+            const FlatGraph::Arc* arcs = flat.arcs.data() + flat.first[x];
+            for (std::uint32_t i = 0, end = flat.count[x]; i < end; ++i) {
+                const FlatGraph::Arc e = arcs[i];
+                if (e.head == skip) continue;
                 if constexpr (Blocked)
-                    if (blocked[e.other] != 0) continue;
+                    if (blocked[e.head] != 0) continue;
                 const Weight nd = d + e.w;
                 if (nd > limit) continue;
-                Label& ly = m_label[e.other];
+                Label& ly = m_label[e.head];
                 if (ly.stamp != m_round || nd < ly.dist) {
                     ly.dist = nd;
                     ly.hops = hops;
                     ly.stamp = m_round;
-                    m_heap.emplace_back(nd, e.other);
+                    m_heap.emplace_back(nd, e.head);
                     std::push_heap(m_heap.begin(), m_heap.end(), std::greater<Item>());
                 }
             }
@@ -208,7 +225,7 @@ public:
     }
 
     [[nodiscard]] float priority(NodeId v, Witness& w) const {
-        const auto [added, added_hops] = w.shortcuts(m_out, m_in, v, simulate_bounds, nullptr);
+        const auto [added, added_hops] = w.shortcuts(m_out, m_in, m_flat, v, simulate_bounds, nullptr);
         std::uint32_t removed = 0, removed_hops = 0;
         for (const auto* list : {&m_out[v], &m_in[v]})
             for (const DEdge& e : *list) {
@@ -227,11 +244,14 @@ public:
     void run(Progress&& progress) {
         const auto n = static_cast<std::uint32_t>(m_out.size());
         m_prio.resize(n);
+        std::vector<NodeId> remaining(n);
+        std::iota(remaining.begin(), remaining.end(), 0U);
+        m_flat.first.assign(n, 0);
+        m_flat.count.assign(n, 0);
+        flatten(remaining);
         parallel_for(n, m_threads, [&](std::size_t v, unsigned t) {
             m_prio[v] = priority(static_cast<NodeId>(v), m_witness[t]);
         });
-        std::vector<NodeId> remaining(n);
-        std::iota(remaining.begin(), remaining.end(), 0U);
         std::vector<std::uint8_t> chosen;
         std::vector<NodeId> batch, touched;
         std::vector<std::vector<Shortcut>> shortcuts;
@@ -249,10 +269,12 @@ public:
             if (shortcuts.size() < batch.size()) shortcuts.resize(batch.size());
             parallel_for(batch.size(), m_threads, [&](std::size_t i, unsigned t) {
                 shortcuts[i].clear();
-                m_witness[t].shortcuts(m_out, m_in, batch[i], contract_bounds, &shortcuts[i], m_contracted.data());
+                m_witness[t].shortcuts(m_out, m_in, m_flat, batch[i], contract_bounds, &shortcuts[i],
+                                       m_contracted.data());
             });
             touched.clear();
             for (std::size_t i = 0; i < batch.size(); ++i) detach(batch[i], shortcuts[i], touched);
+            flatten(remaining);
             std::sort(touched.begin(), touched.end());
             touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
             parallel_for(touched.size(), m_threads, [&](std::size_t i, unsigned t) {
@@ -266,6 +288,17 @@ public:
     std::vector<NodeId> order;
 
 private:
+    /// Rebuilds the flat out-arcs of the remaining nodes (contracted nodes keep a stale run that
+    /// no search reaches: their arcs were removed from every remaining node's lists).
+    void flatten(const std::vector<NodeId>& remaining) {
+        m_flat.arcs.clear();
+        for (const NodeId v : remaining) {
+            m_flat.first[v] = static_cast<std::uint32_t>(m_flat.arcs.size());
+            m_flat.count[v] = static_cast<std::uint32_t>(m_out[v].size());
+            for (const DEdge& e : m_out[v]) m_flat.arcs.push_back({e.other, e.w});
+        }
+    }
+
     /// (priority, id) below every uncontracted neighbour's: no two neighbours are both chosen.
     [[nodiscard]] bool local_minimum(NodeId v) const {
         const float p = m_prio[v];
@@ -318,6 +351,7 @@ private:
 
     unsigned m_threads;
     Adjacency m_out, m_in;
+    FlatGraph m_flat;
     std::vector<std::uint8_t> m_contracted;  ///< contracted or in the current batch
     std::vector<std::uint32_t> m_depth, m_deleted;
     std::vector<float> m_prio;
@@ -373,6 +407,18 @@ std::uint64_t build_ch_file(const Graph& g, Optimization opt, const std::filesys
         emit(fwd, c.up_out[r]);
         emit(bwd, c.up_in[r]);
     }
+    // The query layout: per rank its forward then its backward arcs, (head, weight, aux) side by side.
+    std::vector<std::uint32_t> query_first;
+    std::vector<ChArc> query_arcs;
+    query_first.reserve(2 * std::size_t{n} + 1);
+    query_arcs.reserve(fwd.head.size() + bwd.head.size());
+    for (std::uint32_t r = 0; r < n; ++r)
+        for (const Csr* csr : {&fwd, &bwd}) {
+            query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
+            for (auto e = csr->first_out[r]; e < csr->first_out[r + 1]; ++e)
+                query_arcs.push_back({csr->head[e], csr->weight[e], csr->aux[e]});
+        }
+    query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
     nlohmann::ordered_json meta;
     meta["optimization"] = std::string(to_string(opt));
     meta["nodes"] = n;
@@ -392,6 +438,8 @@ std::uint64_t build_ch_file(const Graph& g, Optimization opt, const std::filesys
     out.add(ch_section::bwd_weight, bwd.weight);
     out.add(ch_section::bwd_aux, bwd.aux);
     out.add(ch_section::bwd_unpack, bwd.unpack);
+    out.add(ch_section::query_first, query_first);
+    out.add(ch_section::query_arcs, query_arcs);
     out.finish();
     callbacks.report(task, n, n);
     return fwd.head.size() + bwd.head.size();

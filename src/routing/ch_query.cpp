@@ -2,7 +2,12 @@
 // (upward searches with stall-on-demand, timestamped scratch arrays so reset() is O(1)).
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
+#include <memory>
+#include <new>
+
+#include <sys/mman.h>
 
 #include <fmt/format.h>
 
@@ -69,6 +74,8 @@ ContractionHierarchy ch_view(const SectionReader& f, const Graph& g) {
     c.backward_weight = f.get<Weight>(s::bwd_weight);
     c.backward_aux = f.get<Weight>(s::bwd_aux);
     c.backward_unpack = f.get<std::uint32_t>(s::bwd_unpack);
+    c.query_first = f.get<std::uint32_t>(s::query_first);
+    c.query_arcs = f.get<ChArc>(s::query_arcs);
     const auto n = g.node_count();
     const bool ok = c.rank.size() == n && c.order.size() == n && c.forward_first_out.size() == n + std::size_t{1} &&
                     c.backward_first_out.size() == n + std::size_t{1} &&
@@ -78,7 +85,9 @@ ContractionHierarchy ch_view(const SectionReader& f, const Graph& g) {
                     c.forward_unpack.size() == c.forward_head.size() &&
                     c.backward_weight.size() == c.backward_head.size() &&
                     c.backward_aux.size() == c.backward_head.size() &&
-                    c.backward_unpack.size() == c.backward_head.size();
+                    c.backward_unpack.size() == c.backward_head.size() &&
+                    c.query_first.size() == 2 * std::size_t{n} + 1 && c.query_first.back() == c.query_arcs.size() &&
+                    c.query_arcs.size() == c.forward_head.size() + c.backward_head.size();
     if (!ok)
         throw FormatError(fmt::format("'{}': the contraction hierarchy does not match its graph; rebuild the bundle",
                                       f.path().string()));
@@ -169,10 +178,69 @@ std::vector<std::string> check_ch_for_errors(const Graph& g, const ContractionHi
     };
     check_side(c.forward_first_out, c.forward_head, c.forward_unpack, "forward");
     check_side(c.backward_first_out, c.backward_head, c.backward_unpack, "backward");
+    if (!p.empty()) return p;
+    // The query layout holds the same arcs, rank by rank (forward list, then backward list).
+    if (c.query_first.size() != 2 * std::size_t{n} + 1 || c.query_first.front() != 0 ||
+        c.query_first.back() != c.query_arcs.size()) {
+        bad("the query arc index has the wrong size");
+        return p;
+    }
+    for (NodeId r = 0; r < n && p.size() <= 20; ++r)
+        for (int side = 0; side < 2; ++side) {
+            const auto first = side == 0 ? c.forward_first_out : c.backward_first_out;
+            const auto head = side == 0 ? c.forward_head : c.backward_head;
+            const auto weight = side == 0 ? c.forward_weight : c.backward_weight;
+            const auto aux = side == 0 ? c.forward_aux : c.backward_aux;
+            const auto q0 = c.query_first[2 * r + side], q1 = c.query_first[2 * r + side + 1];
+            if (q1 < q0 || q1 - q0 != first[r + 1] - first[r]) {
+                bad(fmt::format("the query arcs of rank {} differ from its {} arcs", r, side == 0 ? "forward" : "backward"));
+                continue;
+            }
+            for (auto i = 0U; i < q1 - q0; ++i) {
+                const ChArc& a = c.query_arcs[q0 + i];
+                const auto e = first[r] + i;
+                if (a.head != head[e] || a.weight != weight[e] || a.aux != aux[e])
+                    bad(fmt::format("query arc {} of rank {} differs from its {} arc", q0 + i, r,
+                                    side == 0 ? "forward" : "backward"));
+            }
+        }
     return p;
 }
 
 // ---- ChQuery ----------------------------------------------------------------------------------
+
+namespace {
+
+/// A zero-initialised array of trivially copyable T on transparent huge pages where the kernel
+/// allows them (madvise mode): the per-node search labels are hit at random over tens of MiB,
+/// and with 4 KiB pages nearly every access also missed the TLB.
+template <class T>
+class HugeArray {
+public:
+    HugeArray() = default;
+    HugeArray(std::size_t n, const T& value) : m_size(n) {
+        constexpr std::size_t huge = std::size_t{1} << 21U;
+        const std::size_t bytes = std::max(huge, (n * sizeof(T) + huge - 1) / huge * huge);
+        void* p = std::aligned_alloc(huge, bytes);
+        if (p == nullptr) throw std::bad_alloc();
+        madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure only costs speed
+        m_data.reset(static_cast<T*>(p));
+        std::uninitialized_fill_n(m_data.get(), n, value);
+    }
+    [[nodiscard]] T& operator[](std::size_t i) noexcept { return m_data.get()[i]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return m_data.get()[i]; }
+    [[nodiscard]] T* begin() noexcept { return m_data.get(); }
+    [[nodiscard]] T* end() noexcept { return m_data.get() + m_size; }
+
+private:
+    struct Free {
+        void operator()(T* p) const noexcept { std::free(p); }
+    };
+    std::unique_ptr<T, Free> m_data;
+    std::size_t m_size = 0;
+};
+
+}  // namespace
 
 struct ChQuery::State {
     const Graph* g = nullptr;
@@ -182,13 +250,13 @@ struct ChQuery::State {
         Weight dist = inf_weight;
         Weight aux = 0;
         NodeId parent = invalid_id;          // rank of the predecessor (invalid for seeds)
-        std::uint32_t via_arc = invalid_id;  // CH arc index used to reach the node
+        std::uint32_t via_arc = invalid_id;  // index of the arc used in the parent's forward/backward list
         std::uint32_t stamp = 0;             // the rest is valid when == round
     };
     struct Side {
-        std::vector<Label> label;
+        HugeArray<Label> label;
         std::vector<std::pair<Weight, NodeId>> heap;
-        void init(std::uint32_t n) { label.assign(n, Label{}); }
+        void init(std::uint32_t n) { label = HugeArray<Label>(n, Label{}); }
     } fwd, bwd;
     std::uint32_t round = 1;
     Weight best = inf_weight;
@@ -205,29 +273,34 @@ struct ChQuery::State {
         std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
     }
 
-    // One settle step of a side: `up_*` are the arcs it relaxes, `down_*` the other side's
-    // (used to stall nodes reached sub-optimally from above).
-    void step(Side& s, const Side& other, std::span<const std::uint32_t> up_first, std::span<const NodeId> up_head,
-              std::span<const Weight> up_w, std::span<const Weight> up_aux, std::span<const std::uint32_t> down_first,
-              std::span<const NodeId> down_head, std::span<const Weight> down_w) {
+    // One settle step of a side. At rank x, query_arcs[q[2x + up], q[2x + up + 1]) are the arcs it
+    // relaxes and [q[2x + down], q[2x + down + 1]) the other side's (up = 0 for the forward search,
+    // down = 1 - up), checked to stall nodes reached sub-optimally from above.
+    void step(Side& s, const Side& other, unsigned up) {
         std::pop_heap(s.heap.begin(), s.heap.end(), std::greater<>());
         const auto [dx, x] = s.heap.back();
         s.heap.pop_back();
-        if (dx != d(s, x)) return;
+        const Label& lx = s.label[x];
+        if (lx.stamp != round || dx != lx.dist) return;
+        const Weight ax = lx.aux;
         if (const Weight o = d(other, x); o != inf_weight && dx + o < best) {
             best = dx + o;
-            best_aux = s.label[x].aux + other.label[x].aux;
+            best_aux = ax + other.label[x].aux;
             meet = x;
         }
-        for (auto e = down_first[x]; e < down_first[x + 1]; ++e) {
-            const Weight dy = d(s, down_head[e]);
-            if (dy != inf_weight && dy + down_w[e] < dx) return;  // stalled: x is not reached optimally
+        const std::uint32_t* q = c->query_first.data() + 2 * std::size_t{x};
+        const ChArc* arcs = c->query_arcs.data();
+        const ChArc* up_begin = arcs + q[up];
+        const ChArc* up_end = arcs + q[up + 1];
+        const ChArc* down_begin = arcs + q[1 - up];
+        const ChArc* down_end = arcs + q[2 - up];
+        for (const ChArc* a = down_begin; a != down_end; ++a) {
+            const Weight dy = d(s, a->head);
+            if (dy != inf_weight && dy + a->weight < dx) return;  // stalled: x is not reached optimally
         }
-        const Weight ax = s.label[x].aux;
-        for (auto e = up_first[x]; e < up_first[x + 1]; ++e) {
-            const NodeId y = up_head[e];
-            const Weight nd = dx + up_w[e];
-            if (nd < d(s, y)) set(s, y, nd, ax + up_aux[e], x, e);
+        for (const ChArc* a = up_begin; a != up_end; ++a) {
+            const Weight nd = dx + a->weight;
+            if (nd < d(s, a->head)) set(s, a->head, nd, ax + a->aux, x, static_cast<std::uint32_t>(a - up_begin));
         }
     }
 
@@ -291,17 +364,12 @@ ChQuery& ChQuery::add_target(NodeId node, Weight final_weight, Weight aux) {
 
 ChQuery& ChQuery::run() {
     auto& s = *m_state;
-    const auto& c = *s.c;
     for (;;) {
         const Weight kf = s.fwd.heap.empty() ? inf_weight : s.fwd.heap.front().first;
         const Weight kb = s.bwd.heap.empty() ? inf_weight : s.bwd.heap.front().first;
         if (std::min(kf, kb) >= s.best) break;  // also ends when both heaps are empty
-        if (kf <= kb)
-            s.step(s.fwd, s.bwd, c.forward_first_out, c.forward_head, c.forward_weight, c.forward_aux,
-                   c.backward_first_out, c.backward_head, c.backward_weight);
-        else
-            s.step(s.bwd, s.fwd, c.backward_first_out, c.backward_head, c.backward_weight, c.backward_aux,
-                   c.forward_first_out, c.forward_head, c.forward_weight);
+        if (kf <= kb) s.step(s.fwd, s.bwd, 0);
+        else s.step(s.bwd, s.fwd, 1);
     }
     return *this;
 }
@@ -333,10 +401,14 @@ std::vector<ArcId> ChQuery::arc_path() const {
     std::vector<std::pair<NodeId, std::uint32_t>> up;  // (tail rank, forward arc)
     for (NodeId x = s.meet; s.fwd.label[x].parent != invalid_id; x = s.fwd.label[x].parent) up.emplace_back(s.fwd.label[x].parent, s.fwd.label[x].via_arc);
     std::reverse(up.begin(), up.end());
-    for (const auto& [tail, e] : up) s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
+    for (const auto& [tail, i] : up) {
+        const std::uint32_t e = c.forward_first_out[tail] + i;
+        s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
+    }
     for (NodeId x = s.meet; s.bwd.label[x].parent != invalid_id; x = s.bwd.label[x].parent) {
         const NodeId down = s.bwd.label[x].parent;
-        const std::uint32_t e = s.bwd.label[x].via_arc;  // stored at `down`, head x: arc x → down
+        // stored at `down`, head x: arc x → down
+        const std::uint32_t e = c.backward_first_out[down] + s.bwd.label[x].via_arc;
         s.unpack(c.backward_unpack[e], x, down, out);
     }
     return out;

@@ -72,7 +72,7 @@ std::uint64_t build_ch_file(const Graph& graph, Optimization optimization, const
 inline constexpr std::string_view graph_magic = "GPXRGRPH";
 inline constexpr std::uint32_t graph_format_version = 1;
 inline constexpr std::string_view ch_magic = "GPXRCH";
-inline constexpr std::uint32_t ch_format_version = 1;
+inline constexpr std::uint32_t ch_format_version = 2;  ///< 2: interleaved query arcs
 
 /// Spatial grid over segment pieces, stored in the graph file.
 struct GridParams {
@@ -109,7 +109,7 @@ enum : std::uint32_t {
 namespace ch_section {
 enum : std::uint32_t {
     meta = 1, rank, order, fwd_first_out, fwd_head, fwd_weight, fwd_aux, fwd_unpack,
-    bwd_first_out, bwd_head, bwd_weight, bwd_aux, bwd_unpack
+    bwd_first_out, bwd_head, bwd_weight, bwd_aux, bwd_unpack, query_first, query_arcs
 };
 }
 

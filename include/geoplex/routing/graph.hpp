@@ -101,6 +101,15 @@ struct Graph {
     }
 };
 
+/// A CH arc as the point-to-point query reads it: head rank, weight and the other metric side by
+/// side, so that one settled node touches one run of memory (see ContractionHierarchy::query_arcs).
+struct ChArc {
+    NodeId head;
+    Weight weight;
+    Weight aux;
+};
+static_assert(sizeof(ChArc) == 12, "on-disk layout");
+
 /// A contraction hierarchy of one (profile, optimization), nodes numbered by rank (0 = contracted
 /// first) so that a PHAST downward sweep is a loop over ranks from high to low over `backward_*`.
 /// forward_*[r]: arcs r→h with rank h > r, weight w(r→h). backward_*[r]: arcs h→r in the
@@ -123,6 +132,13 @@ struct ContractionHierarchy {
     std::span<const Weight> backward_weight;
     std::span<const Weight> backward_aux;
     std::span<const std::uint32_t> backward_unpack;
+    /// The same arcs interleaved per rank for the queries: rank r's forward arcs are
+    /// query_arcs[query_first[2r], query_first[2r+1]), its backward arcs
+    /// query_arcs[query_first[2r+1], query_first[2r+2]), each list in the order of forward_* /
+    /// backward_* (so index i of r's forward list is forward_first_out[r] + i). A search settling r
+    /// relaxes one list and checks the other for stalling, both in one run of memory.
+    std::span<const std::uint32_t> query_first;  ///< 2 × node_count + 1
+    std::span<const ChArc> query_arcs;
 
     [[nodiscard]] std::uint32_t node_count() const noexcept { return static_cast<std::uint32_t>(rank.size()); }
 };

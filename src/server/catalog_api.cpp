@@ -17,6 +17,7 @@
 #include "geoplex/catalog/store.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/server/search_api.hpp"
+#include "server/datasets_api.hpp"
 
 namespace geoplex::server {
 
@@ -374,6 +375,7 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
     SearchApiOptions search;
     search.catalog = catalog;
     add_search_routes(router, search);
+    add_dataset_routes(router, catalog);  // /api/datasets search and sheets (datasets_api.cpp)
     Api api{router, std::move(catalog)};
     using catalog::Datastore;
     const auto ok = [](const json& j) { return json_reply(j); };

@@ -4,7 +4,7 @@
 //                 [--work DIR] [--pairs-out pairs.csv]
 //   routing_bench --synth 1000000 ...        (generates a synthetic territory first)
 //   routing_bench --reuse 1 --work DIR ...   (queries DIR/routing as built by an earlier run; no build)
-//   --constrained N: constrained routes on the first N pairs only (default: all; each is a Dijkstra)
+//   --constrained N: constrained routes on the first N pairs only (default: all), per constraint set
 //
 // Measures: build time and peak RSS of the process (the build dominates it), route latency
 // p50/p90/p99 (a) distance/duration only, (b) with geometry + steps serialized to Road2 JSON,
@@ -173,14 +173,23 @@ int main(int argc, char** argv) {
     run(false, warm, warm_cpu, checksum);  // warm-up (page faults of the mapped files)
     run(false, summary, summary_cpu, checksum);
     run(true, full, full_cpu, checksum);
-    // Constrained (banned tunnels): an exact Dijkstra on the modified weights instead of the CH.
-    std::vector<double> banned, banned_cpu;
-    routing::Constraint ban;
-    ban.type = routing::ConstraintType::banned;
-    ban.key = "wayType";
-    ban.op = routing::ConstraintOperator::eq;
-    ban.value = "tunnel";
-    run(false, banned, banned_cpu, checksum, {ban});
+    // Constrained routes (summary only): the CH path when it avoids the constrained ways, else
+    // an exact A* with CH potentials. Several constraint sets, each on the first N pairs.
+    auto wt = [](routing::ConstraintType t, const char* v) {
+        return routing::Constraint{t, "wayType", routing::ConstraintOperator::eq, v, {}};
+    };
+    const std::vector<std::pair<std::string, std::vector<routing::Constraint>>> constraint_sets = {
+        {"banned_tunnel", {wt(routing::ConstraintType::banned, "tunnel")}},
+        {"banned_autoroute", {wt(routing::ConstraintType::banned, "autoroute")}},
+        {"banned_pont", {wt(routing::ConstraintType::banned, "pont")}},
+        {"unpreferred_tunnel", {wt(routing::ConstraintType::unpreferred, "tunnel")}},
+        {"preferred_autoroute", {wt(routing::ConstraintType::preferred, "autoroute")}},
+    };
+    std::vector<std::vector<double>> constrained_cpu(constraint_sets.size());
+    for (std::size_t k = 0; k < constraint_sets.size(); ++k) {
+        std::vector<double> wall;
+        run(false, wall, constrained_cpu[k], checksum, constraint_sets[k].second);
+    }
 
     // 100 × 100 matrix on the first 100 pairs' ends.
     routing::MatrixRequest mr;
@@ -226,8 +235,13 @@ int main(int argc, char** argv) {
                percentile(summary_cpu, 0.5), percentile(summary_cpu, 0.9), percentile(summary_cpu, 0.99));
     fmt::print("  \"route_full_json_cpu_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n",
                percentile(full_cpu, 0.5), percentile(full_cpu, 0.9), percentile(full_cpu, 0.99));
-    fmt::print("  \"route_banned_tunnel_cpu_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}}},\n",
-               percentile(banned_cpu, 0.5), percentile(banned_cpu, 0.9), percentile(banned_cpu, 0.99));
+    for (std::size_t k = 0; k < constraint_sets.size(); ++k) {
+        const auto& v = constrained_cpu[k];
+        fmt::print("  \"route_{}_cpu_us\": {{\"n\": {}, \"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}, "
+                   "\"p50_ratio_to_unconstrained\": {:.1f}}},\n",
+                   constraint_sets[k].first, v.size(), percentile(v, 0.5), percentile(v, 0.9), percentile(v, 0.99),
+                   percentile(v, 0.5) / std::max(1e-9, percentile(summary_cpu, 0.5)));
+    }
     fmt::print("  \"matrix_100x100_cpu_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n",
                percentile(matrix_cpu_ms, 0.5), *std::min_element(matrix_cpu_ms.begin(), matrix_cpu_ms.end()));
     fmt::print("  \"matrix_100x100_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n", percentile(matrix_ms, 0.5),

@@ -208,6 +208,20 @@ GEOSGeometry* geos_ring(GEOSContextHandle_t g, const std::vector<Pt>& pts) {
 template <class P>
 void snap_polygons(GEOSContextHandle_t g, GEOSGeometry* valid, std::vector<std::vector<std::vector<P>>>& out);
 
+// Calls f(x, y) on each point of a line or ring while it returns true; false if one returned false.
+template <class F>
+bool for_each_xy(GEOSContextHandle_t g, const GEOSGeometry* line, F&& f) {
+    const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g, line);
+    unsigned n = 0;
+    GEOSCoordSeq_getSize_r(g, cs, &n);
+    for (unsigned i = 0; i < n; ++i) {
+        double x = 0, y = 0;
+        GEOSCoordSeq_getXY_r(g, cs, i, &x, &y);
+        if (!f(x, y)) return false;
+    }
+    return true;
+}
+
 bool integral_coords(GEOSContextHandle_t g, const GEOSGeometry* geom) {
     switch (GEOSGeomTypeId_r(g, geom)) {
         case GEOS_POLYGON: {
@@ -217,17 +231,8 @@ bool integral_coords(GEOSContextHandle_t g, const GEOSGeometry* geom) {
             return true;
         }
         case GEOS_LINEARRING:
-        case GEOS_LINESTRING: {
-            const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g, geom);
-            unsigned n = 0;
-            GEOSCoordSeq_getSize_r(g, cs, &n);
-            for (unsigned i = 0; i < n; ++i) {
-                double x = 0, y = 0;
-                GEOSCoordSeq_getXY_r(g, cs, i, &x, &y);
-                if (x != std::round(x) || y != std::round(y)) return false;
-            }
-            return true;
-        }
+        case GEOS_LINESTRING:
+            return for_each_xy(g, geom, [](double x, double y) { return x == std::round(x) && y == std::round(y); });
         case GEOS_MULTIPOLYGON:
         case GEOS_GEOMETRYCOLLECTION:
             for (int i = 0; i < GEOSGetNumGeometries_r(g, geom); ++i)
@@ -274,14 +279,10 @@ void snap_polygons(GEOSContextHandle_t g, GEOSGeometry* valid, std::vector<std::
     if (snapped == nullptr) return;
     auto ring_points = [&](const GEOSGeometry* ring) {
         std::vector<P> r;
-        const GEOSCoordSequence* cs = GEOSGeom_getCoordSeq_r(g, ring);
-        unsigned n = 0;
-        GEOSCoordSeq_getSize_r(g, cs, &n);
-        for (unsigned i = 0; i < n; ++i) {
-            double x = 0, y = 0;
-            GEOSCoordSeq_getXY_r(g, cs, i, &x, &y);
+        for_each_xy(g, ring, [&](double x, double y) {
             r.push_back(P{static_cast<decltype(P::x)>(std::llround(x)), static_cast<decltype(P::y)>(std::llround(y))});
-        }
+            return true;
+        });
         return r;
     };
     // MakeValid may return a collection mixing polygons with collapsed lines: keep the polygons.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -104,6 +105,20 @@ Catalog::Impl::Impl(CatalogConfig c, std::shared_ptr<Store> s)
     if (!config.admin_token.empty()) admin_token_hash = hash_secret(config.admin_token, SecretScheme::salted_sha256);
     ensure_endpoints();
     restore_published();
+    stamp = publication_stamp();
+    if (config.refresh_interval_ms > 0)
+        poller = std::thread([this] {
+            const auto period = std::chrono::milliseconds(config.refresh_interval_ms);
+            std::unique_lock lock(poll_mutex);
+            while (!poll_cv.wait_for(lock, period, [this] { return poll_stopping; })) {
+                lock.unlock();
+                try {
+                    resync();
+                } catch (const std::exception&) {  // the store is unreachable: try again at the next tick
+                }
+                lock.lock();
+            }
+        });
     if (config.asynchronous)
         worker = std::thread([this] {
             std::unique_lock lock(queue_mutex);
@@ -123,6 +138,12 @@ Catalog::Impl::Impl(CatalogConfig c, std::shared_ptr<Store> s)
 }
 
 Catalog::Impl::~Impl() {
+    {
+        std::lock_guard lock(poll_mutex);
+        poll_stopping = true;
+    }
+    poll_cv.notify_all();
+    if (poller.joinable()) poller.join();
     {
         std::lock_guard lock(queue_mutex);
         stopping = true;
@@ -727,6 +748,67 @@ void Catalog::Impl::unserve_offering(const Offering& o, const Endpoint& endpoint
     layers.erase({!endpoint.open, o.layer_name});
 }
 
+std::string Catalog::Impl::publication_stamp() {
+    // Audit events are append-only and every publish, patch and unpublish appends one: their count
+    // grows with each offering write of any replica. The offering count covers the moment between
+    // a writer's commit and its audit event.
+    const auto events = store->list<AuditEvent>({{"entity", "offering"}}, {0, 0}).total;
+    const auto offerings = store->list<Offering>({}, {0, 0}).total;
+    return fmt::format("{}/{}", events, offerings);
+}
+
+bool Catalog::Impl::resync() {
+    std::lock_guard sync(sync_mutex);
+    const std::string now = publication_stamp();  // read first: a later write changes it again
+    if (now == stamp) return false;
+    std::map<Id, Endpoint> endpoints;
+    for (auto& e : store->list<Endpoint>({}, {0, 10'000}).items) endpoints.emplace(e.id, std::move(e));
+    std::map<std::pair<bool, std::string>, std::pair<Offering, const Endpoint*>> wanted;
+    for (auto& o : store->list<Offering>({}, {0, 1'000'000}).items) {
+        if (o.status != OfferingStatus::published || !served_type(o.type)) continue;
+        const auto e = endpoints.find(o.endpoint);
+        if (e == endpoints.end()) continue;
+        const std::pair<bool, std::string> key{!e->second.open, o.layer_name};
+        wanted.emplace(key, std::make_pair(std::move(o), &e->second));
+    }
+    decltype(layers) current;
+    {
+        std::shared_lock lock(layers_mutex);
+        current = layers;
+    }
+    bool changed = false;
+    for (const auto& [key, layer] : current)
+        if (!wanted.contains(key)) {
+            std::unique_lock lock(layers_mutex);
+            layers.erase(key);
+            changed = true;
+        }
+    for (const auto& [key, want] : wanted) {
+        const auto& [o, endpoint] = want;
+        const auto it = current.find(key);
+        const bool same_source = it != current.end() && it->second->offering.id == o.id &&
+                                 it->second->offering.configuration == o.configuration && it->second->offering.type == o.type;
+        if (!same_source) {
+            try {
+                serve_offering(o, *endpoint);
+                changed = true;
+            } catch (const std::exception&) {  // not servable here (yet): the stamp's next change retries
+            }
+        } else if (!(it->second->offering == o)) {  // patched elsewhere: available, open
+            auto copy = std::make_shared<PublishedLayer>(*it->second);
+            copy->offering = o;
+            std::unique_lock lock(layers_mutex);
+            layers[key] = std::move(copy);
+            changed = true;
+        }
+    }
+    stamp = now;
+    if (changed) ++generation;
+    return changed;
+}
+
+bool Catalog::refresh() { return m_impl->resync(); }
+
 void Catalog::Impl::restore_published() {
     for (const auto& o : store->list<Offering>({}, {0, 1'000'000}).items) {
         if (o.status != OfferingStatus::published || !served_type(o.type)) continue;
@@ -743,6 +825,7 @@ void Catalog::Impl::restore_published() {
 }
 
 Offering Catalog::publish(const Principal& by, const Id& datastore, const Id& configuration, const json& body_in) {
+    std::lock_guard sync(m_impl->sync_mutex);
     const Datastore ds = m_impl->datastore_for(by, datastore, CommunityRight::broadcast);
     const json body = body_object(body_in);
     auto c = m_impl->entity_in<Configuration>(ds.id, configuration, "configuration");
@@ -802,6 +885,7 @@ Offering Catalog::publish(const Principal& by, const Id& datastore, const Id& co
 }
 
 Offering Catalog::patch_offering(const Principal& by, const Id& datastore, const Id& offering, const json& body_in) {
+    std::lock_guard sync(m_impl->sync_mutex);
     const Datastore ds = m_impl->datastore_for(by, datastore, CommunityRight::broadcast);
     const json body = body_object(body_in);
     auto o = m_impl->entity_in<Offering>(ds.id, offering, "offering");
@@ -838,6 +922,7 @@ Offering Catalog::patch_offering(const Principal& by, const Id& datastore, const
 }
 
 void Catalog::unpublish(const Principal& by, const Id& datastore, const Id& offering) {
+    std::lock_guard sync(m_impl->sync_mutex);
     const Datastore ds = m_impl->datastore_for(by, datastore, CommunityRight::broadcast);
     const auto o = m_impl->entity_in<Offering>(ds.id, offering, "offering");
     const auto endpoint = m_impl->store->require<Endpoint>(o.endpoint);

@@ -37,6 +37,19 @@ struct Catalog::Impl {
     /// Catalog::generation(): bumped after every publish, patch and unpublish.
     std::atomic<std::uint64_t> generation{0};
 
+    // Cross-replica refresh (publishing.cpp): publish / patch / unpublish and resync() hold
+    // sync_mutex so that a resync never sees a layer whose offering is not stored yet.
+    std::recursive_mutex sync_mutex;
+    std::mutex poll_mutex;
+    std::condition_variable poll_cv;
+    bool poll_stopping = false;
+    std::string stamp;  ///< last publication_stamp() seen (guarded by sync_mutex)
+    std::thread poller;
+    /// Changes whenever an offering is written by any replica: "<offering audit events>/<offerings>".
+    std::string publication_stamp();
+    /// Serves / drops / updates layers to match the stored offerings; true when something changed.
+    bool resync();
+
     // BASIC key passwords are PBKDF2-hashed: remember verified (key, password digest) pairs so
     // that a tile request does not pay the derivation every time.
     std::mutex basic_cache_mutex;

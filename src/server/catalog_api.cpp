@@ -17,6 +17,7 @@
 #include "geoplex/catalog/store.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/server/search_api.hpp"
+#include "server/documents_api.hpp"
 #include "server/datasets_api.hpp"
 
 namespace geoplex::server {
@@ -386,6 +387,8 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
         r.content_type.clear();
         return r;
     };
+
+    add_document_routes([&api](const std::string& m, const std::string& p, const std::string& s, ApiFn f, int code) { api.add(m, p, s, std::move(f), code); });
 
     // ---- users, communities ----
     api.add("GET", "/users/me", "The authenticated user with its communities",

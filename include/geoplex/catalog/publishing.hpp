@@ -54,6 +54,11 @@ struct CatalogConfig {
     std::uint64_t max_file_bytes = std::uint64_t{5} << 30U;
     /// Run checks and processings on a worker thread (false = inline, during the API call).
     bool asynchronous = true;
+    /// Replicas sharing one store (PostgreSQL, or one SQLite file): every this many milliseconds
+    /// the catalog checks the store's publication stamp (offering audit events and offerings) and,
+    /// when another replica published, patched or unpublished, serves / drops / updates the
+    /// layers to match (see refresh()). 0 = never poll (single server).
+    unsigned refresh_interval_ms = 1000;
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -180,6 +185,11 @@ public:
     /// Changes (grows) whenever an offering is published, patched or unpublished: readers that
     /// derive something from the published offerings (the layer search index) rebuild on change.
     [[nodiscard]] std::uint64_t generation() const noexcept;
+    /// Makes the served layers match the offerings in the store now (what the poller of
+    /// CatalogConfig::refresh_interval_ms does when the publication stamp changes): layers of
+    /// offerings published elsewhere are served, unpublished ones dropped, patched ones updated.
+    /// Returns true when something changed (generation() then grows).
+    bool refresh();
     /// The key a request presents, verified (secret and rules not yet: see authorize). nullopt = none matched.
     [[nodiscard]] std::optional<ApiKey> identify_key(const PresentedKey& presented);
     /// May this request consume `layer`? Checks key, rules (IP lists, referer, user agent),

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     std::string pbf, profile = "car", work = "/tmp/geoplex-routing-bench", pairs_out;
     std::uint64_t synth_nodes = 0;
     std::size_t pairs = 2000, constrained_pairs = static_cast<std::size_t>(-1);
-    bool reuse = false;
+    bool reuse = false, with_full = true, with_matrix = true;
     unsigned seed = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
         else if (a == "--synth") synth_nodes = std::stoull(v);
         else if (a == "--reuse") reuse = v != "0";
         else if (a == "--constrained") constrained_pairs = std::stoul(v);
+        else if (a == "--full") with_full = v != "0";
+        else if (a == "--matrix") with_matrix = v != "0";
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -172,7 +174,7 @@ int main(int argc, char** argv) {
     double checksum = 0;
     run(false, warm, warm_cpu, checksum);  // warm-up (page faults of the mapped files)
     run(false, summary, summary_cpu, checksum);
-    run(true, full, full_cpu, checksum);
+    if (with_full) run(true, full, full_cpu, checksum);
     // Constrained routes (summary only): the CH path when it avoids the constrained ways, else
     // an exact A* with CH potentials. Several constraint sets, each on the first N pairs.
     auto wt = [](routing::ConstraintType t, const char* v) {
@@ -200,7 +202,7 @@ int main(int argc, char** argv) {
         mr.targets.push_back(od[i].second);
     }
     std::vector<double> matrix_ms, matrix_cpu_ms;
-    for (int k = 0; k < 7; ++k) {
+    for (int k = 0; k < (with_matrix ? 7 : 0); ++k) {
         const double c0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
         const auto t0 = clock_type::now();
         const auto m = q.matrix(mr);
@@ -243,9 +245,9 @@ int main(int argc, char** argv) {
                    percentile(v, 0.5) / std::max(1e-9, percentile(summary_cpu, 0.5)));
     }
     fmt::print("  \"matrix_100x100_cpu_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n",
-               percentile(matrix_cpu_ms, 0.5), *std::min_element(matrix_cpu_ms.begin(), matrix_cpu_ms.end()));
+               percentile(matrix_cpu_ms, 0.5), matrix_cpu_ms.empty() ? 0.0 : *std::min_element(matrix_cpu_ms.begin(), matrix_cpu_ms.end()));
     fmt::print("  \"matrix_100x100_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n", percentile(matrix_ms, 0.5),
-               *std::min_element(matrix_ms.begin(), matrix_ms.end()));
+               matrix_ms.empty() ? 0.0 : *std::min_element(matrix_ms.begin(), matrix_ms.end()));
     fmt::print("  \"checksum\": {:.3f}\n}}\n", checksum);
     return 0;
 }

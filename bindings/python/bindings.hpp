@@ -28,6 +28,7 @@ void bind_tiles(py::module_& m);
 void bind_isochrone(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_synth(py::module_& m);
+void bind_catalog(py::module_& m);
 
 /// The Python objects Engine.routing / .geocoder / .tiles return (geoplex.Router, Geocoder,
 /// Tileset) for a bundle's component; Error(not_found) when the bundle has none.

@@ -17,4 +17,5 @@ PYBIND11_MODULE(_geoplex, m) {
     geoplex::python::bind_engine(m);
     geoplex::python::bind_isochrone(m);
     geoplex::python::bind_synth(m);
+    geoplex::python::bind_catalog(m);
 }

@@ -21,6 +21,11 @@ Routing, geocoding and tiles work the same way::
     png = engine.tiles.render("basemap", 12, 2075, 1409)              # bytes
     rgba = engine.tiles.render_array("basemap", 12, 2075, 1409)       # (256, 256, 4) uint8
 
+The dataset catalog (the server's SQLite or PostgreSQL store) opens on its own::
+
+    cat = geoplex.Catalog("sqlite:catalog.sqlite")
+    cat.search(text="routes", bbox=(-5, 47, -1, 49), themes=["Transport"])   # dict with facets
+
 Every failure raises a subclass of :class:`geoplex.Error` (see ``docs/python.md``). Heavy calls
 release the GIL, so threads can query one Engine concurrently.
 """
@@ -33,6 +38,7 @@ from typing import Callable, Optional, Union
 from . import _geoplex
 from ._geoplex import (
     Altimetry,
+    Catalog,
     DependencyError,
     ElevationLine,
     Engine,
@@ -85,6 +91,7 @@ __all__ = [
     "Tileset",
     "Tile",
     "Isochrones",
+    "Catalog",
     "TextProgress",
     # exceptions
     "Error",

@@ -17,6 +17,7 @@
 #include "geoplex/catalog/store.hpp"
 #include "geoplex/core/error.hpp"
 #include "geoplex/server/search_api.hpp"
+#include "server/metadata_api.hpp"
 #include "server/documents_api.hpp"
 #include "server/datasets_api.hpp"
 
@@ -376,6 +377,7 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
     SearchApiOptions search;
     search.catalog = catalog;
     add_search_routes(router, search);
+    add_metadata_routes(router, catalog);  // ISO 19139 metadata, CSW, OGC API Records, DCAT (metadata_api.cpp)
     add_dataset_routes(router, catalog);  // /api/datasets search and sheets (datasets_api.cpp)
     Api api{router, std::move(catalog)};
     using catalog::Datastore;

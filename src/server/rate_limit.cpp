@@ -18,7 +18,7 @@ namespace geoplex::server {
 namespace {
 
 constexpr std::array<std::string_view, service_family_count> family_names = {
-    "altimetrie", "navigation", "geocodage", "tiles", "other", "wms-r", "wms-v", "wfs", "telechargement", "recherche"};
+    "altimetrie", "navigation", "geocodage", "tiles", "other", "wms-r", "wms-v", "wfs", "telechargement", "recherche", "csw"};
 constexpr std::size_t shard_count = 64;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -64,6 +64,7 @@ ServiceFamily service_family_of(std::string_view path) noexcept {
     if (iequals(first, "wfs") || iequals(first, "ogcapi")) return ServiceFamily::wfs;
     if (iequals(first, "telechargement")) return ServiceFamily::telechargement;
     if (iequals(first, "recherche")) return ServiceFamily::recherche;
+    if (iequals(first, "csw")) return ServiceFamily::csw;
     return ServiceFamily::other;
 }
 

@@ -36,12 +36,13 @@ enum class ServiceFamily : std::uint8_t {
     wfs,         ///< /wfs/…, /ogcapi/… (features)
     telechargement,  ///< /telechargement/… (downloads)
     recherche,   ///< /recherche/… (layer search)
+    csw,         ///< /csw (catalogue service)
 };
-inline constexpr std::size_t service_family_count = 10;
+inline constexpr std::size_t service_family_count = 11;
 
 [[nodiscard]] std::string_view to_string(ServiceFamily family) noexcept;
 /// "altimetrie", "navigation", "geocodage", "tiles", "other", "wms-r", "wms-v", "wfs",
-/// "telechargement" or "recherche"; nullopt otherwise.
+/// "telechargement", "recherche" or "csw"; nullopt otherwise.
 [[nodiscard]] std::optional<ServiceFamily> parse_service_family(std::string_view name) noexcept;
 /// The family of a path or route pattern, from its first segment (case-insensitive); a leading
 /// "/private" segment is skipped (restricted services share their open family's limit).
@@ -59,10 +60,11 @@ struct RateLimitConfig {
     bool enabled = false;
     /// Per family, indexed by ServiceFamily. Defaults: the Géoplateforme's published limits
     /// (altimetry 5/s, routing 10/s, geocoding 50/s, WMS-R 40/s, WMS-V 50/s, WFS 30/s,
-    /// download 10/s, layer search 10/s; tiles and the rest unlimited).
+    /// download 10/s, layer search 10/s, CSW 15/s; tiles and the rest unlimited).
     std::array<RateLimit, service_family_count> families{
         RateLimit{5, 0},  RateLimit{10, 0}, RateLimit{50, 0}, RateLimit{0, 0},  RateLimit{0, 0},
-        RateLimit{40, 0}, RateLimit{50, 0}, RateLimit{30, 0}, RateLimit{10, 0}, RateLimit{10, 0}};
+        RateLimit{40, 0}, RateLimit{50, 0}, RateLimit{30, 0}, RateLimit{10, 0}, RateLimit{10, 0},
+        RateLimit{15, 0}};
     /// After a refusal the client is refused on that family for this long; every refused
     /// request re-arms it (Retry-After stays at 5 while the excess lasts, then counts down).
     /// 0 = no block: Retry-After is the time until the next token.

@@ -45,8 +45,29 @@ const WayCosts& WayCostsCache::get(const Graph& g, const std::vector<Constraint>
         m_graph = graph;
         m_constraints = constraints;
         m_min_factor = detail::min_factor(m_costs);
+        m_component.clear();
     }
     return m_costs;
+}
+
+std::span<const std::uint32_t> WayCostsCache::components(const Graph& g) {
+    if (m_component.size() == g.node_count()) return m_component;
+    // Union-find with path halving over the allowed arcs, then labels = roots.
+    auto& parent = m_component;
+    parent.resize(g.node_count());
+    for (NodeId v = 0; v < g.node_count(); ++v) parent[v] = v;
+    auto find = [&](NodeId v) {
+        while (parent[v] != v) v = parent[v] = parent[parent[v]];
+        return v;
+    };
+    for (NodeId v = 0; v < g.node_count(); ++v)
+        for (auto a = g.first_out[v]; a < g.first_out[v + 1]; ++a) {
+            if (m_costs.any && factor_of(m_costs, g, a) <= 0) continue;
+            const NodeId x = find(v), y = find(g.head[a]);
+            if (x != y) parent[std::max(x, y)] = std::min(x, y);
+        }
+    for (NodeId v = 0; v < g.node_count(); ++v) parent[v] = find(v);
+    return m_component;
 }
 
 void ConstrainedSearch::ensure(std::uint32_t n) {
@@ -136,9 +157,18 @@ Weight ConstrainedSearch::potential(const ContractionHierarchy& ch, NodeId r) {
 ConstrainedPath ConstrainedSearch::run(const Graph& g, const ContractionHierarchy& ch, ChQuery& ch_query,
                                        Optimization o, const WayCosts& wc, double least,
                                        std::span<const SearchSeed> sources, std::span<const SearchSeed> targets,
-                                       Weight bound) {
+                                       Weight bound, std::span<const std::uint32_t> component) {
     ConstrainedPath out;
     if (sources.empty() || targets.empty()) return out;
+    if (!component.empty()) {
+        bool joined = false;
+        for (const auto& s : sources)
+            for (const auto& t : targets) joined = joined || component[s.node] == component[t.node];
+        if (!joined) {  // no allowed path can cross components
+            m_stats = {};
+            return out;
+        }
+    }
     if (least >= 1.0) {
         // Step 1: every constrained weight is >= the CH's, the seeds already carry their
         // constrained weights, so the CH distance is a lower bound; a CH path on factor-1 ways

@@ -50,12 +50,17 @@ public:
     const WayCosts& get(const Graph& g, const std::vector<Constraint>& constraints);
     /// min_factor() of the last get().
     [[nodiscard]] double min_factor() const noexcept { return m_min_factor; }
+    /// Weakly connected component of every node of `g` (the graph of the last get()) over the
+    /// arcs the constraints allow, computed at the first call: bans that cut the graph (bridges
+    /// over a river) would otherwise make a search exhaust the start's side before "no route".
+    std::span<const std::uint32_t> components(const Graph& g);
 
 private:
     const void* m_graph = nullptr;
     std::vector<Constraint> m_constraints;
     WayCosts m_costs;
     double m_min_factor = 1.0;
+    std::vector<std::uint32_t> m_component;
 };
 
 /// What the last run did (benchmarks and tests look at it).
@@ -71,9 +76,11 @@ public:
     /// Best path from `sources` to `targets` on the weights of `o` × `wc`, or weight inf_weight
     /// when none is lighter than `bound`. `ch` is the hierarchy of `o`; `ch_query` a query on it
     /// (its scratch state is reused for step 1). `wc.any` must be true and `least` = min_factor(wc).
+    /// `component` (WayCostsCache::components, optional) answers "none" at once across components.
     ConstrainedPath run(const Graph& g, const ContractionHierarchy& ch, ChQuery& ch_query, Optimization o,
                         const WayCosts& wc, double least, std::span<const SearchSeed> sources,
-                        std::span<const SearchSeed> targets, Weight bound = inf_weight);
+                        std::span<const SearchSeed> targets, Weight bound = inf_weight,
+                        std::span<const std::uint32_t> component = {});
     /// Same answer without step 1 (tests compare both).
     ConstrainedPath run_astar(const Graph& g, const ContractionHierarchy& ch, Optimization o, const WayCosts& wc,
                               double least, std::span<const SearchSeed> sources, std::span<const SearchSeed> targets,

@@ -391,7 +391,8 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
         for (const auto& s : sources) from_seeds.push_back({s.node, s.w});
         for (const auto& t : targets) to_seeds.push_back({t.node, t.w});
         auto found = st.constrained.run(g, lp.ch[static_cast<std::size_t>(o)], st.ch_query(lp, o), o, wc,
-                                        st.costs_cache.min_factor(), from_seeds, to_seeds, best.weight);
+                                        st.costs_cache.min_factor(), from_seeds, to_seeds, best.weight,
+                                        st.costs_cache.components(g));
         dist = found.weight;
         arcs = std::move(found.arcs);
         src = found.source;

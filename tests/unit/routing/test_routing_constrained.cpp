@@ -111,6 +111,9 @@ Tally check(const Router& router, Optimization o, const Case& c, std::uint32_t s
     REQUIRE(wc.any);
     REQUIRE(wc.factor == factor);
     const double least = detail::min_factor(wc);
+    detail::WayCostsCache cache;
+    REQUIRE(cache.get(g, c.constraints).factor == factor);
+    const auto component = cache.components(g);
     const std::vector<double> ones(factor.size(), 1.0);
     std::mt19937 rng(seed);
     std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
@@ -136,6 +139,9 @@ Tally check(const Router& router, Optimization o, const Case& c, std::uint32_t s
                         << " targets " << targets[0].node << "," << targets[1].node);
             const auto got = search.run(g, ch, q, o, wc, least, sources, targets);
             const auto got_astar = astar.run_astar(g, ch, o, wc, least, sources, targets);
+            // With the component labels: same answer (including "none" across components).
+            CHECK(search.run(g, ch, q, o, wc, least, sources, targets, inf_weight, component).weight ==
+                  (want == UINT64_MAX ? inf_weight : want));
             if (want == UINT64_MAX) {
                 CHECK(got.weight == inf_weight);
                 CHECK(got_astar.weight == inf_weight);

@@ -159,7 +159,8 @@ TEST_CASE("datasets api: search, visibility and facets against a brute-force fil
     std::map<std::string, std::uint64_t> themes;
     for (const auto& d : expected) ++themes[d.themes.at(0)];
     std::map<std::string, std::uint64_t> got;
-    for (const auto& f : r.js()["facets"]["theme"]) got[f["value"].get<std::string>()] = f["count"].get<std::uint64_t>();
+    const json page = r.js();  // (a range-for over r.js()[…] would dangle)
+    for (const auto& f : page["facets"]["theme"]) got[f["value"].get<std::string>()] = f["count"].get<std::uint64_t>();
     CHECK(got == themes);
     for (const char* f : {"theme", "producer", "format", "licence", "keyword", "year"}) CHECK(r.js()["facets"].contains(f));
 
@@ -173,7 +174,8 @@ TEST_CASE("datasets api: search, visibility and facets against a brute-force fil
     });
     CHECK(r.js()["total"] == expected.size());
     CHECK(ids_of(r.js()["datasets"]) == ids_of(json(expected)));
-    for (const auto& d : r.js()["datasets"]) CHECK(d.contains("score"));
+    const json scored = r.js();
+    for (const auto& d : scored["datasets"]) CHECK(d.contains("score"));
     r = w.api("GET", "/datasets?bbox=-3,43,0,45&producer=O%27Reilly%20%26%20Fils&limit=1000", "");
     REQUIRE(r.status == 200);
     const catalog::GeoBox box{-3, 43, 0, 45};

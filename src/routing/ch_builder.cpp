@@ -19,11 +19,10 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "geoplex/core/error.hpp"
 #include "routing/detail.hpp"
-#include "routing/store.hpp"
+#include "routing/ch_writer.hpp"
 
 namespace geoplex::routing::detail {
 
@@ -381,68 +380,21 @@ std::uint64_t build_ch_file(const Graph& g, Optimization opt, const std::filesys
     });
     if (c.order.size() != n) throw Error(errc::internal, "CH: not every node was contracted");
 
-    std::vector<NodeId> rank(n);
-    for (std::uint32_t r = 0; r < n; ++r) rank[c.order[r]] = r;
-    auto to_unpack = [&](std::uint32_t u) {
-        return (u & ContractionHierarchy::original_arc_flag) != 0 ? u : rank[u];
-    };
-    struct Csr {
-        std::vector<std::uint32_t> first_out{0}, unpack;
-        std::vector<NodeId> head;
-        std::vector<Weight> weight, aux;
-    } fwd, bwd;
-    auto emit = [&](Csr& csr, std::vector<DEdge>& list) {
-        for (auto& e : list) e.other = rank[e.other];
-        std::sort(list.begin(), list.end(), [](const DEdge& x, const DEdge& y) { return x.other < y.other; });
-        for (const auto& e : list) {
-            csr.head.push_back(e.other);
-            csr.weight.push_back(e.w);
-            csr.aux.push_back(e.aux);
-            csr.unpack.push_back(to_unpack(e.unpack));
-        }
-        csr.first_out.push_back(static_cast<std::uint32_t>(csr.head.size()));
-        std::vector<DEdge>().swap(list);  // keep the peak low: the lists move into the CSR
+    ChWriter writer(opt, c.order);
+    std::vector<ChUpArc> out_arcs, in_arcs;
+    auto convert = [](std::vector<DEdge>& list, std::vector<ChUpArc>& arcs) {
+        arcs.clear();
+        for (const DEdge& e : list) arcs.push_back({e.other, e.w, e.aux, e.unpack});
+        std::vector<DEdge>().swap(list);  // keep the peak low: the lists move into the writer
     };
     for (std::uint32_t r = 0; r < n; ++r) {
-        emit(fwd, c.up_out[r]);
-        emit(bwd, c.up_in[r]);
+        convert(c.up_out[r], out_arcs);
+        convert(c.up_in[r], in_arcs);
+        writer.add_rank(out_arcs, in_arcs);
     }
-    // The query layout: per rank its forward then its backward arcs, (head, weight, aux) side by side.
-    std::vector<std::uint32_t> query_first;
-    std::vector<ChArc> query_arcs;
-    query_first.reserve(2 * std::size_t{n} + 1);
-    query_arcs.reserve(fwd.head.size() + bwd.head.size());
-    for (std::uint32_t r = 0; r < n; ++r)
-        for (const Csr* csr : {&fwd, &bwd}) {
-            query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
-            for (auto e = csr->first_out[r]; e < csr->first_out[r + 1]; ++e)
-                query_arcs.push_back({csr->head[e], csr->weight[e], csr->aux[e]});
-        }
-    query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
-    nlohmann::ordered_json meta;
-    meta["optimization"] = std::string(to_string(opt));
-    meta["nodes"] = n;
-    meta["forward_arcs"] = fwd.head.size();
-    meta["backward_arcs"] = bwd.head.size();
-    SectionWriter out(file, ch_magic, ch_format_version);
-    out.add_text(ch_section::meta, meta.dump());
-    out.add(ch_section::rank, rank);
-    out.add(ch_section::order, c.order);
-    out.add(ch_section::fwd_first_out, fwd.first_out);
-    out.add(ch_section::fwd_head, fwd.head);
-    out.add(ch_section::fwd_weight, fwd.weight);
-    out.add(ch_section::fwd_aux, fwd.aux);
-    out.add(ch_section::fwd_unpack, fwd.unpack);
-    out.add(ch_section::bwd_first_out, bwd.first_out);
-    out.add(ch_section::bwd_head, bwd.head);
-    out.add(ch_section::bwd_weight, bwd.weight);
-    out.add(ch_section::bwd_aux, bwd.aux);
-    out.add(ch_section::bwd_unpack, bwd.unpack);
-    out.add(ch_section::query_first, query_first);
-    out.add(ch_section::query_arcs, query_arcs);
-    out.finish();
+    const std::uint64_t arcs = writer.write(file);
     callbacks.report(task, n, n);
-    return fwd.head.size() + bwd.head.size();
+    return arcs;
 }
 
 }  // namespace geoplex::routing::detail

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "geoplex/core/error.hpp"
+#include "routing/ch_recontract.hpp"
 #include "routing/detail.hpp"
 #include "routing/store.hpp"
 
@@ -70,6 +71,29 @@ std::vector<std::string> ResourceConfig::validate() const {
     if (optimizations.size() == 2 && optimizations[0] == optimizations[1])
         p.emplace_back("optimizations: listed twice");
     if (optimizations.size() > 2) p.emplace_back("optimizations: at most fastest and shortest");
+    std::set<std::string, std::less<>> set_names;
+    for (std::size_t i = 0; i < constraint_sets.size(); ++i) {
+        const auto& cs = constraint_sets[i];
+        if (!valid_id(cs.name))
+            p.push_back(fmt::format("constraint_sets[{}].name: '{}' must be non-empty letters, digits, '_', '-', '.'", i,
+                                    cs.name));
+        else if (!set_names.insert(cs.name).second)
+            p.push_back(fmt::format("constraint_sets[{}].name: '{}' appears twice", i, cs.name));
+        if (cs.constraints.empty()) p.push_back(fmt::format("constraint_sets[{}].constraints: at least one constraint", i));
+        for (std::size_t k = 0; k < cs.constraints.size(); ++k) {
+            // What can be checked before reading the data (the rest when the set is built).
+            const Constraint& c = cs.constraints[k];
+            const auto where = fmt::format("constraint_sets[{}].constraints[{}]", i, k);
+            std::string key = c.key;
+            for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (key.empty()) p.push_back(where + ".key: missing");
+            else if (key == "waytype" && (c.number || (c.value != "autoroute" && c.value != "tunnel" && c.value != "pont") ||
+                                          (c.op != ConstraintOperator::eq && c.op != ConstraintOperator::ne)))
+                p.push_back(where + ": wayType accepts '=' and the values autoroute, tunnel, pont");
+            else if (key != "waytype" && format == SourceFormat::osm)
+                p.push_back(fmt::format("{}.key: '{}' is not available on an osm resource (wayType only)", where, c.key));
+        }
+    }
     return p;
 }
 
@@ -134,6 +158,9 @@ std::string BuildReport::to_string() const {
                            r.dropped_components, r.dropped_nodes, r.dropped_segments, r.dropped_km, r.graph_seconds);
         for (std::size_t i = 0; i < r.ch_seconds.size(); ++i)
             out += fmt::format(", CH {} arcs in {:.2f} s", r.ch_arcs[i], r.ch_seconds[i]);
+        for (const auto& sr : r.constraint_sets)
+            for (std::size_t i = 0; i < sr.seconds.size(); ++i)
+                out += fmt::format(", set '{}' CH {} arcs in {:.2f} s", sr.name, sr.arcs[i], sr.seconds[i]);
         out += '\n';
     }
     return out;
@@ -201,9 +228,12 @@ BuildReport Builder::build(const std::filesystem::path& out_dir, const core::Cal
                 callbacks.info(fmt::format("{}: {} arcs in {:.2f} s", task, arcs, pr.ch_seconds.back()));
                 callbacks.check_cancelled();
             }
+            auto sets = detail::build_constraint_sets(g, res, static_cast<std::size_t>(&res - m_config.resources.data()),
+                                                      prof.name, dir, pr, callbacks);
             nlohmann::ordered_json jp;
             jp["name"] = prof.name;
             jp["optimizations"] = opts;
+            if (!sets.empty()) jp["constraint_sets"] = std::move(sets);
             jp["report"] = report_to_json(pr);
             profiles.push_back(std::move(jp));
             report.profiles.push_back(std::move(pr));

@@ -3,6 +3,9 @@
 
 #include "routing/constrained.hpp"
 
+#include "routing/ch_recontract.hpp"
+#include "routing/router_impl.hpp"
+
 #include <algorithm>
 #include <functional>
 
@@ -46,8 +49,18 @@ const WayCosts& WayCostsCache::get(const Graph& g, const std::vector<Constraint>
         m_constraints = constraints;
         m_min_factor = detail::min_factor(m_costs);
         m_component.clear();
+        m_set_checked = false;
+        m_set = nullptr;
     }
     return m_costs;
+}
+
+const PrecomputedSet* WayCostsCache::precomputed(const LoadedProfile& lp) {
+    if (!m_set_checked) {
+        m_set = find_precomputed(lp, m_costs);
+        m_set_checked = true;
+    }
+    return m_set;
 }
 
 std::span<const std::uint32_t> WayCostsCache::components(const Graph& g) {

@@ -9,7 +9,9 @@
 //      from one backward CH search (every upward search space of the nodes A* touches, memoised).
 //      Bans and factors >= 1 only raise weights, so it stays a consistent lower bound; with a
 //      factor < 1 it is scaled by a constant c <= min(scaled(w, f) / w) (integer arithmetic).
-// No preprocessing and no file: the CH of the bundle is all it needs.
+// No preprocessing and no file: the CH of the bundle is all it needs. A bundle may also declare
+// constraint sets whose hierarchies are precomputed (routing/ch_recontract.hpp): a request with
+// the same per-way factors then gets a plain CH query on them (query.cpp) instead.
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +44,9 @@ struct ConstrainedPath {
     std::vector<ArcId> arcs;     ///< graph arcs, source to target
 };
 
+struct LoadedProfile;
+struct PrecomputedSet;
+
 /// The WayCosts of the last constraint set seen on a graph (a Query keeps one: evaluating the
 /// constraints visits every way, which costs more than the search on large graphs, and requests
 /// tend to repeat the same constraints).
@@ -54,6 +59,9 @@ public:
     /// arcs the constraints allow, computed at the first call: bans that cut the graph (bridges
     /// over a river) would otherwise make a search exhaust the start's side before "no route".
     std::span<const std::uint32_t> components(const Graph& g);
+    /// The precomputed constraint set of `lp` (the profile of the last get()) with the same
+    /// factors (routing/ch_recontract.hpp), or nullptr; looked up once per constraint set.
+    const PrecomputedSet* precomputed(const LoadedProfile& lp);
 
 private:
     const void* m_graph = nullptr;
@@ -61,6 +69,8 @@ private:
     WayCosts m_costs;
     double m_min_factor = 1.0;
     std::vector<std::uint32_t> m_component;
+    bool m_set_checked = false;
+    const PrecomputedSet* m_set = nullptr;
 };
 
 /// What the last run did (benchmarks and tests look at it).

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "geoplex/core/error.hpp"
+#include "routing/ch_recontract.hpp"
 #include "routing/detail.hpp"
 
 namespace geoplex::routing::detail {
@@ -162,6 +163,62 @@ WayCosts way_costs(const Graph& g, const std::vector<Constraint>& constraints) {
     }
     if (!problems.empty()) throw InvalidArgument(std::move(problems));
     return wc;
+}
+
+nlohmann::ordered_json constraint_to_json(const Constraint& c) {
+    nlohmann::ordered_json j;
+    j["constraintType"] = std::string(to_string(c.type));
+    j["key"] = c.key;
+    j["operator"] = std::string(to_string(c.op));
+    if (c.number) j["value"] = *c.number;
+    else j["value"] = c.value;
+    return j;
+}
+
+Constraint constraint_from_json(const nlohmann::json& j, const std::string& where, std::vector<std::string>& problems) {
+    Constraint c;
+    if (!j.is_object()) {
+        problems.push_back(fmt::format("{}: must be an object {{constraintType, key, operator, value}}", where));
+        return c;
+    }
+    auto text = [&](const char* key) -> std::string {
+        const auto it = j.find(key);
+        if (it == j.end() || !it->is_string()) {
+            problems.push_back(fmt::format("{}.{}: missing or not a string", where, key));
+            return {};
+        }
+        return it->get<std::string>();
+    };
+    for (const auto& [key, value] : j.items())
+        if (key != "constraintType" && key != "key" && key != "operator" && key != "value")
+            problems.push_back(fmt::format("{}: unknown key '{}' (known: constraintType, key, operator, value)", where, key));
+    const std::string type = text("constraintType");
+    if (type == "banned") c.type = ConstraintType::banned;
+    else if (type == "preferred" || type == "prefer") c.type = ConstraintType::preferred;
+    else if (type == "unpreferred" || type == "avoid") c.type = ConstraintType::unpreferred;
+    else if (!type.empty())
+        problems.push_back(fmt::format("{}.constraintType: '{}' is not one of banned, preferred, unpreferred", where, type));
+    c.key = text("key");
+    if (j.contains("key") && c.key.empty()) problems.push_back(fmt::format("{}.key: empty", where));
+    const std::string op = text("operator");
+    static const std::pair<std::string_view, ConstraintOperator> ops[] = {
+        {"=", ConstraintOperator::eq}, {"!=", ConstraintOperator::ne}, {">", ConstraintOperator::gt},
+        {">=", ConstraintOperator::ge}, {"<", ConstraintOperator::lt}, {"<=", ConstraintOperator::le}};
+    bool known = op.empty();
+    for (const auto& [name, v] : ops)
+        if (op == name) {
+            c.op = v;
+            known = true;
+        }
+    if (!known) problems.push_back(fmt::format("{}.operator: '{}' is not one of =, !=, >, >=, <, <=", where, op));
+    const auto it = j.find("value");
+    if (it == j.end()) problems.push_back(fmt::format("{}.value: missing", where));
+    else if (it->is_string()) c.value = it->get<std::string>();
+    else if (it->is_number()) {
+        c.number = it->get<double>();
+        c.value = it->dump();
+    } else problems.push_back(fmt::format("{}.value: must be a string or a number", where));
+    return c;
 }
 
 }  // namespace geoplex::routing::detail

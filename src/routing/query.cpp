@@ -384,6 +384,23 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
             src = q.path_source();
             tgt = q.path_target();
         }
+    } else if (const auto* set = st.costs_cache.precomputed(lp);
+               set != nullptr && set->has_ch[static_cast<std::size_t>(o)]) {
+        // A precomputed constraint set with the same factors: a plain CH query on its own
+        // hierarchy (routing/ch_recontract.hpp); the seeds already carry the constrained weights.
+        const ContractionHierarchy& sch = set->ch[static_cast<std::size_t>(o)];
+        auto& q = st.ch_queries[{&sch, static_cast<int>(o)}];
+        if (!q) q = std::make_unique<ChQuery>(g, sch);
+        q->reset();
+        for (const auto& s : sources) q->add_source(s.node, s.w, s.aux);
+        for (const auto& t : targets) q->add_target(t.node, t.w, t.aux);
+        q->run();
+        dist = q->distance();
+        if (dist != inf_weight && dist < best.weight) {
+            arcs = q->arc_path();
+            src = q->path_source();
+            tgt = q->path_target();
+        }
     } else {
         // Exact search on the constrained weights: the CH path when it is provably optimal,
         // else A* with CH potentials (routing/constrained.hpp).

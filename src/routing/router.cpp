@@ -98,6 +98,7 @@ Router Router::open(const std::filesystem::path& dir, const OpenOptions& options
                     lp->has_ch[k] = true;
                     pinfo.optimizations.push_back(*o);
                 }
+                detail::load_constraint_sets(jp, dir / info.id, *lp, pinfo, options.verify_checksums);
                 if (jp.contains("report")) pinfo.report = report_from_json(jp["report"], info.id, pinfo.name);
                 info.profiles.push_back(std::move(pinfo));
                 lr.profiles.push_back(std::move(lp));

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "routing/ch_recontract.hpp"
 #include "routing/detail.hpp"
 #include "routing/store.hpp"
 
@@ -21,6 +22,7 @@ struct LoadedProfile {
     std::array<bool, 2> has_ch{false, false};
     GridParams grid;
     std::span<const std::uint32_t> grid_first, grid_items;
+    std::vector<std::unique_ptr<PrecomputedSet>> sets;  ///< precomputed constraint sets (ch_recontract.hpp)
 };
 
 struct LoadedResource {

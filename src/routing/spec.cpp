@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "geoplex/core/error.hpp"
+#include "routing/ch_recontract.hpp"
 
 namespace geoplex::routing::detail {
 
@@ -28,6 +31,53 @@ std::vector<std::string> string_list(const toml::table& t, std::string_view key,
     return out;
 }
 
+/// [[routing.resources.constraint_sets]] name = "no-tunnel"
+///     constraints = [{constraintType = "banned", key = "wayType", operator = "=", value = "tunnel"}]
+std::vector<ConstraintSet> constraint_sets_from_toml(const toml::node* node, const std::string& where,
+                                                     std::vector<std::string>& problems) {
+    std::vector<ConstraintSet> out;
+    if (node == nullptr) return out;
+    const auto* arr = node->as_array();
+    if (arr == nullptr) {
+        problems.push_back(where + ".constraint_sets: must be an array of tables ([[routing.resources.constraint_sets]])");
+        return out;
+    }
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string at = fmt::format("{}.constraint_sets[{}]", where, i);
+        const toml::node* tn = arr->get(i);
+        const auto* t = tn != nullptr ? tn->as_table() : nullptr;
+        if (t == nullptr) {
+            problems.push_back(at + ": must be a table {name, constraints}");
+            continue;
+        }
+        ConstraintSet cs;
+        for (const auto& [key, value] : *t)
+            if (key.str() != "name" && key.str() != "constraints")
+                problems.push_back(fmt::format("{}: unknown key '{}' (known: name, constraints)", at, key.str()));
+        if (const auto name = t->get_as<std::string>("name")) cs.name = name->get();
+        else problems.push_back(at + ".name: missing or not a string");
+        const auto* list = t->get_as<toml::array>("constraints");
+        if (list == nullptr) problems.push_back(at + ".constraints: missing or not an array of tables");
+        for (std::size_t k = 0; list != nullptr && k < list->size(); ++k) {
+            // The Road2 object as JSON, then the request parser's rules.
+            nlohmann::json j = nlohmann::json::object();
+            const toml::node* cn = list->get(k);
+            if (const auto* ct = cn != nullptr ? cn->as_table() : nullptr) {
+                for (const auto& [key, value] : *ct) {
+                    if (const auto v = value.value_exact<std::string>()) j[std::string(key.str())] = *v;
+                    else if (const auto n = value.value<double>()) j[std::string(key.str())] = *n;
+                    else j[std::string(key.str())] = nullptr;
+                }
+            } else {
+                j = nullptr;
+            }
+            cs.constraints.push_back(constraint_from_json(j, fmt::format("{}.constraints[{}]", at, k), problems));
+        }
+        out.push_back(std::move(cs));
+    }
+    return out;
+}
+
 }  // namespace
 
 BuildConfig config_from_toml(const toml::table& section, const std::filesystem::path& spec_dir) {
@@ -43,7 +93,7 @@ BuildConfig config_from_toml(const toml::table& section, const std::filesystem::
     }
     static constexpr std::string_view known[] = {"id", "title", "description", "version", "format", "path",
                                                  "profiles", "optimizations", "crs", "bdtopo_layer",
-                                                 "bdtopo_restrictions_layer"};
+                                                 "bdtopo_restrictions_layer", "constraint_sets"};
     for (std::size_t i = 0; i < resources->size(); ++i) {
         const std::string where = fmt::format("routing.resources[{}]", i);
         const toml::node* rn = resources->get(i);
@@ -108,6 +158,7 @@ BuildConfig config_from_toml(const toml::table& section, const std::filesystem::
             r.crs = crs;
             if (std::find(r.crs.begin(), r.crs.end(), "EPSG:4326") == r.crs.end()) r.crs.insert(r.crs.begin(), "EPSG:4326");
         }
+        r.constraint_sets = constraint_sets_from_toml(rt->get("constraint_sets"), where, problems);
         if (r.profiles.size() == profiles.size())
             for (auto& p : r.validate()) problems.push_back(fmt::format("{}.{}", where, p));
         cfg.resources.push_back(std::move(r));

@@ -76,6 +76,35 @@ struct Profile {
 
 // ---- build ------------------------------------------------------------------------------------
 
+enum class ConstraintType : std::uint8_t { banned, preferred, unpreferred };
+enum class ConstraintOperator : std::uint8_t { eq, ne, gt, ge, lt, le };
+[[nodiscard]] std::string_view to_string(ConstraintType t) noexcept;
+[[nodiscard]] std::string_view to_string(ConstraintOperator o) noexcept;
+
+/// A Road2 constraint: {constraintType, key, operator, value}. Keys: `wayType` (autoroute,
+/// tunnel, pont) everywhere; BD TOPO attributes (nature, importance, cpx_classement_administratif,
+/// largeur…) on BD TOPO resources. Numeric operators need a numeric value.
+struct Constraint {
+    ConstraintType type = ConstraintType::banned;
+    std::string key;
+    ConstraintOperator op = ConstraintOperator::eq;
+    std::string value;            ///< as given (strings)
+    std::optional<double> number; ///< when the value is a JSON number
+};
+
+/// Weight factors of preferred/unpreferred constraints (Road2 leaves them to the engine).
+inline constexpr double preferred_factor = 0.8;
+inline constexpr double unpreferred_factor = 1.5;
+
+/// A constraint set whose hierarchies are precomputed at build time (OSRM's `exclude` classes):
+/// a request whose constraints give the same per-way factors is answered by a plain CH query on
+/// them (docs/routing.md, "Constrained routes"). Bundle: [[routing.resources.constraint_sets]].
+struct ConstraintSet {
+    /// Letters, digits, '_', '-', '.'; names the files (`<profile>-<optimization>.set-<name>.ch`).
+    std::string name;
+    std::vector<Constraint> constraints;
+};
+
 enum class SourceFormat : std::uint8_t {
     osm,     ///< OSM PBF or XML (libosmium)
     bdtopo,  ///< IGN BD TOPO troncon_de_route (+ non_communication) through GDAL
@@ -101,6 +130,9 @@ struct ResourceConfig {
     std::vector<Optimization> optimizations{Optimization::fastest, Optimization::shortest};
     /// CRSs accepted/produced by the HTTP API for this resource (EPSG:4326 always included).
     std::vector<std::string> crs{"EPSG:4326", "EPSG:2154"};
+    /// Constraint sets precomputed per profile and optimization (default none: each one costs
+    /// about one CH build, see docs/routing.md).
+    std::vector<ConstraintSet> constraint_sets;
 
     [[nodiscard]] std::vector<std::string> validate() const;
 };
@@ -128,6 +160,12 @@ struct ProfileReport {
     double graph_seconds = 0.0;
     std::vector<double> ch_seconds;         ///< per optimization, in ResourceConfig order
     std::vector<std::uint64_t> ch_arcs;     ///< forward+backward CH arcs per optimization
+    struct SetReport {
+        std::string name;
+        std::vector<double> seconds, cpu_seconds;  ///< per optimization: wall and CPU (whole process)
+        std::vector<std::uint64_t> arcs;
+    };
+    std::vector<SetReport> constraint_sets;  ///< precomputed constraint sets
 };
 
 struct BuildReport {
@@ -156,6 +194,7 @@ private:
 struct ProfileInfo {
     std::string name;
     std::vector<Optimization> optimizations;
+    std::vector<ConstraintSet> constraint_sets;  ///< precomputed (ResourceConfig::constraint_sets)
     ProfileReport report;
 };
 
@@ -198,26 +237,6 @@ private:
 };
 
 // ---- requests ---------------------------------------------------------------------------------
-
-enum class ConstraintType : std::uint8_t { banned, preferred, unpreferred };
-enum class ConstraintOperator : std::uint8_t { eq, ne, gt, ge, lt, le };
-[[nodiscard]] std::string_view to_string(ConstraintType t) noexcept;
-[[nodiscard]] std::string_view to_string(ConstraintOperator o) noexcept;
-
-/// A Road2 constraint: {constraintType, key, operator, value}. Keys: `wayType` (autoroute,
-/// tunnel, pont) everywhere; BD TOPO attributes (nature, importance, cpx_classement_administratif,
-/// largeur…) on BD TOPO resources. Numeric operators need a numeric value.
-struct Constraint {
-    ConstraintType type = ConstraintType::banned;
-    std::string key;
-    ConstraintOperator op = ConstraintOperator::eq;
-    std::string value;            ///< as given (strings)
-    std::optional<double> number; ///< when the value is a JSON number
-};
-
-/// Weight factors of preferred/unpreferred constraints (Road2 leaves them to the engine).
-inline constexpr double preferred_factor = 0.8;
-inline constexpr double unpreferred_factor = 1.5;
 
 struct RouteRequest {
     std::string resource;

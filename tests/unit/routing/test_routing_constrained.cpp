@@ -10,12 +10,18 @@
 #include <random>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "geoplex/routing/routing.hpp"
 #include "geoplex/synth/synth.hpp"
+#include "geoplex/core/error.hpp"
+#include "routing/ch_recontract.hpp"
 #include "routing/constrained.hpp"
 #include "routing/detail.hpp"
+#include "routing/router_impl.hpp"
+#include "routing/spec.hpp"
 #include "support/test_data.hpp"
 
 using namespace geoplex;
@@ -23,16 +29,18 @@ using namespace geoplex::routing;
 
 namespace {
 
-Router build(const geoplex::test::TempDir& dir, const std::string& path, SourceFormat format = SourceFormat::osm) {
+Router build(const geoplex::test::TempDir& dir, const std::string& path, SourceFormat format = SourceFormat::osm,
+             const std::vector<ConstraintSet>& sets = {}, const std::string& sub = "routing") {
     ResourceConfig r;
     r.id = "r";
     r.format = format;
     r.path = path;
     r.profiles = {Profile::builtin("car")};
+    r.constraint_sets = sets;
     BuildConfig cfg;
     cfg.resources.push_back(r);
-    Builder(cfg).build(dir / "routing");
-    return Router::open(dir / "routing");
+    Builder(cfg).build(dir / sub);
+    return Router::open(dir / sub);
 }
 
 /// A constraint set with the reference's own per-way factor (0 = banned).
@@ -281,4 +289,271 @@ TEST_CASE("constrained search equals a constrained Dijkstra: Marseille BD TOPO a
          }},
     };
     check_cases(router, cases, 25, 20);
+}
+
+// ---- precomputed constraint sets (routing/ch_recontract.hpp) ---------------------------------
+
+namespace {
+
+std::vector<ConstraintSet> sets_of(const std::vector<Case>& cases) {
+    std::vector<ConstraintSet> sets;
+    for (std::size_t k = 0; k < cases.size(); ++k) sets.push_back({fmt::format("s{}", k), cases[k].constraints});
+    return sets;
+}
+
+/// Every declared set, both optimizations: a plain CH query on the set's hierarchy equals the
+/// reference Dijkstra on `sources_n` × `targets_n` random pairs (two seeds each); the path is
+/// allowed, weighs that, and its aux is the TRUE other metric of the path (unscaled).
+void check_precomputed(const Router& router, const std::vector<Case>& cases, std::uint32_t sources_n,
+                       std::uint32_t targets_n) {
+    const Graph& g = router.graph("r", "car");
+    const auto& lp = router.impl().profile("r", "car");
+    REQUIRE(lp.sets.size() == cases.size());
+    const ProfileInfo* info = router.find("r")->find_profile("car");
+    REQUIRE(info->constraint_sets.size() == cases.size());
+    std::size_t changed = 0;
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const Case& c = cases[k];
+        const detail::PrecomputedSet& set = *lp.sets[k];
+        CHECK(set.set.name == fmt::format("s{}", k));
+        CHECK(info->constraint_sets[k].constraints.size() == c.constraints.size());
+        std::vector<double> factor(g.way_flags.size());
+        for (WayId w = 0; w < factor.size(); ++w) factor[w] = c.factor(g, w);
+        REQUIRE(std::equal(set.factor.begin(), set.factor.end(), factor.begin(), factor.end()));
+        // The request's constraints find this set (or an earlier one with the very same factors).
+        const auto* found = detail::find_precomputed(lp, detail::way_costs(g, c.constraints));
+        REQUIRE(found != nullptr);
+        CHECK(std::equal(found->factor.begin(), found->factor.end(), factor.begin(), factor.end()));
+        for (const auto o : {Optimization::fastest, Optimization::shortest}) {
+            INFO(c.name << " " << to_string(o));
+            REQUIRE(set.has_ch[static_cast<std::size_t>(o)]);
+            const ContractionHierarchy& ch = set.ch[static_cast<std::size_t>(o)];
+            CHECK(check_ch_for_errors(g, ch).empty());
+            const auto W = g.weights(o);
+            const auto A = g.weights(o == Optimization::fastest ? Optimization::shortest : Optimization::fastest);
+            ChQuery q(g, ch);
+            std::mt19937 rng(static_cast<std::uint32_t>(101 + k));
+            std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
+            std::uniform_int_distribution<Weight> partial(0, 60);
+            const std::vector<double> ones(factor.size(), 1.0);
+            std::size_t pairs = 0, reachable = 0;
+            for (std::uint32_t i = 0; i < sources_n; ++i) {
+                const std::vector<detail::SearchSeed> sources = {{pick(rng), partial(rng)}, {pick(rng), partial(rng)}};
+                const auto ref = reference(g, o, factor, sources);
+                const auto plain = reference(g, o, ones, sources);
+                for (std::uint32_t j = 0; j < targets_n; ++j) {
+                    const std::vector<detail::SearchSeed> targets = {{pick(rng), partial(rng)},
+                                                                     {pick(rng), partial(rng)}};
+                    std::uint64_t want = UINT64_MAX, unconstrained = UINT64_MAX;
+                    for (const auto& t : targets) {
+                        if (ref[t.node] != UINT64_MAX) want = std::min(want, ref[t.node] + t.weight);
+                        if (plain[t.node] != UINT64_MAX) unconstrained = std::min(unconstrained, plain[t.node] + t.weight);
+                    }
+                    ++pairs;
+                    q.reset();
+                    for (const auto& s : sources) q.add_source(s.node, s.weight);
+                    for (const auto& t : targets) q.add_target(t.node, t.weight);
+                    q.run();
+                    if (want == UINT64_MAX) {
+                        CHECK(q.distance() == inf_weight);
+                        continue;
+                    }
+                    ++reachable;
+                    if (want != unconstrained) ++changed;
+                    REQUIRE(q.distance() == want);
+                    std::uint64_t w = UINT64_MAX, aux = 0;
+                    for (const auto& s : sources)
+                        if (s.node == q.path_source()) w = std::min<std::uint64_t>(w, s.weight);
+                    REQUIRE(w != UINT64_MAX);
+                    NodeId at = q.path_source();
+                    bool connected = true, allowed = true;
+                    for (const ArcId a : q.arc_path()) {
+                        connected = connected && a >= g.first_out[at] && a < g.first_out[at + 1];
+                        const double f = factor[g.segment_way[g.segment_of(a)]];
+                        allowed = allowed && f > 0;
+                        w += std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(W[a] * f)));
+                        aux += A[a];
+                        at = g.head[a];
+                    }
+                    CHECK(connected);
+                    CHECK(allowed);
+                    CHECK(at == q.path_target());
+                    std::uint64_t last = UINT64_MAX;
+                    for (const auto& t : targets)
+                        if (t.node == at) last = std::min<std::uint64_t>(last, t.weight);
+                    REQUIRE(last != UINT64_MAX);
+                    CHECK(w + last == want);
+                    CHECK(q.aux() == aux);
+                }
+            }
+            CHECK(pairs >= 2000);
+            CHECK(reachable * 4 > pairs);
+        }
+    }
+    CHECK(changed > 0);  // the sets do change routes
+}
+
+/// Routes through Query (the precomputed branch) against the same routes on a bundle without
+/// sets (CH-verify / A*): same status, same total of the optimized metric (to rounding of the
+/// partial end pieces).
+void check_routes_match(const Router& with_sets, const Router& without, const std::vector<Constraint>& constraints,
+                        std::size_t count, std::uint32_t seed) {
+    const Graph& g = with_sets.graph("r", "car");
+    Query a(with_sets), b(without);
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
+    std::size_t ok = 0;
+    for (const auto o : {Optimization::fastest, Optimization::shortest})
+        for (std::size_t i = 0; i < count; ++i) {
+            RouteRequest req;
+            req.resource = "r";
+            req.optimization = o;
+            req.points = {g.node_position(pick(rng)), g.node_position(pick(rng))};
+            req.constraints = constraints;
+            req.geometry = req.steps = false;
+            const auto ra = a.route(req), rb = b.route(req);
+            REQUIRE(ra.status == rb.status);
+            if (ra.status != RouteStatus::ok) continue;
+            ++ok;
+            if (o == Optimization::fastest) CHECK(std::abs(ra.duration_s - rb.duration_s) < 0.5);
+            else CHECK(std::abs(ra.distance_m - rb.distance_m) < 0.5);
+        }
+    CHECK(ok * 2 > count);
+}
+
+std::vector<std::string> spec_problems(const std::string& text) {
+    try {
+        (void)detail::config_from_toml(*toml::parse(text)["routing"].as_table(), "/");
+    } catch (const InvalidArgument& e) {
+        return e.problems();
+    }
+    return {};
+}
+
+bool has(const std::vector<std::string>& problems, const std::string& part) {
+    return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("precomputed constraint sets equal a constrained Dijkstra: synthetic town and Andorra",
+          "[routing][constraints][sets]") {
+    // banned tunnel, banned autoroute, unpreferred tunnel, preferred autoroute, banned pont + unpreferred autoroute
+    const auto cases = way_type_cases();
+    synth::Config sc;
+    sc.road_nodes = 10'000;
+    sc.seed = 11;
+    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+    const geoplex::test::TempDir dir("geoplex-routing-sets");
+    const auto roads = synth::generate(sc, dir / "synth").roads.string();
+    const Router town = build(dir, roads, SourceFormat::osm, sets_of(cases), "town");
+    check_precomputed(town, cases, 40, 50);
+    // Through Query: the precomputed branch answers like the CH-verify / A* branch.
+    const Router plain = build(dir, roads, SourceFormat::osm, {}, "plain");
+    check_routes_match(town, plain, cases[0].constraints, 150, 5);
+    check_routes_match(town, plain, cases[4].constraints, 150, 6);
+
+    const Router andorra =
+        build(dir, geoplex::test::data_file("osm/andorra.osm.pbf"), SourceFormat::osm, sets_of(cases), "andorra");
+    check_precomputed(andorra, cases, 40, 50);
+}
+
+TEST_CASE("precomputed constraint sets: an equivalent spelling finds the set, another set does not",
+          "[routing][constraints][sets]") {
+    const geoplex::test::TempDir dir("geoplex-routing-sets-spelling");
+    const Router router = build(dir, geoplex::test::data_file("osm/monaco.osm.pbf"), SourceFormat::osm,
+                                {{"no-tunnel", {way_type(ConstraintType::banned, "tunnel")}}});
+    const Graph& g = router.graph("r", "car");
+    const auto& lp = router.impl().profile("r", "car");
+    REQUIRE(lp.sets.size() == 1);
+    REQUIRE(std::count(lp.sets[0]->factor.begin(), lp.sets[0]->factor.end(), 0.0) > 0);  // Monaco has tunnels
+    // Another key case, the ban repeated, a weaker constraint on the same ways: same factors.
+    const std::vector<Constraint> same = {Constraint{ConstraintType::banned, "WAYTYPE", ConstraintOperator::eq, "tunnel", {}},
+                                          way_type(ConstraintType::unpreferred, "tunnel"),
+                                          way_type(ConstraintType::banned, "tunnel")};
+    CHECK(detail::find_precomputed(lp, detail::way_costs(g, same)) == lp.sets[0].get());
+    detail::WayCostsCache cache;
+    cache.get(g, same);
+    CHECK(cache.precomputed(lp) == lp.sets[0].get());
+    // Unpreferred tunnel alone, or the ban plus something else, are other sets.
+    CHECK(detail::find_precomputed(lp, detail::way_costs(g, {way_type(ConstraintType::unpreferred, "tunnel")})) ==
+          nullptr);
+    cache.get(g, {way_type(ConstraintType::banned, "tunnel"), way_type(ConstraintType::banned, "autoroute")});
+    const bool motorways = std::any_of(g.way_flags.begin(), g.way_flags.end(),
+                                       [](std::uint16_t f) { return (f & way_flag::motorway) != 0; });
+    CHECK((cache.precomputed(lp) == nullptr) == motorways);
+    CHECK(detail::find_precomputed(lp, detail::WayCosts{}) == nullptr);  // no constraint: the base CH
+}
+
+TEST_CASE("precomputed constraint sets: Marseille BD TOPO attribute set", "[routing][constraints][sets][bdtopo]") {
+    const geoplex::test::TempDir dir("geoplex-routing-sets-bdtopo");
+    const std::string gpkg = geoplex::test::data_file("vector/bdtopo-marseille10/bdtopo-marseille10.gpkg");
+    // Independent factors read from the attributes here.
+    auto attr = [](const Graph& g, WayId w, const char* key) {
+        const auto j = nlohmann::json::parse(g.string(g.way_attributes[w]));
+        return j.contains(key) ? j[key] : nlohmann::json();
+    };
+    auto importance = [attr](const Graph& g, WayId w) {
+        const auto v = attr(g, w, "importance");
+        return v.is_string() ? std::stod(v.get<std::string>()) : (v.is_number() ? v.get<double>() : -1.0);
+    };
+    const std::vector<Case> cases = {
+        {"banned importance <= 2 + unpreferred nature = route a 2 chaussees",
+         {Constraint{ConstraintType::banned, "importance", ConstraintOperator::le, "2", 2.0},
+          Constraint{ConstraintType::unpreferred, "nature", ConstraintOperator::eq, "Route à 2 chaussées", {}}},
+         [importance, attr](const Graph& g, WayId w) {
+             const double i = importance(g, w);
+             if (i >= 0 && i <= 2) return 0.0;
+             const auto n = attr(g, w, "nature");
+             return n.is_string() && n.get<std::string>() == "Route à 2 chaussées" ? 1.5 : 1.0;
+         }},
+        {"preferred importance >= 4",
+         {Constraint{ConstraintType::preferred, "importance", ConstraintOperator::ge, "4", 4.0}},
+         [importance](const Graph& g, WayId w) { return importance(g, w) >= 4 ? 0.8 : 1.0; }},
+    };
+    const Router router = build(dir, gpkg, SourceFormat::bdtopo, sets_of(cases));
+    check_precomputed(router, cases, 40, 50);
+    // An attribute the resource lacks: the build names the set.
+    try {
+        (void)build(dir, gpkg, SourceFormat::bdtopo,
+                    {{"bad", {Constraint{ConstraintType::banned, "no_such_field", ConstraintOperator::eq, "x", {}}}}},
+                    "bad");
+        FAIL("the build accepted an unknown key");
+    } catch (const InvalidArgument& e) {
+        CHECK(has(e.problems(), "constraint_sets[0] ('bad', profile car)"));
+        CHECK(has(e.problems(), "no_such_field"));
+    }
+}
+
+TEST_CASE("constraint sets in bundle.toml: validation messages", "[routing][constraints][sets]") {
+    const std::string head = "[[routing.resources]]\nid = \"r\"\npath = \"/\"\nprofiles = [\"car\"]\n";
+    // A valid declaration parses (the path "/" exists).
+    CHECK(spec_problems(head + "[[routing.resources.constraint_sets]]\nname = \"no-tunnel\"\n"
+                               "constraints = [{constraintType = \"banned\", key = \"wayType\", operator = \"=\", "
+                               "value = \"tunnel\"}]\n")
+              .empty());
+    const auto p = spec_problems(
+        head +
+        "[[routing.resources.constraint_sets]]\nname = \"a\"\n"
+        "constraints = [{constraintType = \"forbidden\", key = \"wayType\", operator = \"=\", value = \"tunnel\"}]\n"
+        "[[routing.resources.constraint_sets]]\nname = \"a\"\n"
+        "constraints = [{constraintType = \"banned\", key = \"wayType\", operator = \"~\", value = \"tunnel\"}]\n"
+        "[[routing.resources.constraint_sets]]\nname = \"b c\"\nconstraints = [{constraintType = \"banned\", key = "
+        "\"wayType\", operator = \"=\", value = \"bridge\"}]\n"
+        "[[routing.resources.constraint_sets]]\nname = \"d\"\nconstraints = [{constraintType = \"banned\", key = "
+        "\"nature\", operator = \"=\", value = \"x\"}]\n"
+        "[[routing.resources.constraint_sets]]\nname = \"e\"\nconstraints = []\ncolour = 1\n"
+        "[[routing.resources.constraint_sets]]\nname = \"f\"\nconstraints = [{constraintType = \"banned\", key = "
+        "\"wayType\", operator = \"=\"}]\n");
+    INFO(fmt::format("{}", fmt::join(p, "\n")));
+    CHECK(has(p, "constraint_sets[0].constraints[0].constraintType: 'forbidden' is not one of banned"));
+    CHECK(has(p, "constraint_sets[1].constraints[0].operator: '~' is not one of"));
+    CHECK(has(p, "constraint_sets[1].name: 'a' appears twice"));
+    CHECK(has(p, "constraint_sets[2].name: 'b c' must be"));
+    CHECK(has(p, "constraint_sets[2].constraints[0]: wayType accepts '=' and the values autoroute, tunnel, pont"));
+    CHECK(has(p, "constraint_sets[3].constraints[0].key: 'nature' is not available on an osm resource"));
+    CHECK(has(p, "constraint_sets[4]: unknown key 'colour'"));
+    CHECK(has(p, "constraint_sets[4].constraints: at least one constraint"));
+    CHECK(has(p, "constraint_sets[5].constraints[0].value: missing"));
+    CHECK(has(spec_problems(head + "constraint_sets = 3\n"), "constraint_sets: must be an array of tables"));
 }

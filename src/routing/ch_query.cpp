@@ -245,18 +245,27 @@ private:
 struct ChQuery::State {
     const Graph* g = nullptr;
     const ContractionHierarchy* c = nullptr;
-    /// Everything a search keeps per node, in one cache line access (the searches jump around).
-    struct Label {
+    /// Everything a search keeps per node, in one 32-byte block (the searches jump around): the
+    /// search label and a copy of the node's query arc offsets, so that settling a node reads its
+    /// arc lists straight from the label its push already brought into the cache.
+    struct alignas(32) Label {
         Weight dist = inf_weight;
         Weight aux = 0;
-        NodeId parent = invalid_id;          // rank of the predecessor (invalid for seeds)
+        NodeId parent = invalid_id;          // id of the predecessor (invalid for seeds)
         std::uint32_t via_arc = invalid_id;  // index of the arc used in the parent's forward/backward list
-        std::uint32_t stamp = 0;             // the rest is valid when == round
+        std::uint32_t stamp = 0;             // the above is valid when == round
+        std::uint32_t first[3] = {0, 0, 0};  // query_first[2x], [2x + 1], [2x + 2] (constant)
     };
+    static_assert(sizeof(Label) == 32);
     struct Side {
         HugeArray<Label> label;
         std::vector<std::pair<Weight, NodeId>> heap;
-        void init(std::uint32_t n) { label = HugeArray<Label>(n, Label{}); }
+        void init(std::span<const std::uint32_t> query_first) {
+            const auto n = static_cast<std::uint32_t>(query_first.size() / 2);
+            label = HugeArray<Label>(n, Label{});
+            for (std::uint32_t x = 0; x < n; ++x)
+                for (std::uint32_t k = 0; k < 3; ++k) label[x].first[k] = query_first[2 * std::size_t{x} + k];
+        }
     } fwd, bwd;
     std::uint32_t round = 1;
     Weight best = inf_weight;
@@ -268,32 +277,48 @@ struct ChQuery::State {
         return l.stamp == round ? l.dist : inf_weight;
     }
     void set(Side& s, NodeId r, Weight w, Weight a, NodeId parent, std::uint32_t arc) {
-        s.label[r] = {w, a, parent, arc, round};
+        Label& l = s.label[r];
+        l.dist = w;
+        l.aux = a;
+        l.parent = parent;
+        l.via_arc = arc;
+        l.stamp = round;
         s.heap.emplace_back(w, r);
         std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
     }
 
-    // One settle step of a side. At rank x, query_arcs[q[2x + up], q[2x + up + 1]) are the arcs it
-    // relaxes and [q[2x + down], q[2x + down + 1]) the other side's (up = 0 for the forward search,
+    // One settle step of a side. At node x, query_arcs[first[up], first[up + 1]) are the arcs it
+    // relaxes and [first[down], first[down + 1]) the other side's (up = 0 for the forward search,
     // down = 1 - up), checked to stall nodes reached sub-optimally from above.
     void step(Side& s, const Side& other, unsigned up) {
         std::pop_heap(s.heap.begin(), s.heap.end(), std::greater<>());
         const auto [dx, x] = s.heap.back();
         s.heap.pop_back();
+        const ChArc* arcs = c->query_arcs.data();
+        if (!s.heap.empty()) {
+            // The side's next candidate: start fetching its arcs and the other side's label now,
+            // so that those misses overlap with this node's work.
+            const NodeId y = s.heap.front().second;
+            const Label& ly = s.label[y];
+            __builtin_prefetch(arcs + ly.first[0]);
+            __builtin_prefetch(reinterpret_cast<const char*>(arcs + ly.first[0]) + 64);
+            __builtin_prefetch(&other.label[y]);
+        }
         const Label& lx = s.label[x];
         if (lx.stamp != round || dx != lx.dist) return;
+        // Both lists' heads are read below, in loops whose data-dependent branches would issue
+        // their label misses one after the other: request them all first.
+        for (const ChArc* a = arcs + lx.first[0]; a != arcs + lx.first[2]; ++a) __builtin_prefetch(&s.label[a->head]);
         const Weight ax = lx.aux;
         if (const Weight o = d(other, x); o != inf_weight && dx + o < best) {
             best = dx + o;
             best_aux = ax + other.label[x].aux;
             meet = x;
         }
-        const std::uint32_t* q = c->query_first.data() + 2 * std::size_t{x};
-        const ChArc* arcs = c->query_arcs.data();
-        const ChArc* up_begin = arcs + q[up];
-        const ChArc* up_end = arcs + q[up + 1];
-        const ChArc* down_begin = arcs + q[1 - up];
-        const ChArc* down_end = arcs + q[2 - up];
+        const ChArc* up_begin = arcs + lx.first[up];
+        const ChArc* up_end = arcs + lx.first[up + 1];
+        const ChArc* down_begin = arcs + lx.first[1 - up];
+        const ChArc* down_end = arcs + lx.first[2 - up];
         for (const ChArc* a = down_begin; a != down_end; ++a) {
             const Weight dy = d(s, a->head);
             if (dy != inf_weight && dy + a->weight < dx) return;  // stalled: x is not reached optimally
@@ -326,8 +351,8 @@ struct ChQuery::State {
 ChQuery::ChQuery(const Graph& graph, const ContractionHierarchy& ch) : m_state(std::make_unique<State>()) {
     m_state->g = &graph;
     m_state->c = &ch;
-    m_state->fwd.init(ch.node_count());
-    m_state->bwd.init(ch.node_count());
+    m_state->fwd.init(ch.query_first);
+    m_state->bwd.init(ch.query_first);
 }
 ChQuery::~ChQuery() = default;
 ChQuery::ChQuery(ChQuery&&) noexcept = default;

@@ -29,7 +29,9 @@ public:
     /// The arcs of the node of the next rank: its out-arcs and in-arcs to higher nodes (any order;
     /// the vectors are sorted in place).
     void add_rank(std::vector<ChUpArc>& up_out, std::vector<ChUpArc>& up_in);
-    /// Writes the file once every rank was added; returns the number of CH arcs.
+    /// Writes the file once every rank was added; returns the number of CH arcs. The ids in the
+    /// file are not the contraction steps: nodes are renumbered by level in the upward DAG, then
+    /// graph node id (see relayout), an order as valid as the contraction order and more local.
     std::uint64_t write(const std::filesystem::path& file);
 
 private:
@@ -39,6 +41,8 @@ private:
         std::vector<Weight> weight, aux;
     };
     void emit(Csr& csr, std::vector<ChUpArc>& list) const;
+    /// Renumbers the ranks for locality (by level in the upward DAG, then graph node id).
+    void relayout();
 
     Optimization m_optimization;
     std::vector<NodeId> m_order, m_rank;

@@ -1,9 +1,11 @@
 // Catalog store benchmark (plain timed driver printing JSON): bulk import of N synthetic datasets
-// (src/catalog/synthetic.hpp) in transactions of 5 000, then a deterministic mix of searches with
+// (src/catalog/synthetic.hpp) through Store::import_many() in batches of 10 000 (--create: one
+// create() per record in transactions of the batch size, the path before import_many), then a deterministic mix of searches with
 // facets. Reports wall-clock and thread CPU time per query (the machine is shared: CPU time is
 // the load-independent figure).
 //
 //   catalog_bench [--n 1000000] [--queries 1000] [--uri sqlite:/tmp/catalog_bench.sqlite] [--skip-import] [--verify 30]
+//                 [--batch 10000] [--create]
 //
 // --verify V: the first V timed queries are also run inside a transaction (the SQL search path)
 // and compared with the in-memory planner (totals, facets, page ids and scores); the comparison
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
     std::uint64_t n = 1'000'000, queries = 1000;
     std::string uri = "sqlite:/tmp/catalog_bench.sqlite";
     bool skip_import = false;
+    std::uint64_t batch = 10'000;
+    bool per_record = false;
     std::uint64_t verify = 0;  // queries also run through the SQL path (inside a transaction) and compared
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -54,8 +58,10 @@ int main(int argc, char** argv) {
         else if (a == "--uri" && i + 1 < argc) uri = argv[++i];
         else if (a == "--skip-import") skip_import = true;
         else if (a == "--verify" && i + 1 < argc) verify = std::stoull(argv[++i]);
+        else if (a == "--batch" && i + 1 < argc) batch = std::max<std::uint64_t>(1, std::stoull(argv[++i]));
+        else if (a == "--create") per_record = true;
         else {
-            std::fprintf(stderr, "usage: catalog_bench [--n N] [--queries Q] [--uri URI] [--skip-import] [--verify V]\n");
+            std::fprintf(stderr, "usage: catalog_bench [--n N] [--queries Q] [--uri URI] [--skip-import] [--verify V] [--batch B] [--create]\n");
             return 2;
         }
     }
@@ -78,13 +84,25 @@ int main(int argc, char** argv) {
         datastore = store->create(Datastore{.name = "bench", .technical_name = "catalog_bench"}).id;
         const auto t0 = std::chrono::steady_clock::now();
         const double c0 = thread_cpu_seconds();
-        constexpr std::uint64_t batch = 5000;
+        std::vector<Dataset> records;
         for (std::uint64_t first = 0; first < n; first += batch) {
-            store->transaction([&](Store& s) {
-                for (std::uint64_t i = first; i < std::min(n, first + batch); ++i) s.create(synthetic::dataset(i, datastore));
-            });
-            if ((first / batch) % 20 == 19)
-                std::fprintf(stderr, "imported %llu\n", static_cast<unsigned long long>(first + batch));
+            const auto last = std::min(n, first + batch);
+            if (per_record) {
+                store->transaction([&](Store& s) {
+                    for (std::uint64_t i = first; i < last; ++i) s.create(synthetic::dataset(i, datastore));
+                });
+            } else {
+                records.clear();
+                for (std::uint64_t i = first; i < last; ++i) records.push_back(synthetic::dataset(i, datastore));
+                const auto r = store->import_many(records);
+                if (!r.problems.empty()) {
+                    std::fprintf(stderr, "record %zu refused: %s\n", static_cast<std::size_t>(first + r.problems[0].index),
+                                 r.problems[0].message.c_str());
+                    return 1;
+                }
+            }
+            if (last / 100'000 != first / 100'000)
+                std::fprintf(stderr, "imported %llu\n", static_cast<unsigned long long>(last));
         }
         import_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         import_cpu = thread_cpu_seconds() - c0;
@@ -133,14 +151,14 @@ int main(int argc, char** argv) {
         std::fclose(f);
     }
     std::printf("%s\n",
-                fmt::format(R"({{"backend":"{}","datasets":{},"import_s":{:.2f},"import_cpu_s":{:.2f},"import_records_per_s":{:.0f},)"
+                fmt::format(R"({{"backend":"{}","datasets":{},"import_path":"{}","batch":{},"import_s":{:.2f},"import_cpu_s":{:.2f},"import_records_per_s":{:.0f},)"
                             R"("first_search_s":{:.2f},"rss_mb":{},"verified":{},"mismatches":{},)"
                             R"("queries":{},"mean_matches":{:.0f},"max_matches":{},)"
                             R"("search_wall_ms":{{"p50":{:.2f},"p95":{:.2f},"p99":{:.2f},"max":{:.2f}}},)"
                             R"("search_cpu_ms":{{"p50":{:.2f},"p95":{:.2f},"p99":{:.2f},"max":{:.2f}}},)"
                             R"("selective_queries":{},"selective_cpu_ms":{{"p50":{:.2f},"p95":{:.2f}}},)"
                             R"("broad_queries":{},"broad_cpu_ms":{{"p50":{:.2f},"p95":{:.2f}}}}})",
-                            store->backend(), n, import_wall, import_cpu, import_wall > 0 ? static_cast<double>(n) / import_wall : 0.0,
+                            store->backend(), n, per_record ? "create" : "import_many", batch, import_wall, import_cpu, import_wall > 0 ? static_cast<double>(n) / import_wall : 0.0,
                             first_search_s, rss_kb / 1024, std::min(verify, queries), mismatches,
                             queries, queries ? static_cast<double>(matches) / static_cast<double>(queries) : 0.0, max_matches,
                             percentile(wall, 0.5), percentile(wall, 0.95), percentile(wall, 0.99), percentile(wall, 1.0),

@@ -144,6 +144,7 @@ protected:
     std::string real_type() const override { return "DOUBLE PRECISION"; }
     std::string collate() const override { return " COLLATE \"C\""; }
     std::string dataset_write_lock() const override { return "SELECT pg_advisory_xact_lock(7373002)"; }
+    bool failed_statement_aborts_transaction() const override { return true; }
 
     void create_search_schema(Connection& c) override {
         c.exec_script("ALTER TABLE dataset ADD COLUMN tsv tsvector");

@@ -5,7 +5,10 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <string_view>
+#include <unordered_map>
 
 #include <libstemmer.h>
 #include <utf8proc.h>
@@ -45,6 +48,11 @@ constexpr std::array<std::string_view, 56> k_stop_words{
 bool is_stop_word(std::string_view w) {
     return std::find(k_stop_words.begin(), k_stop_words.end(), w) != k_stop_words.end();
 }
+
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 struct StemmerDeleter {
     void operator()(sb_stemmer* s) const noexcept { sb_stemmer_delete(s); }
@@ -89,6 +97,9 @@ std::string fold(std::string_view text) {
 
 std::vector<std::string> analyze(std::string_view text) {
     thread_local std::unique_ptr<sb_stemmer, StemmerDeleter> stemmer(sb_stemmer_new("french", "UTF_8"));
+    // Stemming is a pure function of the word and costs more than the lookup (bulk imports
+    // analyse the same few thousand words over and over).
+    thread_local std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> stems;
     std::vector<std::string> terms;
     const std::string folded = fold(text);
     std::size_t pos = 0;
@@ -98,11 +109,17 @@ std::vector<std::string> analyze(std::string_view text) {
         const std::string_view word(folded.data() + pos, end - pos);
         pos = end + 1;
         if (word.empty() || is_stop_word(word)) continue;
+        if (const auto hit = stems.find(word); hit != stems.end()) {
+            terms.push_back(hit->second);
+            continue;
+        }
         if (stemmer) {
             const sb_symbol* s = sb_stemmer_stem(stemmer.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                                  static_cast<int>(word.size()));
             if (s) {
                 terms.emplace_back(reinterpret_cast<const char*>(s), static_cast<std::size_t>(sb_stemmer_length(stemmer.get())));
+                if (stems.size() >= 100'000) stems.clear();  // bounded; vocabularies repeat a lot
+                stems.emplace(std::string(word), terms.back());
                 continue;
             }
         }

@@ -43,6 +43,10 @@ public:
     }
     /// Runs one statement; returns the number of rows it changed.
     virtual std::int64_t execute(const std::string& sql, const SqlParams& params) = 0;
+    /// Runs an INSERT into a table keyed by `seq` and returns the new row's seq.
+    virtual std::int64_t insert_seq(const std::string& insert_sql, const SqlParams& params) {
+        return query_int64(insert_sql + " RETURNING seq", params).at(0);
+    }
     /// Runs statements without parameters (DDL, BEGIN/COMMIT…).
     virtual void exec_script(const std::string& sql) = 0;
     /// False when the connection is unusable and must be dropped from the pool.

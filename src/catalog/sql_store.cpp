@@ -111,12 +111,18 @@ std::vector<std::pair<std::string, std::string>> facet_rows(const json& doc) {
     return {rows.begin(), rows.end()};
 }
 
+std::optional<GeoBox> doc_bbox(const json& doc) {
+    const auto b = doc.find("bbox");
+    if (b == doc.end() || !b->is_object()) return std::nullopt;
+    return GeoBox{b->at("west").get<double>(), b->at("south").get<double>(), b->at("east").get<double>(),
+                  b->at("north").get<double>()};
+}
+
 /// title_sort, west, south, east, north, sharing of a dataset document.
 SqlParams dataset_search_columns(const json& doc) {
     SqlParams p{fold(doc.value("title", std::string{}))};
-    const auto b = doc.find("bbox");
-    if (b != doc.end() && b->is_object()) {
-        for (const char* k : {"west", "south", "east", "north"}) p.emplace_back(b->at(k).get<double>());
+    if (const auto b = doc_bbox(doc)) {
+        p.insert(p.end(), {b->west, b->south, b->east, b->north});
     } else {
         p.insert(p.end(), {nullptr, nullptr, nullptr, nullptr});
     }
@@ -327,24 +333,52 @@ int SqlStore::schema_version() {
 
 // ---- CRUD ---------------------------------------------------------------------------------------
 
-void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc) {
-    std::string cols = "id, doc", marks = "?, ?";
+namespace {
+
+/// "INSERT INTO <table> (id, doc, <columns>[, dataset search columns]) VALUES (?, …)", per kind.
+const std::string& insert_sql(const TableSpec& spec) {
+    static const std::vector<std::string> sql = [] {
+        std::vector<std::string> all;
+        for (auto kind : all_kinds()) {
+            const auto& t = table_spec(kind);
+            std::string cols = "id, doc", marks = "?, ?";
+            for (const auto& col : t.columns) {
+                cols += ", " + quote(col.name);
+                marks += ", ?";
+            }
+            if (kind == EntityKind::dataset) {
+                // The search columns go in with the row (a second write of a fresh row costs a page rewrite).
+                cols += ", title_sort, west, south, east, north, sharing";
+                marks += ", ?, ?, ?, ?, ?, ?";
+            }
+            all.push_back(fmt::format("INSERT INTO {} ({}) VALUES ({})", quote(t.table), cols, marks));
+        }
+        return all;
+    }();
+    return sql.at(static_cast<std::size_t>(spec.kind));
+}
+
+}  // namespace
+
+std::int64_t SqlStore::insert_entity_row(Connection& c, const TableSpec& spec, const json& doc) {
     SqlParams params{doc.at("_id").get<std::string>(), doc.dump()};
-    for (const auto& col : spec.columns) {
-        cols += ", " + quote(col.name);
-        marks += ", ?";
-        params.push_back(column_value(col, doc));
-    }
+    params.reserve(2 + spec.columns.size() + 6);
+    for (const auto& col : spec.columns) params.push_back(column_value(col, doc));
     if (spec.kind == EntityKind::dataset) {
-        // The search columns go in with the row (a second write of a fresh row costs a page rewrite).
-        cols += ", title_sort, west, south, east, north, sharing";
-        marks += ", ?, ?, ?, ?, ?, ?";
         const auto extras = dataset_search_columns(doc);
         params.insert(params.end(), extras.begin(), extras.end());
     }
-    const auto rows = c.query(fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING seq", quote(spec.table), cols, marks), params);
+    return c.insert_seq(insert_sql(spec), params);
+}
+
+void SqlStore::finish_insert(Connection& c, const TableSpec& spec, const json& doc, std::int64_t seq,
+                             std::vector<TextRow>* deferred_text) {
     write_arrays(c, spec, doc, true);
-    if (spec.kind == EntityKind::dataset) index_dataset(c, to_int(rows.at(0).at(0)), doc, true);
+    if (spec.kind == EntityKind::dataset) index_dataset(c, seq, doc, true, deferred_text);
+}
+
+void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc) {
+    finish_insert(c, spec, doc, insert_entity_row(c, spec, doc));
 }
 
 void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc, bool fresh) {
@@ -363,26 +397,17 @@ void SqlStore::log_dataset_change(Connection& c, std::int64_t seq) {
     c.execute("INSERT INTO dataset_change (ds) VALUES (?)", {seq});
 }
 
-void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, bool fresh) {
+void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, bool fresh, std::vector<TextRow>* deferred_text) {
     // Straight from the normalised document (no conversion to Dataset: this runs per imported record).
-    const auto search_columns = dataset_search_columns(doc);
     if (!fresh) {
-        auto p = search_columns;
+        auto p = dataset_search_columns(doc);
         p.emplace_back(seq);
         c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ?, sharing = ? WHERE seq = ?", p);
     }
-    // All facet rows in one statement (one cached statement per row count).
-    const auto facets = facet_rows(doc);
-    if (!facets.empty()) {
-        std::string sql = "INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)";
-        SqlParams p;
-        p.reserve(facets.size() * 3);
-        for (const auto& [facet, value] : facets) {
-            if (!p.empty()) sql += ", (?, ?, ?)";
-            p.insert(p.end(), {seq, facet, value});
-        }
-        c.execute(sql, p);
-    }
+    // One single-row statement per facet row: a multi-row INSERT needs a statement journal (a
+    // savepoint per statement), which costs more than the extra steps.
+    for (const auto& [facet, value] : facet_rows(doc))
+        c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", {seq, facet, value});
     std::string kw;
     if (const auto it = doc.find("keywords"); it != doc.end() && it->is_array())
         for (const auto& k : *it)
@@ -391,12 +416,10 @@ void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, b
                     if (!kw.empty()) kw += ' ';
                     kw += t;
                 }
-    std::optional<GeoBox> bbox;
-    if (!std::holds_alternative<std::nullptr_t>(search_columns[1]))
-        bbox = GeoBox{std::get<double>(search_columns[1]), std::get<double>(search_columns[2]),
-                      std::get<double>(search_columns[3]), std::get<double>(search_columns[4])};
-    index_text(c, seq, bbox, fmt::format("{}", fmt::join(analyze(doc.value("title", std::string{})), " ")), kw,
-               fmt::format("{}", fmt::join(analyze(doc.value("abstract", std::string{})), " ")));
+    TextRow text{seq, doc_bbox(doc), fmt::format("{}", fmt::join(analyze(doc.value("title", std::string{})), " ")), std::move(kw),
+                 fmt::format("{}", fmt::join(analyze(doc.value("abstract", std::string{})), " "))};
+    if (deferred_text) deferred_text->push_back(std::move(text));
+    else index_text(c, text.seq, text.bbox, text.title, text.keywords, text.abstract);
     log_dataset_change(c, seq);
 }
 
@@ -416,6 +439,56 @@ json SqlStore::create_normalized_document(EntityKind kind, const json& normalize
     stamp_new(spec, doc);
     with_tx([&](Connection& c) { insert_row(c, spec, doc); });
     return doc;
+}
+
+ImportResult SqlStore::import_normalized_documents(EntityKind kind, std::vector<json> docs) {
+    const auto& spec = table_spec(kind);
+    ImportResult out;
+    out.ids.resize(docs.size());
+    // One transaction (a savepoint inside transaction()), no savepoint per record: on SQLite each
+    // savepoint makes FTS5 flush its pending terms into a new segment (then merged again), which
+    // was the largest single cost of importing through create() inside a transaction.
+    with_tx([&](Connection& c) {
+        begin_bulk(c);
+        try {
+            const bool per_record_savepoint = failed_statement_aborts_transaction();
+            std::vector<TextRow> text;
+            for (std::size_t i = 0; i < docs.size(); ++i) {
+                json& doc = docs[i];
+                const auto given = doc.value("_id", std::string{});
+                try {
+                    stamp_new(spec, doc);
+                } catch (const InvalidArgument& e) {
+                    out.problems.push_back({i, given, e.code(), e.what()});
+                    continue;
+                }
+                std::int64_t seq = -1;
+                try {
+                    // SQLite: only the row statement can be refused (unique or reference
+                    // constraint), and a refused statement undoes itself: the transaction goes on.
+                    if (per_record_savepoint) with_tx([&](Connection& t) { insert_row(t, spec, doc); });
+                    else seq = insert_entity_row(c, spec, doc);
+                } catch (const Conflict& e) {
+                    out.problems.push_back({i, given, e.code(), e.what()});
+                    continue;
+                }
+                if (!per_record_savepoint) finish_insert(c, spec, doc, seq, &text);  // a failure here aborts the whole call
+                out.ids[i] = doc["_id"].get<std::string>();
+            }
+            // The full-text rows last, one after the other: any statement with a statement
+            // journal (a multi-row INSERT, a constraint that may abort) between two FTS5 inserts
+            // makes FTS5 write its pending terms out as a new segment.
+            for (const auto& t : text) index_text(c, t.seq, t.bbox, t.title, t.keywords, t.abstract);
+        } catch (...) {
+            try {
+                end_bulk(c);
+            } catch (...) {
+            }
+            throw;
+        }
+        end_bulk(c);
+    });
+    return out;
 }
 
 std::optional<json> SqlStore::get_document(EntityKind kind, std::string_view id) {

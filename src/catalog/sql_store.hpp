@@ -27,6 +27,13 @@ namespace geoplex::catalog::detail {
 [[nodiscard]] std::unique_ptr<Store> open_postgres_store(const std::string& conninfo);
 
 /// What the search needs from a dialect, filled in once per query.
+/// A dataset's full-text and spatial entry (analyze()d terms separated by spaces).
+struct TextRow {
+    std::int64_t seq = 0;
+    std::optional<GeoBox> bbox;
+    std::string title, keywords, abstract;
+};
+
 struct SearchSql {
     std::string where;   ///< conditions on dataset d ("1=1" when none)
     SqlParams params;
@@ -39,6 +46,7 @@ public:
 
     nlohmann::json create_document(EntityKind kind, const nlohmann::json& doc) override;
     nlohmann::json create_normalized_document(EntityKind kind, const nlohmann::json& doc) override;
+    ImportResult import_normalized_documents(EntityKind kind, std::vector<nlohmann::json> docs) override;
     std::optional<nlohmann::json> get_document(EntityKind kind, std::string_view id) override;
     nlohmann::json update_document(EntityKind kind, const nlohmann::json& doc) override;
     bool remove_document(EntityKind kind, std::string_view id) override;
@@ -80,6 +88,12 @@ protected:
     /// parameter, then come those of `where`.
     [[nodiscard]] virtual std::string relevance_sql(const std::string& where) const = 0;
     [[nodiscard]] virtual std::size_t relevance_text_parameters() const = 0;
+    /// True when a failed statement aborts the whole transaction (PostgreSQL): a bulk import then
+    /// wraps each record in a savepoint. False (SQLite): a failed statement undoes only itself.
+    [[nodiscard]] virtual bool failed_statement_aborts_transaction() const = 0;
+    /// Connection settings for the duration of a bulk import (inside its transaction), and back.
+    virtual void begin_bulk(Connection&) {}
+    virtual void end_bulk(Connection&) {}
     /// True when searches outside transactions run on the in-memory SearchIndex (its bm25 is
     /// FTS5's: SQLite only); false = the SQL search.
     [[nodiscard]] virtual bool memory_search() const { return false; }
@@ -105,6 +119,12 @@ private:
     ThreadTx* current_tx();
 
     void insert_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    /// The entity's row alone (the only statement of an insert a constraint can refuse); returns its seq.
+    std::int64_t insert_entity_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    /// The rest of an insert: array side rows, and for datasets the search structures and change log.
+    /// `deferred_text`: the full-text / spatial entry is appended there instead of written.
+    void finish_insert(Connection& c, const TableSpec& spec, const nlohmann::json& doc, std::int64_t seq,
+                       std::vector<TextRow>* deferred_text = nullptr);
     void write_arrays(Connection& c, const TableSpec& spec, const nlohmann::json& doc, bool fresh);
     void log_dataset_change(Connection& c, std::int64_t seq);
     /// Facet counts of the match set from the in-memory facet columns (brought up to date from
@@ -113,7 +133,8 @@ private:
     /// The same with one GROUP BY (used inside transactions, whose uncommitted rows the cache
     /// must not see).
     std::uint64_t sql_facets(Connection& c, const SearchSql& all, const SearchQuery& q, SearchResult& out);
-    void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc, bool fresh);
+    void index_dataset(Connection& c, std::int64_t seq, const nlohmann::json& doc, bool fresh,
+                       std::vector<TextRow>* deferred_text = nullptr);
     void unindex_dataset(Connection& c, std::int64_t seq);
     /// Brings m_index up to date with the database (full load the first time, then the change log).
     void refresh_index(Connection& c);

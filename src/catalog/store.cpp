@@ -1,6 +1,7 @@
 // The typed Store API over the document API, entity kinds, and open_store().
 #include "geoplex/catalog/store.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -86,6 +87,65 @@ nlohmann::json Store::create_normalized_document(EntityKind kind, const nlohmann
     return create_document(kind, doc);
 }
 
+ImportResult Store::import_documents(EntityKind kind, const std::vector<nlohmann::json>& docs) {
+    // Invalid documents are refused here; the valid ones go through the store's bulk path in
+    // input order, their positions mapped back.
+    ImportResult out;
+    out.ids.resize(docs.size());
+    std::vector<json> valid;
+    std::vector<std::size_t> where;
+    valid.reserve(docs.size());
+    where.reserve(docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        try {
+            valid.push_back(normalize_document(kind, docs[i]));
+            where.push_back(i);
+        } catch (const Error& e) {
+            const auto id = docs[i].is_object() ? docs[i].find("_id") : docs[i].end();
+            out.problems.push_back({i, id != docs[i].end() && id->is_string() ? id->get<std::string>() : std::string{},
+                                    e.code(), e.what()});
+        } catch (const std::exception& e) {  // nlohmann type errors
+            const auto id = docs[i].is_object() ? docs[i].find("_id") : docs[i].end();
+            out.problems.push_back({i, id != docs[i].end() && id->is_string() ? id->get<std::string>() : std::string{},
+                                    errc::invalid_argument, e.what()});
+        }
+    }
+    auto r = import_normalized_documents(kind, std::move(valid));
+    for (std::size_t k = 0; k < r.ids.size(); ++k) out.ids[where[k]] = std::move(r.ids[k]);
+    for (auto& p : r.problems) {
+        p.index = where[p.index];
+        out.problems.push_back(std::move(p));
+    }
+    std::sort(out.problems.begin(), out.problems.end(),
+              [](const ImportProblem& a, const ImportProblem& b) { return a.index < b.index; });
+    return out;
+}
+
+ImportResult Store::import_normalized_documents(EntityKind kind, std::vector<nlohmann::json> docs) {
+    ImportResult out;
+    out.ids.resize(docs.size());
+    transaction([&](Store& s) {
+        for (std::size_t i = 0; i < docs.size(); ++i) {
+            try {
+                s.transaction([&](Store& t) { out.ids[i] = t.create_normalized_document(kind, docs[i]).at("_id").get<std::string>(); });
+            } catch (const DependencyError&) {
+                throw;
+            } catch (const Error& e) {
+                out.problems.push_back({i, docs[i].value("_id", std::string{}), e.code(), e.what()});
+            }
+        }
+    });
+    return out;
+}
+
+template <CatalogEntity T>
+ImportResult Store::import_many(const std::vector<T>& entities) {
+    std::vector<json> docs;
+    docs.reserve(entities.size());
+    for (const auto& e : entities) docs.emplace_back(e);  // normalised by construction
+    return import_normalized_documents(entity_kind_of<T>::value, std::move(docs));
+}
+
 template <CatalogEntity T>
 T Store::create(T entity) {
     // json(entity) is already normalised: normalize_document() would convert it back and forth.
@@ -139,7 +199,8 @@ std::optional<ApiKey> Store::find_key_by_lookup(std::string_view lookup) {
     template T Store::require<T>(std::string_view);                                      \
     template T Store::update<T>(T);                                                      \
     template bool Store::remove<T>(std::string_view);                                    \
-    template Page<T> Store::list<T>(const ListFilter&, const Paging&);
+    template Page<T> Store::list<T>(const ListFilter&, const Paging&);                   \
+    template ImportResult Store::import_many<T>(const std::vector<T>&);
 GEOPLEX_CATALOG_INSTANTIATE(Organization)
 GEOPLEX_CATALOG_INSTANTIATE(Community)
 GEOPLEX_CATALOG_INSTANTIATE(Datastore)

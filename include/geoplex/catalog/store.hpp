@@ -9,6 +9,7 @@
 //   store->update(up);
 //   auto open = store->list<Upload>({{"datastore", ds.id}, {"status", "OPEN"}});
 //   store->transaction([&](Store& s) { s.update(a); s.remove<Offering>(b); });  // all or nothing
+//   auto r = store->import_many(sheets);  // std::vector<Dataset>: one transaction, bad records reported in r.problems
 //
 // Typed calls (create/get/update/remove/list) are templates over the entity structs of model.hpp;
 // the *_document calls are the same operations on the JSON documents (what the REST API serves).
@@ -119,6 +120,20 @@ struct StorageUsage {
     }
 };
 
+/// A record a bulk import refused (the rest of the batch is imported).
+struct ImportProblem {
+    std::size_t index = 0;  ///< position in the input
+    std::string id;         ///< its "_id" as given ("" = none)
+    errc code = errc::invalid_argument;
+    std::string message;    ///< what create() would have thrown for it
+};
+
+struct ImportResult {
+    std::vector<Id> ids;                  ///< per input record: the stored id, "" when refused
+    std::vector<ImportProblem> problems;  ///< the refused records, by input position
+    [[nodiscard]] std::size_t imported() const noexcept { return ids.size() - problems.size(); }
+};
+
 class Store {
 public:
     Store() = default;
@@ -149,6 +164,18 @@ public:
     [[nodiscard]] virtual Page<nlohmann::json> list_documents(EntityKind kind, const ListFilter& filter,
                                                               const Paging& paging) = 0;
 
+    // ---- bulk import ----
+    /// Stores many new entities in one transaction, as create() would one by one (same rows, ids,
+    /// dates, search entries and change-log entries, in input order), with the per-record
+    /// overheads paid once. A record create() would refuse (bad '_id', unique field taken,
+    /// referenced entity missing, invalid document) is skipped and reported in `problems` with
+    /// its position and the error; every other record is imported. A database failure rolls the
+    /// whole call back and throws. Inside transaction() the import joins it. Callers choose the
+    /// batch size (a few thousand to tens of thousands of records per call).
+    template <CatalogEntity T> ImportResult import_many(const std::vector<T>& entities);
+    /// The same on JSON documents (validated and normalised like create_document()).
+    virtual ImportResult import_documents(EntityKind kind, const std::vector<nlohmann::json>& docs);
+
     /// Runs `fn` in one transaction: commits when it returns, rolls back and rethrows when it
     /// throws. Calls on this store from the same thread inside `fn` are part of it.
     virtual void transaction(const std::function<void(Store&)>& fn) = 0;
@@ -175,6 +202,9 @@ protected:
     /// create_document() for a document already in normalised form (a typed entity's JSON, as
     /// create<T>() passes): stores may skip the re-validation. Same result as create_document().
     virtual nlohmann::json create_normalized_document(EntityKind kind, const nlohmann::json& doc);
+    /// import_documents() for documents already in normalised form (import_many() passes its
+    /// entities' JSON). The default creates each record in its own savepoint.
+    virtual ImportResult import_normalized_documents(EntityKind kind, std::vector<nlohmann::json> docs);
 };
 
 /// Validates `doc` as an entity of `kind` and returns its normalised form (see *_document above).

@@ -440,6 +440,34 @@ void check_same_as_sql(Store& s, const SearchQuery& q, const SearchResult& r) {
     }
 }
 
+/// A random sheet over the small vocabularies above (record `i` of a set: distinct, out-of-order
+/// modification dates for i < 50; some titles repeat, to exercise id ties).
+Dataset random_dataset(std::mt19937& rng, const Id& datastore, int i) {
+    Dataset d;
+    d.datastore = datastore;
+    auto words = [&](int n) {
+        std::string out;
+        for (int k = 0; k < n; ++k) out += (k ? " " : "") + pick(rng, k_words);
+        return out;
+    };
+    d.title = words(1 + static_cast<int>(rng() % 3));
+    d.abstract = words(static_cast<int>(rng() % 6));
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.keywords.push_back(pick(rng, k_words));
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.themes.push_back(pick(rng, k_themes));
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.formats.push_back(pick(rng, k_formats));
+    d.producer = pick(rng, k_producers);
+    d.licence = pick(rng, k_licences);
+    d.publication_date = std::to_string(2015 + rng() % 10) + "-06-01";
+    d.open_data = rng() % 2;
+    d.sharing = static_cast<Sharing>(rng() % 3);
+    if (rng() % 6) {
+        const double w = -10 + static_cast<double>(rng() % 200) / 10.0, so = 40 + static_cast<double>(rng() % 100) / 10.0;
+        d.bbox = GeoBox{w, so, w + static_cast<double>(rng() % 30) / 10.0, so + static_cast<double>(rng() % 30) / 10.0};
+    }
+    d.modified = "2025-01-01T00:00:" + std::to_string(10 + (i * 37) % 50) + "Z";
+    return d;
+}
+
 }  // namespace
 
 TEST_CASE_METHOD(StoreFixture, "store: search planner equals the SQL search") {
@@ -551,32 +579,7 @@ TEST_CASE_METHOD(StoreFixture, "store: search matches a brute-force evaluation")
     std::mt19937 rng(20261121);
     std::vector<Dataset> records;
     s.transaction([&](Store& t) {
-        for (int i = 0; i < 240; ++i) {
-            Dataset d;
-            d.datastore = ds.id;
-            auto words = [&](int n) {
-                std::string out;
-                for (int k = 0; k < n; ++k) out += (k ? " " : "") + pick(rng, k_words);
-                return out;
-            };
-            d.title = words(1 + static_cast<int>(rng() % 3));
-            d.abstract = words(static_cast<int>(rng() % 6));
-            for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.keywords.push_back(pick(rng, k_words));
-            for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.themes.push_back(pick(rng, k_themes));
-            for (int k = static_cast<int>(rng() % 3); k > 0; --k) d.formats.push_back(pick(rng, k_formats));
-            d.producer = pick(rng, k_producers);
-            d.licence = pick(rng, k_licences);
-            d.publication_date = std::to_string(2015 + rng() % 10) + "-06-01";
-            d.open_data = rng() % 2;
-            d.sharing = static_cast<Sharing>(rng() % 3);
-            if (rng() % 6) {
-                const double w = -10 + static_cast<double>(rng() % 200) / 10.0, so = 40 + static_cast<double>(rng() % 100) / 10.0;
-                d.bbox = GeoBox{w, so, w + static_cast<double>(rng() % 30) / 10.0, so + static_cast<double>(rng() % 30) / 10.0};
-            }
-            // Distinct, out-of-order modification dates; some titles repeat to exercise id ties.
-            d.modified = "2025-01-01T00:00:" + std::to_string(10 + (i * 37) % 50) + "Z";
-            records.push_back(t.create(d));
-        }
+        for (int i = 0; i < 240; ++i) records.push_back(t.create(random_dataset(rng, ds.id, i)));
     });
 
     auto compare = [&](SearchQuery q) {
@@ -711,6 +714,158 @@ TEST_CASE_METHOD(StoreFixture, "store: search semantics on hand-made records") {
     CHECK_THROWS_AS(s.search({.bbox = GeoBox{10, 0, 0, 1}}), InvalidArgument);
     CHECK_THROWS_AS(s.search({.limit = 100000}), InvalidArgument);
     CHECK_THROWS_AS(s.search({.licences = {""}}), InvalidArgument);
+}
+
+// ---- bulk import ---------------------------------------------------------------------------------
+
+TEST_CASE_METHOD(StoreFixture, "store: bulk import stores and finds exactly what create() does") {
+    Store& s = *store;
+    const auto one = make_datastore(s);   // record by record
+    const auto bulk = make_datastore(s);  // import_many
+    std::mt19937 rng(20261122);
+    std::vector<Dataset> input;
+    for (int i = 0; i < 300; ++i) {
+        auto d = random_dataset(rng, one.id, i);
+        d.created = "2024-05-0" + std::to_string(1 + i % 9) + "T10:00:00Z";
+        d.modified = "2025-02-01T" + std::to_string(10 + i / 60) + ":" + std::to_string(10 + i % 50) + ":00Z";
+        input.push_back(d);
+    }
+    std::vector<Dataset> created;
+    s.transaction([&](Store& t) {
+        for (const auto& d : input) created.push_back(t.create(d));
+    });
+    std::vector<Dataset> to_import = input;
+    for (auto& d : to_import) d.datastore = bulk.id;
+    // Two calls: the second imports into a catalogue that already has rows (and a loaded index).
+    (void)s.search({.datastore = bulk.id});
+    const std::vector<Dataset> first(to_import.begin(), to_import.begin() + 120), second(to_import.begin() + 120, to_import.end());
+    auto r1 = s.import_many(first);
+    const auto r2 = s.import_many(second);
+    CHECK(r1.problems.empty());
+    CHECK(r2.problems.empty());
+    CHECK(r1.imported() == 120);
+    CHECK(r2.imported() == 180);
+    std::vector<Id> ids = r1.ids;
+    ids.insert(ids.end(), r2.ids.begin(), r2.ids.end());
+    REQUIRE(ids.size() == input.size());
+
+    // Same stored documents (read back through the store's API), apart from id and datastore,
+    // and the same creation order in list().
+    std::map<Id, std::size_t> index_of;  // id of either copy → input position
+    const auto listed = s.list<Dataset>({{"datastore", bulk.id}}, {0, 1000});
+    REQUIRE(listed.total == input.size());
+    for (std::size_t i = 0; i < input.size(); ++i) {
+        INFO("record " << i);
+        REQUIRE(is_uuid(ids[i]));
+        auto got = s.require<Dataset>(ids[i]);
+        CHECK(listed.items[i] == got);
+        CHECK(got.datastore == bulk.id);
+        got.id = created[i].id;
+        got.datastore = one.id;
+        CHECK(got == created[i]);
+        index_of[ids[i]] = i;
+        index_of[created[i].id] = i;
+    }
+    // Same search results: totals and facets, and the same records with the same scores (ties
+    // may order differently: they are broken by the ids, which differ), both equal to a
+    // brute-force evaluation over the input.
+    auto run = [&](SearchQuery q, const Id& ds) {
+        q.datastore = ds;
+        q.limit = 1000;
+        const auto r = s.search(q);
+        check_same_as_sql(s, q, r);
+        std::vector<std::pair<std::size_t, double>> hits;
+        for (const auto& h : r.hits) hits.emplace_back(index_of.at(h.dataset.id), h.score);
+        std::sort(hits.begin(), hits.end());
+        return std::make_tuple(r.total, r.facets, hits);
+    };
+    for (int i = 0; i < 60; ++i) {
+        SearchQuery q;
+        if (rng() % 4) q.text = pick(rng, k_words);
+        if (rng() % 4 == 0) q.themes = {pick(rng, k_themes)};
+        if (rng() % 5 == 0) q.bbox = GeoBox{-5, 42, 5, 48};
+        if (rng() % 6 == 0) q.open_data = rng() % 2;
+        q.sort = static_cast<SearchSort>(rng() % 3);
+        INFO("text='" << q.text << "'");
+        const auto a = run(q, one.id), b = run(q, bulk.id);
+        CHECK(a == b);
+        q.datastore = one.id;
+        std::vector<Dataset> expected;
+        for (const auto& d : created)
+            if (brute_match(d, q)) expected.push_back(d);
+        CHECK(std::get<0>(b) == expected.size());
+        CHECK(std::get<1>(b) == brute_facets(expected, q.facet_limit));
+    }
+    // Other kinds: array side tables are written too (list() filters on them).
+    Community c = s.create(Community{.name = "c", .technical_name = unique("c")});
+    const auto users = s.import_many(std::vector<User>{
+        {.email = unique("a") + "@x.fr", .communities_member = {{.community = c.id}}},
+        {.email = unique("b") + "@x.fr"}});
+    CHECK(users.problems.empty());
+    const auto members = s.list<User>({{"communities", c.id}});
+    REQUIRE(members.total == 1);
+    CHECK(members.items[0].id == users.ids[0]);
+}
+
+TEST_CASE_METHOD(StoreFixture, "store: bulk import refuses bad records and keeps the rest") {
+    Store& s = *store;
+    const auto ds = make_datastore(s);
+    const auto existing = s.create(Dataset{.datastore = ds.id, .file_identifier = unique("FR-EXIST"), .title = "Déjà là"});
+    const auto fid = unique("FR-BATCH");
+    std::vector<Dataset> batch(8);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].datastore = ds.id;
+        batch[i].title = "Lot import numéro " + std::to_string(i);
+        batch[i].themes = {"Hydrographie"};
+    }
+    batch[0].file_identifier = fid;
+    batch[1].id = existing.id;                  // id taken
+    batch[3].id = "not-a-uuid";                 // bad id
+    batch[4].datastore = new_id();              // referenced datastore missing
+    batch[5].file_identifier = fid;             // unique field taken by record 0 of the same batch
+    batch[6].file_identifier = existing.file_identifier;  // … and by a stored record
+    const auto r = s.import_many(batch);
+    REQUIRE(r.problems.size() == 5);
+    const std::vector<std::size_t> refused{1, 3, 4, 5, 6};
+    for (std::size_t k = 0; k < refused.size(); ++k) {
+        INFO("problem " << k << ": " << r.problems[k].message);
+        CHECK(r.problems[k].index == refused[k]);
+        CHECK(r.problems[k].id == batch[refused[k]].id);
+        CHECK(r.problems[k].code == geoplex::errc::invalid_argument);
+        CHECK_FALSE(r.problems[k].message.empty());
+        CHECK(r.ids[refused[k]].empty());
+    }
+    CHECK(r.imported() == 3);
+    for (std::size_t i : {0, 2, 7}) {
+        REQUIRE(is_uuid(r.ids[i]));
+        CHECK(s.require<Dataset>(r.ids[i]).title == batch[i].title);
+    }
+    // The stored record is untouched; the valid ones are searchable, the refused ones nowhere.
+    CHECK(s.require<Dataset>(existing.id).title == "Déjà là");
+    const auto found = s.search({.text = "lot import", .datastore = ds.id, .limit = 100});
+    CHECK(found.total == 3);
+    CHECK(found.facets.at("theme") == std::vector<FacetCount>{{"Hydrographie", 3}});
+    check_same_as_sql(s, {.text = "lot import", .datastore = ds.id, .limit = 100}, found);
+    CHECK(s.list<Dataset>({{"datastore", ds.id}}).total == 4);
+
+    // Documents: invalid ones are refused with the validation error, at their input position.
+    const auto d = s.import_documents(EntityKind::dataset,
+                                      {json{{"datastore", ds.id}, {"title", "Lot import document"}}, json::array(),
+                                       json{{"datastore", ds.id}, {"title", 12}}, json{{"datastore", ds.id}, {"sharing", "EVERYONE"}}});
+    REQUIRE(d.problems.size() == 3);
+    CHECK(d.problems[0].index == 1);
+    CHECK(d.problems[1].index == 2);
+    CHECK(d.problems[2].index == 3);
+    CHECK(d.imported() == 1);
+    CHECK(s.search({.text = "lot import", .datastore = ds.id}).total == 4);
+
+    // Inside a transaction that rolls back, an import leaves nothing.
+    CHECK_THROWS_AS(s.transaction([&](Store& t) {
+                        CHECK(t.import_many(std::vector<Dataset>{{.datastore = ds.id, .title = "Lot import annulé"}}).imported() == 1);
+                        throw InvalidArgument("abandon");
+                    }),
+                    InvalidArgument);
+    CHECK(s.search({.text = "annulé", .datastore = ds.id}).total == 0);
 }
 
 TEST_CASE("store: SQLite file reopens with its data and schema") {

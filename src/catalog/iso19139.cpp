@@ -1,6 +1,7 @@
 // ISO 19139 writing and reading (libxml2 + XPath), and the CSW filter parsers. See metadata.hpp.
 
 #include "geoplex/catalog/metadata.hpp"
+#include "geoplex/core/xml.hpp"
 
 #include <algorithm>
 #include <array>
@@ -278,24 +279,7 @@ std::optional<double> to_double(const std::string& s) {
 
 }  // namespace
 
-std::string xml_escape_text(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (const char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default:
-                // Control characters other than tab/newline/CR are not allowed in XML 1.0.
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-                out += c;
-        }
-    }
-    return out;
-}
+std::string xml_escape_text(std::string_view s) { return core::xml_escape(s); }
 
 std::vector<OnlineResource> online_resources(const Dataset& d) {
     std::vector<OnlineResource> out;

@@ -20,6 +20,7 @@
 #include "server/metadata_api.hpp"
 #include "server/documents_api.hpp"
 #include "server/datasets_api.hpp"
+#include "server/catalog_http.hpp"
 
 namespace geoplex::server {
 
@@ -39,12 +40,6 @@ json parse_body(const Request& r) {
     } catch (const json::parse_error& e) {
         throw HttpError(400, fmt::format("invalid JSON body: {}", e.what()), {}, "BAD_REQUEST");
     }
-}
-
-Response json_reply(const json& j, int status = 200) {
-    Response r = Response::json(j.dump(-1, ' ', false, json::error_handler_t::replace), status);
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
 }
 
 std::string decode_base64(std::string_view in) {
@@ -76,24 +71,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
            });
 }
 
-Principal authenticate(Catalog& c, const Request& r) {
-    const std::string* auth = r.header("authorization");
-    if (auth == nullptr || !starts_with_ci(*auth, "bearer "))
-        throw HttpError(401, "authentication required: send Authorization: Bearer <token>", {}, "UNAUTHORIZED");
-    std::string_view token(*auth);
-    token.remove_prefix(7);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    auto p = c.authenticate_bearer(token);
-    if (!p) throw HttpError(401, "invalid or expired bearer token", {}, "UNAUTHORIZED");
-    return *p;
-}
-
-const std::string& path_param(const Request& r, const char* name) {
-    const std::string* v = r.path_param(name);
-    if (v == nullptr) throw HttpError(500, fmt::format("route without {{{}}}", name));
-    return *v;
-}
-
 bool flag(const Request& r, const char* name, bool fallback) {
     const std::string* v = r.param(name);
     if (v == nullptr) return fallback;
@@ -104,26 +81,11 @@ bool flag(const Request& r, const char* name, bool fallback) {
 template <class T>
 Response page_reply(catalog::Store& store, const Request& r, const catalog::ListFilter& filter,
                     const std::function<bool(const T&)>& keep = {}) {
-    std::size_t page = 1, limit = 10;
-    const auto number = [&](const char* name, std::size_t& out, std::size_t max) {
-        const std::string* v = r.param(name);
-        if (v == nullptr) return;
-        std::size_t n = 0;
-        const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-        if (ec != std::errc() || p != v->data() + v->size() || n == 0 || n > max)
-            throw InvalidArgument(fmt::format("{}: must be an integer in 1..{}", name, max));
-        out = n;
-    };
-    number("page", page, 1'000'000);
-    number("limit", limit, 1000);
     std::vector<T> all = store.list<T>(filter, {0, 1'000'000}).items;
-    if (keep) all.erase(std::remove_if(all.begin(), all.end(), [&](const T& x) { return !keep(x); }), all.end());
-    json items = json::array();
-    const std::size_t from = std::min(all.size(), (page - 1) * limit), to = std::min(all.size(), from + limit);
-    for (std::size_t i = from; i < to; ++i) items.push_back(all[i]);
-    Response res = json_reply(items);
-    res.headers.emplace_back("Content-Range", fmt::format("items {}-{}/{}", from, to == 0 ? 0 : to - 1, all.size()));
-    return res;
+    std::vector<json> items;
+    for (const T& x : all)
+        if (!keep || keep(x)) items.emplace_back(x);
+    return paged_reply(r, items);
 }
 
 template <class T>
@@ -135,27 +97,10 @@ T in_datastore(catalog::Store& store, const catalog::Datastore& ds, const std::s
 
 /// The file part of a multipart/form-data body (field "file"), or the raw body.
 std::string_view upload_bytes(const Request& r) {
-    const std::string* ct = r.header("content-type");
-    if (ct == nullptr || !starts_with_ci(*ct, "multipart/form-data")) return r.body;
-    const auto b = ct->find("boundary=");
-    if (b == std::string::npos) throw HttpError(400, "multipart/form-data without a boundary", {}, "BAD_REQUEST");
-    std::string boundary = ct->substr(b + 9);
-    if (const auto semi = boundary.find(';'); semi != std::string::npos) boundary.resize(semi);
-    if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') boundary = boundary.substr(1, boundary.size() - 2);
-    const std::string delim = "--" + boundary;
-    std::string_view body(r.body);
-    std::size_t pos = body.find(delim);
-    while (pos != std::string_view::npos) {
-        const std::size_t head_start = pos + delim.size() + 2;  // CRLF
-        const std::size_t head_end = body.find("\r\n\r\n", head_start);
-        if (head_end == std::string_view::npos) break;
-        const std::string_view head = body.substr(head_start, head_end - head_start);
-        const std::size_t data_start = head_end + 4;
-        const std::size_t next = body.find("\r\n" + delim, data_start);
-        if (next == std::string_view::npos) break;
-        if (head.find("name=\"file\"") != std::string_view::npos) return body.substr(data_start, next - data_start);
-        pos = next + 2;
-    }
+    const auto parts = multipart_parts(r);
+    if (!parts) return r.body;
+    for (const FormPart& part : *parts)
+        if (part.name == "file") return part.data;
     throw HttpError(400, "multipart/form-data body without a \"file\" part", {}, "BAD_REQUEST");
 }
 
@@ -166,19 +111,15 @@ using ApiFn = std::function<Response(Catalog&, const Principal&, const Request&)
 
 Response run_api(Catalog& c, const Request& r, const ApiFn& fn) {
     try {
-        const Principal p = authenticate(c, r);
+        const Principal p = require_bearer(c, r);
         return fn(c, p, r);
     } catch (const CatalogError& e) {
         // Formatted here: 507 is a client's quota, whose message must reach it (the generic
         // translation hides the message of every 5xx).
         const std::string code = e.status() == 507 ? "quota_exceeded" : std::string(status_code_name(e.status()));
         return format_error(ErrorInfo{e.status(), code, {}, e.what(), {}}, ErrorStyle::plain);
-    } catch (const catalog::Conflict& e) {
-        throw HttpError(409, e.what(), {}, "CONFLICT");
-    } catch (const catalog::NotFound& e) {
-        throw HttpError(404, e.what(), {}, "NOT_FOUND");
-    } catch (const json::exception& e) {
-        throw HttpError(400, fmt::format("invalid JSON value: {}", e.what()), {}, "BAD_REQUEST");
+    } catch (...) {
+        rethrow_as_http();
     }
 }
 
@@ -381,8 +322,8 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
     add_dataset_routes(router, catalog);  // /api/datasets search and sheets (datasets_api.cpp)
     Api api{router, std::move(catalog)};
     using catalog::Datastore;
-    const auto ok = [](const json& j) { return json_reply(j); };
-    const auto created = [](const json& j) { return json_reply(j, 201); };
+    const auto ok = [](const json& j) { return json_no_store(j); };
+    const auto created = [](const json& j) { return json_no_store(j, 201); };
     const auto no_content = [] {
         Response r;
         r.status = 204;
@@ -413,7 +354,7 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
             [created](Catalog& c, const Principal& p, const Request& r) { return created(json(c.create_community(p, parse_body(r)))); }, 201);
     api.add("GET", "/communities/{community}", "One community",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const auto com = c.store().get<catalog::Community>(path_param(r, "community"));
+                const auto com = c.store().get<catalog::Community>(route_capture(r, "community"));
                 if (!com) throw HttpError(404, "community not found", {}, "NOT_FOUND");
                 (void)c.datastore_for(p, com->datastore, false);
                 return ok(json(*com));
@@ -423,18 +364,18 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
                 const json body = parse_body(r);
                 std::vector<catalog::CommunityRight> rights;
                 for (const auto& v : body.value("rights", json::array())) rights.push_back(catalog::parse<catalog::CommunityRight>(v.get<std::string>()));
-                c.set_member(p, path_param(r, "community"), path_param(r, "user"), rights);
+                c.set_member(p, route_capture(r, "community"), route_capture(r, "user"), rights);
                 return no_content();
             }, 204);
 
     // ---- datastores ----
     api.add("GET", "/datastores/{datastore}", "A datastore with its storages, endpoints and quotas (use and quota)",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(c.datastore_document(c.datastore_for(p, path_param(r, "datastore"), false)));
+                return ok(c.datastore_document(c.datastore_for(p, route_capture(r, "datastore"), false)));
             });
     api.add("GET", "/datastores/{datastore}/endpoints", "The endpoints the datastore may publish on",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 const json doc = c.datastore_document(ds);  // allowances with their use
                 json out = json::array();
                 for (std::size_t i = 0; i < ds.endpoints.size(); ++i) {
@@ -448,21 +389,21 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
     // ---- uploads ----
     api.add("GET", "/datastores/{datastore}/uploads", "Uploads of the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::Upload>(c.store(), r, {{"datastore", ds.id}});
             });
     api.add("POST", "/datastores/{datastore}/uploads", "Create an upload {name, description, type: VECTOR|RASTER, srs}",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.create_upload(p, path_param(r, "datastore"), parse_body(r))));
+                return created(json(c.create_upload(p, route_capture(r, "datastore"), parse_body(r))));
             }, 201);
     api.add("GET", "/datastores/{datastore}/uploads/{upload}", "One upload",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::Upload>(c.store(), ds, path_param(r, "upload"), "upload")));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::Upload>(c.store(), ds, route_capture(r, "upload"), "upload")));
             });
     api.add("DELETE", "/datastores/{datastore}/uploads/{upload}", "Delete an upload and its files",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_upload(p, path_param(r, "datastore"), path_param(r, "upload"));
+                c.delete_upload(p, route_capture(r, "datastore"), route_capture(r, "upload"));
                 return no_content();
             }, 204);
     api.add("POST", "/datastores/{datastore}/uploads/{upload}/data",
@@ -472,31 +413,31 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
                 if (path == nullptr) throw InvalidArgument("path: required (destination inside the upload)");
                 const std::string_view bytes = upload_bytes(r);
                 const auto declared = bytes.size() == r.body.size() ? content_length(r) : std::optional<std::uint64_t>(bytes.size());
-                return ok(json(c.add_upload_file(p, path_param(r, "datastore"), path_param(r, "upload"), *path, bytes, declared)));
+                return ok(json(c.add_upload_file(p, route_capture(r, "datastore"), route_capture(r, "upload"), *path, bytes, declared)));
             });
     api.add("DELETE", "/datastores/{datastore}/uploads/{upload}/data", "Remove one file (?path=)",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
                 const std::string* path = r.param("path");
                 if (path == nullptr) throw InvalidArgument("path: required");
-                if (!c.remove_upload_file(p, path_param(r, "datastore"), path_param(r, "upload"), *path))
+                if (!c.remove_upload_file(p, route_capture(r, "datastore"), route_capture(r, "upload"), *path))
                     throw HttpError(404, fmt::format("no file '{}' in this upload", *path), {}, "NOT_FOUND");
                 return no_content();
             }, 204);
     api.add("GET", "/datastores/{datastore}/uploads/{upload}/tree", "The files of the upload as a tree",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(c.upload_tree(p, path_param(r, "datastore"), path_param(r, "upload")));
+                return ok(c.upload_tree(p, route_capture(r, "datastore"), route_capture(r, "upload")));
             });
     api.add("POST", "/datastores/{datastore}/uploads/{upload}/close", "Close the upload: the checks run (asynchronously)",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(json(c.close_upload(p, path_param(r, "datastore"), path_param(r, "upload"))));
+                return ok(json(c.close_upload(p, route_capture(r, "datastore"), route_capture(r, "upload"))));
             });
     api.add("GET", "/datastores/{datastore}/uploads/{upload}/checks", "Check executions: {asked, in_progress, passed, failed}",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(c.upload_checks(p, path_param(r, "datastore"), path_param(r, "upload")));
+                return ok(c.upload_checks(p, route_capture(r, "datastore"), route_capture(r, "upload")));
             });
     const auto check_of = [](Catalog& c, const Principal& p, const Request& r) {
-        const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-        const auto ex = c.store().get<catalog::CheckExecution>(path_param(r, "execution"));
+        const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+        const auto ex = c.store().get<catalog::CheckExecution>(route_capture(r, "execution"));
         if (!ex) throw HttpError(404, "check execution not found", {}, "NOT_FOUND");
         (void)in_datastore<catalog::Upload>(c.store(), ds, ex->upload, "check execution");
         return *ex;
@@ -509,127 +450,127 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
     // ---- processings ----
     api.add("GET", "/datastores/{datastore}/processings", "The processings this server runs",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                (void)c.datastore_for(p, path_param(r, "datastore"), false);
+                (void)c.datastore_for(p, route_capture(r, "datastore"), false);
                 return ok(Catalog::processings());
             });
     api.add("GET", "/datastores/{datastore}/processings/executions", "Processing executions of the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::ProcessingExecution>(c.store(), r, {{"datastore", ds.id}});
             });
     api.add("POST", "/datastores/{datastore}/processings/executions",
             "Create an execution {processing, inputs:{upload:[id]}, output:{stored_data:{name}}, parameters}",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.create_execution(p, path_param(r, "datastore"), parse_body(r))));
+                return created(json(c.create_execution(p, route_capture(r, "datastore"), parse_body(r))));
             }, 201);
     api.add("GET", "/datastores/{datastore}/processings/executions/{execution}", "One execution (status, progress)",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::ProcessingExecution>(c.store(), ds, path_param(r, "execution"), "execution")));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::ProcessingExecution>(c.store(), ds, route_capture(r, "execution"), "execution")));
             });
     api.add("GET", "/datastores/{datastore}/processings/executions/{execution}/logs", "The log lines of an execution",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::ProcessingExecution>(c.store(), ds, path_param(r, "execution"), "execution").logs));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::ProcessingExecution>(c.store(), ds, route_capture(r, "execution"), "execution").logs));
             });
     api.add("POST", "/datastores/{datastore}/processings/executions/{execution}/launch",
             "Launch a CREATED execution (storage quota checked first)",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(json(c.launch_execution(p, path_param(r, "datastore"), path_param(r, "execution"))));
+                return ok(json(c.launch_execution(p, route_capture(r, "datastore"), route_capture(r, "execution"))));
             });
 
     // ---- stored data ----
     api.add("GET", "/datastores/{datastore}/stored_data", "Stored data of the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::StoredData>(c.store(), r, {{"datastore", ds.id}},
                                                        [](const catalog::StoredData& d) { return d.status != catalog::StoredDataStatus::deleted; });
             });
     api.add("GET", "/datastores/{datastore}/stored_data/{stored_data}", "One stored data (extent, size, srs, relations)",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                json j = in_datastore<catalog::StoredData>(c.store(), ds, path_param(r, "stored_data"), "stored data");
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                json j = in_datastore<catalog::StoredData>(c.store(), ds, route_capture(r, "stored_data"), "stored data");
                 j.erase("path");
                 return ok(j);
             });
     api.add("DELETE", "/datastores/{datastore}/stored_data/{stored_data}", "Delete stored data (not while a configuration uses it)",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_stored_data(p, path_param(r, "datastore"), path_param(r, "stored_data"));
+                c.delete_stored_data(p, route_capture(r, "datastore"), route_capture(r, "stored_data"));
                 return no_content();
             }, 204);
 
     // ---- configurations and offerings ----
     api.add("GET", "/datastores/{datastore}/configurations", "Configurations of the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::Configuration>(c.store(), r, {{"datastore", ds.id}});
             });
     api.add("POST", "/datastores/{datastore}/configurations",
             "Create a configuration {type, name, layer_name, type_infos{title, abstract, keywords, used_data[…]}}",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.create_configuration(p, path_param(r, "datastore"), parse_body(r))));
+                return created(json(c.create_configuration(p, route_capture(r, "datastore"), parse_body(r))));
             }, 201);
     api.add("GET", "/datastores/{datastore}/configurations/{configuration}", "One configuration",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::Configuration>(c.store(), ds, path_param(r, "configuration"), "configuration")));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::Configuration>(c.store(), ds, route_capture(r, "configuration"), "configuration")));
             });
     api.add("DELETE", "/datastores/{datastore}/configurations/{configuration}", "Delete an unpublished configuration",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_configuration(p, path_param(r, "datastore"), path_param(r, "configuration"));
+                c.delete_configuration(p, route_capture(r, "datastore"), route_capture(r, "configuration"));
                 return no_content();
             }, 204);
     api.add("GET", "/datastores/{datastore}/configurations/{configuration}/offerings", "Offerings of a configuration",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                const std::string cfg = path_param(r, "configuration");
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                const std::string cfg = route_capture(r, "configuration");
                 return page_reply<catalog::Offering>(c.store(), r, {{"datastore", ds.id}},
                                                      [&](const catalog::Offering& o) { return o.configuration == cfg; });
             });
     api.add("POST", "/datastores/{datastore}/configurations/{configuration}/offerings",
             "Publish the configuration on an endpoint {endpoint, open?} (offering quota checked first)",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.publish(p, path_param(r, "datastore"), path_param(r, "configuration"), parse_body(r))));
+                return created(json(c.publish(p, route_capture(r, "datastore"), route_capture(r, "configuration"), parse_body(r))));
             }, 201);
     api.add("GET", "/datastores/{datastore}/offerings", "Offerings of the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::Offering>(c.store(), r, {{"datastore", ds.id}});
             });
     api.add("GET", "/datastores/{datastore}/offerings/{offering}", "One offering",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::Offering>(c.store(), ds, path_param(r, "offering"), "offering")));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::Offering>(c.store(), ds, route_capture(r, "offering"), "offering")));
             });
     api.add("PATCH", "/datastores/{datastore}/offerings/{offering}", "Change {available, open}: available=false blocks consumption at once",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                return ok(json(c.patch_offering(p, path_param(r, "datastore"), path_param(r, "offering"), parse_body(r))));
+                return ok(json(c.patch_offering(p, route_capture(r, "datastore"), route_capture(r, "offering"), parse_body(r))));
             });
     api.add("DELETE", "/datastores/{datastore}/offerings/{offering}", "Unpublish: the layer leaves the services",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.unpublish(p, path_param(r, "datastore"), path_param(r, "offering"));
+                c.unpublish(p, route_capture(r, "datastore"), route_capture(r, "offering"));
                 return no_content();
             }, 204);
 
     // ---- permissions ----
     api.add("GET", "/datastores/{datastore}/permissions", "Permissions granted by the datastore",
             [](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
                 return page_reply<catalog::Permission>(c.store(), r, {{"datastore", ds.id}});
             });
     api.add("POST", "/datastores/{datastore}/permissions",
             "Grant offerings {licence, end_date, offerings[], type: ACCOUNT|COMMUNITY, users[]}; returns one permission per beneficiary",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.create_permissions(p, path_param(r, "datastore"), parse_body(r))));
+                return created(json(c.create_permissions(p, route_capture(r, "datastore"), parse_body(r))));
             }, 201);
     api.add("GET", "/datastores/{datastore}/permissions/{permission}", "One permission",
             [ok](Catalog& c, const Principal& p, const Request& r) {
-                const Datastore ds = c.datastore_for(p, path_param(r, "datastore"), false);
-                return ok(json(in_datastore<catalog::Permission>(c.store(), ds, path_param(r, "permission"), "permission")));
+                const Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+                return ok(json(in_datastore<catalog::Permission>(c.store(), ds, route_capture(r, "permission"), "permission")));
             });
     api.add("DELETE", "/datastores/{datastore}/permissions/{permission}", "Revoke a permission and the accesses through it",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_permission(p, path_param(r, "datastore"), path_param(r, "permission"));
+                c.delete_permission(p, route_capture(r, "datastore"), route_capture(r, "permission"));
                 return no_content();
             }, 204);
 
@@ -654,21 +595,21 @@ void add_catalog_routes(Router& router, std::shared_ptr<Catalog> catalog) {
                 return created(j);
             }, 201);
     api.add("GET", "/users/me/keys/{key}", "One of my keys",
-            [ok](Catalog& c, const Principal& p, const Request& r) { return ok(key_document(c.key_of(p, path_param(r, "key")))); });
+            [ok](Catalog& c, const Principal& p, const Request& r) { return ok(key_document(c.key_of(p, route_capture(r, "key")))); });
     api.add("DELETE", "/users/me/keys/{key}", "Delete a key and its accesses",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_key(p, path_param(r, "key"));
+                c.delete_key(p, route_capture(r, "key"));
                 return no_content();
             }, 204);
     api.add("GET", "/users/me/keys/{key}/accesses", "Accesses of a key: [{_id, permission, offering}]",
-            [ok](Catalog& c, const Principal& p, const Request& r) { return ok(c.accesses_of(p, path_param(r, "key"))); });
+            [ok](Catalog& c, const Principal& p, const Request& r) { return ok(c.accesses_of(p, route_capture(r, "key"))); });
     api.add("POST", "/users/me/keys/{key}/accesses", "Create accesses {permission, offerings[]}",
             [created](Catalog& c, const Principal& p, const Request& r) {
-                return created(json(c.create_accesses(p, path_param(r, "key"), parse_body(r))));
+                return created(json(c.create_accesses(p, route_capture(r, "key"), parse_body(r))));
             }, 201);
     api.add("DELETE", "/users/me/keys/{key}/accesses/{access}", "Delete an access",
             [no_content](Catalog& c, const Principal& p, const Request& r) {
-                c.delete_access(p, path_param(r, "key"), path_param(r, "access"));
+                c.delete_access(p, route_capture(r, "key"), route_capture(r, "access"));
                 return no_content();
             }, 204);
 }

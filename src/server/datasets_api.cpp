@@ -9,6 +9,7 @@
 // community right on the dataset's datastore (old and new one); audited (entity "dataset").
 
 #include "server/datasets_api.hpp"
+#include "server/catalog_http.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -36,60 +37,15 @@ using catalog::Catalog;
 using catalog::Dataset;
 using catalog::Principal;
 
-Response json_reply(const json& j, int status = 200) {
-    Response r = Response::json(j.dump(-1, ' ', false, json::error_handler_t::replace), status);
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
-}
-
-/// The principal of the request's bearer token; nullopt without an Authorization header.
-std::optional<Principal> optional_bearer(Catalog& c, const Request& r) {
-    const std::string* auth = r.header("authorization");
-    if (auth == nullptr) return std::nullopt;
-    std::string_view v(*auth);
-    const auto lower = [](std::string_view s) {
-        std::string out(s);
-        for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return out;
-    };
-    if (v.size() < 7 || lower(v.substr(0, 7)) != "bearer ")
-        throw HttpError(401, "authentication required: send Authorization: Bearer <token>", {}, "UNAUTHORIZED");
-    v.remove_prefix(7);
-    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-    auto p = c.authenticate_bearer(v);
-    if (!p) throw HttpError(401, "invalid or expired bearer token", {}, "UNAUTHORIZED");
+/// The writer of a request: an administrator, or a PRODUCER (datastore rights checked per dataset).
+Principal producer(Catalog& c, const Request& r) {
+    Principal p = require_bearer(c, r);
+    if (!p.admin() && !p.user.has_role(catalog::UserRole::producer))
+        throw HttpError(403, "dataset sheets are written by producers and administrators", {}, "FORBIDDEN");
     return p;
 }
 
-/// The writer of a request: an administrator, or a PRODUCER (datastore rights checked per dataset).
-Principal producer(Catalog& c, const Request& r) {
-    auto p = optional_bearer(c, r);
-    if (!p) throw HttpError(401, "authentication required: send Authorization: Bearer <token>", {}, "UNAUTHORIZED");
-    if (!p->admin() && !p->user.has_role(catalog::UserRole::producer))
-        throw HttpError(403, "dataset sheets are written by producers and administrators", {}, "FORBIDDEN");
-    return *p;
-}
-
-const std::string& dataset_param(const Request& r) {
-    const std::string* v = r.path_param("dataset");
-    if (v == nullptr) throw HttpError(500, "route without {dataset}");
-    return *v;
-}
-
-template <class Fn>
-Response guarded(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const catalog::CatalogError& e) {
-        throw HttpError(e.status(), e.what(), {}, std::string(status_code_name(e.status())));
-    } catch (const catalog::Conflict& e) {
-        throw HttpError(409, e.what(), {}, "CONFLICT");
-    } catch (const catalog::NotFound& e) {
-        throw HttpError(404, e.what(), {}, "NOT_FOUND");
-    } catch (const json::exception& e) {
-        throw HttpError(400, fmt::format("invalid JSON value: {}", e.what()), {}, "BAD_REQUEST");
-    }
-}
+const std::string& dataset_param(const Request& r) { return route_capture(r, "dataset"); }
 
 // ---- search parameters ------------------------------------------------------------------------
 
@@ -160,7 +116,7 @@ Response search_datasets(Catalog& c, const Request& r) {
     std::size_t page = 1;
     catalog::SearchQuery q = parse_search(r, page, problems);
     if (!problems.empty()) throw InvalidArgument(problems);
-    const auto principal = optional_bearer(c, r);
+    const auto principal = bearer_principal(c, r);
     if (const auto* ds = r.param("datastore")) {
         if (!principal) throw HttpError(401, "datastore: searching a datastore needs a bearer token", {}, "UNAUTHORIZED");
         q.datastore = c.datastore_for(*principal, *ds, false).id;  // 403 / 404 for others
@@ -186,7 +142,7 @@ Response search_datasets(Catalog& c, const Request& r) {
             facets[name] = std::move(values);
         }
     out["facets"] = std::move(facets);
-    return json_reply(out);
+    return json_no_store(out);
 }
 
 // ---- one sheet --------------------------------------------------------------------------------
@@ -204,7 +160,7 @@ Dataset readable(Catalog& c, const Request& r) {
     const std::string& id = dataset_param(r);
     auto d = catalog::is_uuid(id) ? c.store().get<Dataset>(id) : std::nullopt;
     if (d && d->sharing == catalog::Sharing::public_) return *d;
-    const auto p = optional_bearer(c, r);
+    const auto p = bearer_principal(c, r);
     if (d && p) {
         if (p->admin()) return *d;
         if (!d->datastore.empty()) {
@@ -267,7 +223,7 @@ Response create_dataset(Catalog& c, const Request& r) {
         stored = s.create(d);
         audit(c, p, "create", stored);
     });
-    Response res = json_reply(sheet(stored), 201);
+    Response res = json_no_store(sheet(stored), 201);
     res.headers.emplace_back("Location", "/api/datasets/" + stored.id);
     return res;
 }
@@ -290,7 +246,7 @@ Response change_dataset(Catalog& c, const Request& r, bool merge) {
         stored = s.update(checked(c, p, doc));
         audit(c, p, merge ? "patch" : "update", stored);
     });
-    return json_reply(sheet(stored));
+    return json_no_store(sheet(stored));
 }
 
 Response remove_dataset(Catalog& c, const Request& r) {
@@ -355,7 +311,7 @@ void add_dataset_routes(Router& router, std::shared_ptr<Catalog> catalog) {
                          std::function<Response(Catalog&, const Request&)> fn) {
         auto c = catalog;
         router.add(Router::Route{{method}, pattern,
-                                 [c, fn = std::move(fn)](const Request& r, const bundle::Engine&) { return guarded([&] { return fn(*c, r); }); },
+                                 [c, fn = std::move(fn)](const Request& r, const bundle::Engine&) { return catalog_guarded([&] { return fn(*c, r); }); },
                                  ErrorStyle::plain, std::move(openapi)});
     };
     add("GET", "/api/datasets",
@@ -363,7 +319,7 @@ void add_dataset_routes(Router& router, std::shared_ptr<Catalog> catalog) {
            "({total, page, limit, datasets, facets})", false, false, false, true, 200),
         [](Catalog& c, const Request& r) { return search_datasets(c, r); });
     add("GET", "/api/datasets/{dataset}", op("One dataset sheet with links to its exports", true, false, false, false, 200),
-        [](Catalog& c, const Request& r) { return json_reply(sheet(readable(c, r))); });
+        [](Catalog& c, const Request& r) { return json_no_store(sheet(readable(c, r))); });
     add("POST", "/api/datasets", op("Create a dataset sheet in a datastore the user may write (audited)", false, true, true, false, 201),
         [](Catalog& c, const Request& r) { return create_dataset(c, r); });
     add("PUT", "/api/datasets/{dataset}", op("Replace a dataset sheet (audited)", true, true, true, false, 200),

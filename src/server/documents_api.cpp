@@ -14,6 +14,7 @@
 // Every write is audited (entity "map_document" / "report") in the same transaction.
 
 #include "server/documents_api.hpp"
+#include "server/catalog_http.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -55,42 +56,10 @@ json body_of(const Request& r) {
     return j;
 }
 
-Response reply(const json& j, int status = 200) {
-    Response res = Response::json(j.dump(-1, ' ', false, json::error_handler_t::replace), status);
-    res.headers.emplace_back("Cache-Control", "no-store");
-    return res;
-}
-
 Response deleted() {
     Response res;
     res.status = 204;
     res.content_type.clear();
-    return res;
-}
-
-const std::string& captured(const Request& r, const char* name) {
-    const std::string* v = r.path_param(name);
-    if (v == nullptr) throw HttpError(500, fmt::format("route without {{{}}}", name));
-    return *v;
-}
-
-/// ?page=&limit= (1-based page, limit ≤ 1000) applied to `items`; Content-Range "items a-b/total".
-Response paged(const Request& r, const std::vector<json>& items) {
-    const auto number = [&r](const char* name, std::size_t fallback, std::size_t max) {
-        const std::string* v = r.param(name);
-        if (v == nullptr) return fallback;
-        std::size_t n = 0;
-        const char* end = v->data() + v->size();
-        const auto res = std::from_chars(v->data(), end, n);
-        if (res.ec != std::errc() || res.ptr != end || n < 1 || n > max)
-            throw InvalidArgument(fmt::format("{}: expected an integer from 1 to {}", name, max));
-        return n;
-    };
-    const std::size_t limit = number("limit", 10, 1000), page = number("page", 1, 1'000'000);
-    const std::size_t first = std::min(items.size(), (page - 1) * limit), last = std::min(items.size(), first + limit);
-    Response res = reply(json(std::vector<json>(items.begin() + static_cast<std::ptrdiff_t>(first),
-                                                items.begin() + static_cast<std::ptrdiff_t>(last))));
-    res.headers.emplace_back("Content-Range", fmt::format("items {}-{}/{}", first, last == 0 ? 0 : last - 1, items.size()));
     return res;
 }
 
@@ -288,7 +257,7 @@ void add_documents(const CatalogRouteAdder& add) {
                 if (scope == "shared" && p.admin() && d.sharing == Sharing::private_) continue;  // not "shared with" the admin
                 out.emplace_back(d);
             }
-            return paged(r, out);
+            return paged_reply(r, out);
         },
         200);
     add("POST", "/users/me/documents",
@@ -304,15 +273,15 @@ void add_documents(const CatalogRouteAdder& add) {
                 d = s.create(std::move(d));
                 audit(s, p, "create", "map_document", d.id, json{{"sharing", catalog::to_string(d.sharing)}});
             });
-            return reply(json(d), 201);
+            return json_no_store(json(d), 201);
         },
         201);
     add("GET", "/users/me/documents/{document}", "One map document (mine, shared with me or public)",
-        [](Catalog& c, const Principal& p, const Request& r) { return reply(json(document_for(c, p, captured(r, "document"), false))); },
+        [](Catalog& c, const Principal& p, const Request& r) { return json_no_store(json(document_for(c, p, route_capture(r, "document"), false))); },
         200);
     add("PATCH", "/users/me/documents/{document}", "Change a map document (owner or administrator); only the fields sent change",
         [](Catalog& c, const Principal& p, const Request& r) {
-            MapDocument d = document_for(c, p, captured(r, "document"), true);
+            MapDocument d = document_for(c, p, route_capture(r, "document"), true);
             const json body = body_of(r);
             apply_document(c, p, body, d, false);
             c.store().transaction([&](catalog::Store& s) {
@@ -321,25 +290,25 @@ void add_documents(const CatalogRouteAdder& add) {
                 for (const auto& [k, v] : body.items()) fields.push_back(k);
                 audit(s, p, "update", "map_document", d.id, json{{"fields", fields}});
             });
-            return reply(json(d));
+            return json_no_store(json(d));
         },
         200);
     add("DELETE", "/users/me/documents/{document}", "Delete a map document (owner or administrator)",
         [](Catalog& c, const Principal& p, const Request& r) {
-            const MapDocument d = document_for(c, p, captured(r, "document"), true);
+            const MapDocument d = document_for(c, p, route_capture(r, "document"), true);
             return remove_audited<MapDocument>(c, p, d.id, "map_document");
         },
         204);
     add("GET", "/users/me/documents/{document}/sharings", "How a map document is shared: {sharing, shared_with[]}",
         [](Catalog& c, const Principal& p, const Request& r) {
-            const MapDocument d = document_for(c, p, captured(r, "document"), false);
-            return reply(json{{"sharing", catalog::to_string(d.sharing)}, {"shared_with", d.shared_with}});
+            const MapDocument d = document_for(c, p, route_capture(r, "document"), false);
+            return json_no_store(json{{"sharing", catalog::to_string(d.sharing)}, {"shared_with", d.shared_with}});
         },
         200);
     add("PUT", "/users/me/documents/{document}/sharings",
         "Share a map document {sharing: PRIVATE|COMMUNITY|PUBLIC, shared_with[user or community ids]} (owner or administrator)",
         [](Catalog& c, const Principal& p, const Request& r) {
-            MapDocument d = document_for(c, p, captured(r, "document"), true);
+            MapDocument d = document_for(c, p, route_capture(r, "document"), true);
             json body = body_of(r);
             if (!body.contains("sharing")) throw InvalidArgument("sharing: required");
             if (!body.contains("shared_with")) body["shared_with"] = json::array();
@@ -350,7 +319,7 @@ void add_documents(const CatalogRouteAdder& add) {
                 d = s.update(std::move(d));
                 audit(s, p, "share", "map_document", d.id, json{{"sharing", catalog::to_string(d.sharing)}, {"shared_with", d.shared_with}});
             });
-            return reply(json{{"sharing", catalog::to_string(d.sharing)}, {"shared_with", d.shared_with}});
+            return json_no_store(json{{"sharing", catalog::to_string(d.sharing)}, {"shared_with", d.shared_with}});
         },
         200);
 }
@@ -503,7 +472,7 @@ void add_reports(const CatalogRouteAdder& add) {
                 out.push_back(report_json(c, p, rep));
             }
             std::reverse(out.begin(), out.end());  // the store lists in creation order
-            return paged(r, out);
+            return paged_reply(r, out);
         },
         200);
     add("POST", "/reports",
@@ -514,11 +483,11 @@ void add_reports(const CatalogRouteAdder& add) {
                 rep = s.create(std::move(rep));
                 audit(s, p, "create", "report", rep.id, json{{"dataset", rep.dataset}});
             });
-            return reply(report_json(c, p, rep), 201);
+            return json_no_store(report_json(c, p, rep), 201);
         },
         201);
     add("GET", "/reports/{report}", "One report with its comments and the statuses it may move to",
-        [](Catalog& c, const Principal& p, const Request& r) { return reply(report_json(c, p, report_for(c, p, captured(r, "report")))); },
+        [](Catalog& c, const Principal& p, const Request& r) { return json_no_store(report_json(c, p, report_for(c, p, route_capture(r, "report")))); },
         200);
     add("PATCH", "/reports/{report}",
         "Moderate {status, comment?} (administrators and producers of the dataset; invalid transitions → 409) or edit {description, theme} "
@@ -527,7 +496,7 @@ void add_reports(const CatalogRouteAdder& add) {
             const json body = body_of(r);
             std::optional<Report> result;
             c.store().transaction([&](catalog::Store& s) {
-                Report rep = report_for(c, p, captured(r, "report"));
+                Report rep = report_for(c, p, route_capture(r, "report"));
                 json detail = json::object();
                 if (const auto it = body.find("status"); it != body.end()) {
                     ReportStatus to{};
@@ -559,30 +528,30 @@ void add_reports(const CatalogRouteAdder& add) {
                 result = s.update(std::move(rep));
                 audit(s, p, detail.contains("to") ? "moderate" : "update", "report", result->id, detail);
             });
-            return reply(report_json(c, p, *result));
+            return json_no_store(report_json(c, p, *result));
         },
         200);
     add("DELETE", "/reports/{report}", "Withdraw a report (its author while SUBMITTED, or an administrator)",
         [](Catalog& c, const Principal& p, const Request& r) {
-            const Report rep = report_for(c, p, captured(r, "report"));
+            const Report rep = report_for(c, p, route_capture(r, "report"));
             if (!p.admin() && (rep.author != p.user.id || rep.status != ReportStatus::submitted))
                 throw CatalogError(403, "only the author of a SUBMITTED report (or an administrator) may delete it");
             return remove_audited<Report>(c, p, rep.id, "report");
         },
         204);
     add("GET", "/reports/{report}/comments", "The comments of a report, oldest first",
-        [](Catalog& c, const Principal& p, const Request& r) { return reply(json(report_for(c, p, captured(r, "report")).comments)); },
+        [](Catalog& c, const Principal& p, const Request& r) { return json_no_store(json(report_for(c, p, route_capture(r, "report")).comments)); },
         200);
     add("POST", "/reports/{report}/comments", "Comment on a report {text} (whoever may see it)",
         [](Catalog& c, const Principal& p, const Request& r) {
             const catalog::ReportComment cm = comment_from(p, body_of(r), "text", true);
             c.store().transaction([&](catalog::Store& s) {
-                Report rep = report_for(c, p, captured(r, "report"));
+                Report rep = report_for(c, p, route_capture(r, "report"));
                 rep.comments.push_back(cm);
                 rep = s.update(std::move(rep));
                 audit(s, p, "comment", "report", rep.id);
             });
-            return reply(json(cm), 201);
+            return json_no_store(json(cm), 201);
         },
         201);
 }

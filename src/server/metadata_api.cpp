@@ -3,6 +3,7 @@
 // Records services. See metadata_api.hpp and docs/http-api.md "Metadata".
 
 #include "server/metadata_api.hpp"
+#include "server/catalog_http.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -83,76 +84,19 @@ using catalog::Principal;
 
 constexpr std::string_view metadata_type_tag = "metadata_type";
 
-/// "Authorization: Bearer <token>" → the principal (401 otherwise).
-Principal bearer(Catalog& c, const Request& r) {
-    const std::string* auth = r.header("authorization");
-    if (auth == nullptr || auth->size() < 7 || !ows::iequals(std::string_view(*auth).substr(0, 7), "bearer "))
-        throw HttpError(401, "authentication required: send Authorization: Bearer <token>", {}, "UNAUTHORIZED");
-    std::string_view token = std::string_view(*auth).substr(7);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    auto p = c.authenticate_bearer(token);
-    if (!p) throw HttpError(401, "invalid or expired bearer token", {}, "UNAUTHORIZED");
-    return *p;
-}
-
-/// Runs a handler with the catalog's errors as HTTP statuses.
-template <class Fn>
-Response guarded(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const catalog::CatalogError& e) {
-        throw HttpError(e.status(), e.what(), {}, std::string(status_code_name(e.status())));
-    } catch (const catalog::Conflict& e) {
-        throw HttpError(409, e.what(), {}, "CONFLICT");
-    } catch (const catalog::NotFound& e) {
-        throw HttpError(404, e.what(), {}, "NOT_FOUND");
-    }
-}
-
-Response json_reply(const json& j, int status = 200) {
-    Response r = Response::json(j.dump(-1, ' ', false, json::error_handler_t::replace), status);
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
-}
-
-const std::string& path_param(const Request& r, const char* name) {
-    const std::string* v = r.path_param(name);
-    if (v == nullptr) throw HttpError(500, fmt::format("route without {{{}}}", name));
-    return *v;
-}
+Principal bearer(Catalog& c, const Request& r) { return require_bearer(c, r); }
 
 /// The named parts of a multipart/form-data body; a non-multipart body is the part "file" and
 /// the query parameters the other fields.
 std::map<std::string, std::string_view> form_fields(const Request& r) {
     std::map<std::string, std::string_view> out;
     for (const auto& [k, v] : r.query) out.emplace(k, v);
-    const std::string* ct = r.header("content-type");
-    if (ct == nullptr || ct->find("multipart/form-data") == std::string::npos) {
+    const auto parts = multipart_parts(r);
+    if (!parts) {
         out["file"] = r.body;
         return out;
     }
-    const auto b = ct->find("boundary=");
-    if (b == std::string::npos) throw HttpError(400, "multipart/form-data without a boundary", {}, "BAD_REQUEST");
-    std::string boundary = ct->substr(b + 9);
-    if (const auto semi = boundary.find(';'); semi != std::string::npos) boundary.resize(semi);
-    if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') boundary = boundary.substr(1, boundary.size() - 2);
-    const std::string delim = "--" + boundary;
-    const std::string_view body(r.body);
-    for (std::size_t pos = body.find(delim); pos != std::string_view::npos;) {
-        const std::size_t head_end = body.find("\r\n\r\n", pos);
-        if (head_end == std::string_view::npos) break;
-        const std::string_view head = body.substr(pos, head_end - pos);
-        const std::size_t data = head_end + 4;
-        const std::size_t next = body.find("\r\n" + delim, data);
-        if (next == std::string_view::npos) throw HttpError(400, "multipart/form-data: unterminated part", {}, "BAD_REQUEST");
-        std::size_t n = head.find("name=\"");
-        while (n != std::string_view::npos && n > 0 && head[n - 1] != ' ' && head[n - 1] != ';') n = head.find("name=\"", n + 1);  // not filename=
-        if (n != std::string_view::npos) {
-            const auto e = head.find('"', n + 6);
-            if (e != std::string_view::npos) out[std::string(head.substr(n + 6, e - n - 6))] = body.substr(data, next - data);
-        }
-        pos = next + 2;
-    }
+    for (const FormPart& part : *parts) out[std::string(part.name)] = part.data;
     return out;
 }
 
@@ -191,7 +135,7 @@ void audit(Catalog& c, const Principal& p, const char* action, const Dataset& d)
 /// POST /api/datastores/{ds}/metadata: parse, then create or update the sheet with that file identifier.
 Response upload_metadata(Catalog& c, const Request& r) {
     const Principal p = bearer(c, r);
-    const catalog::Datastore ds = c.datastore_for(p, path_param(r, "datastore"), true);
+    const catalog::Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), true);
     const auto fields = form_fields(r);
     const std::string_view xml = fields.count("file") != 0 ? fields.at("file") : std::string_view();
     if (xml.empty()) throw InvalidArgument("file: the ISO 19139 document is required (multipart field 'file' or the raw body)");
@@ -236,13 +180,13 @@ Response upload_metadata(Catalog& c, const Request& r) {
     }
     std::filesystem::rename(file.string() + ".tmp", file);
     audit(c, p, created ? "create" : "update", stored);
-    return json_reply(metadata_document(stored), created ? 201 : 200);
+    return json_no_store(metadata_document(stored), created ? 201 : 200);
 }
 
 /// POST …/metadata/publication and /unpublication {file_identifiers[], endpoint}.
 Response set_publication(Catalog& c, const Request& r, bool publish) {
     const Principal p = bearer(c, r);
-    const catalog::Datastore ds = c.datastore_for(p, path_param(r, "datastore"), true);
+    const catalog::Datastore ds = c.datastore_for(p, route_capture(r, "datastore"), true);
     json body;
     try {
         body = json::parse(r.body);
@@ -282,12 +226,12 @@ Response set_publication(Catalog& c, const Request& r, bool publish) {
         audit(c, p, publish ? "publish" : "unpublish", d);
         out.push_back(metadata_document(d));
     }
-    return json_reply(out);
+    return json_no_store(out);
 }
 
 /// The dataset for an export: public records for everyone, any dataset for a member of its datastore.
 Dataset exportable(Catalog& c, const Request& r) {
-    const std::string& id = path_param(r, "dataset");
+    const std::string& id = route_capture(r, "dataset");
     auto d = catalog::is_uuid(id) ? c.store().get<Dataset>(id) : std::nullopt;
     if (d && records::is_public_record(*d)) return *d;
     if (r.header("authorization") != nullptr && d) {
@@ -330,7 +274,7 @@ void add_metadata_routes(Router& router, std::shared_ptr<Catalog> catalog) {
                          std::function<Response(Catalog&, const Request&)> fn) {
         auto c = catalog;
         router.add(Router::Route{{method}, pattern,
-                                 [c, fn = std::move(fn)](const Request& r, const bundle::Engine&) { return guarded([&] { return fn(*c, r); }); },
+                                 [c, fn = std::move(fn)](const Request& r, const bundle::Engine&) { return catalog_guarded([&] { return fn(*c, r); }); },
                                  ErrorStyle::plain, op(summary, pattern, content, secured, std::string_view(method) == "POST" && pattern.ends_with("/metadata"))});
     };
     const std::string base = "/api/datastores/{datastore}/metadata";
@@ -338,24 +282,24 @@ void add_metadata_routes(Router& router, std::shared_ptr<Catalog> catalog) {
         "application/json", true, [](Catalog& c, const Request& r) { return upload_metadata(c, r); });
     add("GET", base, "Metadata of the datastore", "application/json", true, [](Catalog& c, const Request& r) {
         const Principal p = bearer(c, r);
-        const auto ds = c.datastore_for(p, path_param(r, "datastore"), false);
+        const auto ds = c.datastore_for(p, route_capture(r, "datastore"), false);
         json out = json::array();
         for (const auto& d : c.store().list<Dataset>({{"datastore", ds.id}}, {0, 1'000'000}).items)
             if (is_metadata(d)) out.push_back(metadata_document(d));
-        Response res = json_reply(out);
+        Response res = json_no_store(out);
         res.headers.emplace_back("Content-Range", fmt::format("items 0-{}/{}", out.empty() ? 0 : out.size() - 1, out.size()));
         return res;
     });
     add("GET", base + "/{metadata}", "One metadata with the dataset sheet it fills", "application/json", true, [](Catalog& c, const Request& r) {
         const Principal p = bearer(c, r);
-        const auto ds = c.datastore_for(p, path_param(r, "datastore"), false);
-        return json_reply(metadata_document(metadata_in(c, ds, path_param(r, "metadata"))));
+        const auto ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+        return json_no_store(metadata_document(metadata_in(c, ds, route_capture(r, "metadata"))));
     });
     add("DELETE", base + "/{metadata}", "Delete a metadata and its dataset sheet (leaves the CSW at once)", "application/json", true,
         [](Catalog& c, const Request& r) {
             const Principal p = bearer(c, r);
-            const auto ds = c.datastore_for(p, path_param(r, "datastore"), true);
-            const Dataset d = metadata_in(c, ds, path_param(r, "metadata"));
+            const auto ds = c.datastore_for(p, route_capture(r, "datastore"), true);
+            const Dataset d = metadata_in(c, ds, route_capture(r, "metadata"));
             c.store().remove<Dataset>(d.id);
             std::error_code ec;
             std::filesystem::remove(metadata_file(c, d), ec);
@@ -367,8 +311,8 @@ void add_metadata_routes(Router& router, std::shared_ptr<Catalog> catalog) {
         });
     add("GET", base + "/{metadata}/file", "The uploaded ISO 19139 document", "application/xml", true, [](Catalog& c, const Request& r) {
         const Principal p = bearer(c, r);
-        const auto ds = c.datastore_for(p, path_param(r, "datastore"), false);
-        const Dataset d = metadata_in(c, ds, path_param(r, "metadata"));
+        const auto ds = c.datastore_for(p, route_capture(r, "datastore"), false);
+        const Dataset d = metadata_in(c, ds, route_capture(r, "metadata"));
         std::ifstream in(metadata_file(c, d), std::ios::binary);
         std::ostringstream bytes;
         if (in) bytes << in.rdbuf();

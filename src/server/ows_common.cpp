@@ -1,5 +1,7 @@
 #include "server/ows_common.hpp"
 
+#include "geoplex/core/xml.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -13,21 +15,7 @@ bool iequals(std::string_view a, std::string_view b) {
     });
 }
 
-std::string xml_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+std::string xml_escape(std::string_view s) { return core::xml_escape(s); }
 
 const std::string* kvp(const Request& req, std::string_view name) {
     for (const auto& [k, v] : req.query)

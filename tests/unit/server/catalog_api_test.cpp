@@ -23,7 +23,7 @@
 #include "geoplex/server/catalog_api.hpp"
 #include "geoplex/server/tiles_api.hpp"
 #include "support/test_data.hpp"
-#include "unit/server/server_test_support.hpp"
+#include "unit/server/catalog_test_support.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -41,12 +41,7 @@ std::string slurp(const fs::path& p) {
     return ss.str();
 }
 
-struct Reply {
-    int status = 0;
-    std::string body;
-    Fields headers;
-    [[nodiscard]] json js() const { return json::parse(body); }
-};
+using Reply = test::ApiReply;
 
 /// A catalog, its routes and the tile routes, called in-process.
 struct Harness {
@@ -72,16 +67,7 @@ struct Harness {
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {}, Fields headers = {},
                const std::string& address = "127.0.0.1") {
-        const RequestTarget t = parse_target(target);
-        Request r;
-        r.method = method;
-        r.path = t.path;
-        r.query = t.query;
-        r.headers = std::move(headers);
-        r.body = body;
-        r.remote_address = address;
-        Response res = router.handle(r, test::shared_engine());
-        return Reply{res.status, collect_body(res), res.headers};
+        return test::handle(router, method, target, body, std::move(headers), address);
     }
     Reply api(const std::string& method, const std::string& target, const std::string& token, const json& body = nullptr) {
         Fields h{{"authorization", "Bearer " + token}};

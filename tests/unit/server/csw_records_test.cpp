@@ -20,7 +20,7 @@
 #include "geoplex/server/rate_limit.hpp"
 #include "geoplex/server/server.hpp"
 #include "support/test_data.hpp"
-#include "unit/server/server_test_support.hpp"
+#include "unit/server/catalog_test_support.hpp"
 
 using json = nlohmann::json;
 using namespace geoplex;
@@ -61,12 +61,7 @@ std::vector<Made> make_datasets() {
     return out;
 }
 
-struct Reply {
-    int status = 0;
-    std::string body;
-    std::string content_type;
-    [[nodiscard]] json js() const { return json::parse(body); }
-};
+using Reply = test::ApiReply;
 
 struct Xml {
     CPLXMLNode* root = nullptr;
@@ -98,11 +93,7 @@ struct Harness {
     Router router;
 
     Harness() {
-        catalog::CatalogConfig c;
-        c.data_dir = dir.path();
-        c.store_uri = "sqlite:" + (dir.path() / "catalog.sqlite").string();
-        c.admin_token = admin_token;
-        c.asynchronous = false;
+        catalog::CatalogConfig c = test::catalog_config(dir, admin_token);
         catalog = std::make_shared<catalog::Catalog>(c);
         add_catalog_routes(router, catalog);
         const auto admin = *catalog->authenticate_bearer(admin_token);
@@ -138,17 +129,8 @@ struct Harness {
     }
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {}, Fields headers = {}) {
-        const RequestTarget t = parse_target(target);
-        Request r;
-        r.method = method;
-        r.path = t.path;
-        r.query = t.query;
-        r.headers = std::move(headers);
-        r.headers.emplace_back("host", "csw.test");
-        r.body = body;
-        r.remote_address = "127.0.0.1";
-        Response res = router.handle(r, test::shared_engine());
-        return Reply{res.status, collect_body(res), res.content_type};
+        headers.emplace_back("host", "csw.test");
+        return test::handle(router, method, target, body, std::move(headers));
     }
 
     /// The published datasets a predicate keeps: the brute-force reference.

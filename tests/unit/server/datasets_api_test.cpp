@@ -15,7 +15,7 @@
 #include "geoplex/catalog/publishing.hpp"
 #include "geoplex/server/catalog_api.hpp"
 #include "support/test_data.hpp"
-#include "unit/server/server_test_support.hpp"
+#include "unit/server/catalog_test_support.hpp"
 
 using json = nlohmann::json;
 using namespace geoplex;
@@ -25,17 +25,7 @@ namespace {
 
 constexpr const char* admin_token = "datasets-admin-token";
 
-struct Reply {
-    int status = 0;
-    std::string body;
-    Fields headers;
-    [[nodiscard]] json js() const { return json::parse(body); }
-    [[nodiscard]] std::string header(const std::string& name) const {
-        for (const auto& [k, v] : headers)
-            if (k == name) return v;
-        return {};
-    }
-};
+using Reply = test::ApiReply;
 
 const std::vector<std::string> k_words{"réseau", "routier", "forêt", "hydrographie", "bâtiment", "relief", "cadastre"};
 const std::vector<std::string> k_themes{"Transports", "Hydrographie", "Occupation du sol"};
@@ -52,34 +42,15 @@ struct World {
     std::vector<catalog::Dataset> records;
 
     World() {
-        catalog::CatalogConfig c;
-        c.data_dir = dir.path();
-        c.store_uri = "sqlite:" + (dir.path() / "catalog.sqlite").string();
-        c.admin_token = admin_token;
-        c.asynchronous = false;
-        catalog = std::make_shared<catalog::Catalog>(c);
+        catalog = std::make_shared<catalog::Catalog>(test::catalog_config(dir, admin_token));
         add_catalog_routes(router, catalog);
-        const auto admin = *catalog->authenticate_bearer(admin_token);
-        const auto user = [&](const char* email, bool producer, std::string& id) {
-            json body{{"email", email}};
-            if (producer) body["roles"] = {"PRODUCER"};
-            auto [u, token] = catalog->create_user(admin, body);
-            id = u.id;
-            return token;
-        };
-        std::string pa, ma, pb, st;
-        producer_a = user("pa@example.org", true, pa);
-        member_a = user("ma@example.org", false, ma);
-        producer_b = user("pb@example.org", true, pb);
-        stranger = user("st@example.org", false, st);
-        const auto a = catalog->create_community(admin, json{{"name", "A"}, {"technical_name", "com_a"}});
-        const auto b = catalog->create_community(admin, json{{"name", "B"}, {"technical_name", "com_b"}});
-        ds_a = a.datastore;
-        ds_b = b.datastore;
-        using R = catalog::CommunityRight;
-        catalog->set_member(admin, a.id, pa, {R::community, R::broadcast});
-        catalog->set_member(admin, a.id, ma, {R::community});
-        catalog->set_member(admin, b.id, pb, {R::community, R::broadcast});
+        const test::CatalogPeople people(*catalog, admin_token);
+        producer_a = people.producer_a;
+        member_a = people.member_a;
+        producer_b = people.producer_b;
+        stranger = people.stranger;
+        ds_a = people.a.datastore;
+        ds_b = people.b.datastore;
         std::mt19937 rng(42);
         const auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
         for (int i = 0; i < 90; ++i) {
@@ -102,15 +73,9 @@ struct World {
     }
 
     Reply call(const std::string& method, const std::string& target, const std::string& token, const std::string& body = {}) {
-        const RequestTarget t = parse_target("/api" + target);
-        Request r;
-        r.method = method;
-        r.path = t.path;
-        r.query = t.query;
-        if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
-        r.body = body;
-        Response res = router.handle(r, test::shared_engine());
-        return Reply{res.status, collect_body(res), res.headers};
+        Fields headers;
+        if (!token.empty()) headers.emplace_back("authorization", "Bearer " + token);
+        return test::handle(router, method, "/api" + target, body, std::move(headers));
     }
     Reply api(const std::string& method, const std::string& target, const std::string& token, const json& body = nullptr) {
         return call(method, target, token, body.is_null() ? std::string() : body.dump());

@@ -20,7 +20,7 @@
 #include "geoplex/server/search_api.hpp"
 #include "geoplex/server/server.hpp"
 #include "support/test_data.hpp"
-#include "unit/server/server_test_support.hpp"
+#include "unit/server/catalog_test_support.hpp"
 
 using json = nlohmann::json;
 using namespace geoplex;
@@ -31,11 +31,7 @@ namespace {
 constexpr const char* admin_token = "search-admin-token-for-tests";
 constexpr const char* root = "/recherche/api/indexes/geoplateforme";
 
-struct Reply {
-    int status = 0;
-    std::string body;
-    [[nodiscard]] json js() const { return json::parse(body); }
-};
+using Reply = test::ApiReply;
 
 struct Layer {
     std::string title, layer, type, endpoint, theme;
@@ -116,17 +112,8 @@ struct Harness {
     }
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {}, Fields headers = {}) {
-        const RequestTarget t = parse_target(target);
-        Request r;
-        r.method = method;
-        r.path = t.path;
-        r.query = t.query;
-        r.headers = std::move(headers);
-        r.headers.emplace_back("host", "search.test");
-        r.body = body;
-        r.remote_address = "127.0.0.1";
-        Response res = router.handle(r, test::shared_engine());
-        return Reply{res.status, collect_body(res)};
+        headers.emplace_back("host", "search.test");
+        return test::handle(router, method, target, body, std::move(headers));
     }
     json search(const json& body, const std::string& prefix = "", const std::string& query = "") {
         const Reply r = call("POST", prefix + root + query, body.dump(), {{"content-type", "application/json"}});

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <unordered_map>
@@ -131,8 +132,18 @@ std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double rad
     const auto cy = static_cast<long>(std::floor((p.lat - gp.min_lat) / gp.cell_lat));
     thread_local std::vector<PieceHit> hits, scratch;  // hot path: no allocation once warm
     hits.clear();
+    // One nearest piece wanted (route ends): a cell farther than the nearest hit so far (+ the
+    // tie tolerance and a metre for rounding) cannot hold a piece that is kept, so it is not read.
+    double nearest_so_far = std::numeric_limits<double>::infinity();
     auto visit = [&](long x, long y) {
         if (x < 0 || y < 0 || x >= nx || y >= ny) return;
+        if (count == 1 && nearest_so_far < std::numeric_limits<double>::infinity()) {
+            const double x0 = gp.min_lon + static_cast<double>(x) * gp.cell_lon;
+            const double y0 = gp.min_lat + static_cast<double>(y) * gp.cell_lat;
+            const double ddx = std::max({0.0, x0 - p.lon, p.lon - (x0 + gp.cell_lon)}) * coslat * m_per_deg;
+            const double ddy = std::max({0.0, y0 - p.lat, p.lat - (y0 + gp.cell_lat)}) * m_per_deg;
+            if (std::sqrt(ddx * ddx + ddy * ddy) > nearest_so_far + 1.01) return;
+        }
         const auto cell = static_cast<std::size_t>(y * nx + x);
         for (auto i = lp.grid_first[cell]; i < lp.grid_first[cell + 1]; ++i) {
             const SegmentId s = lp.grid_items[2 * std::size_t{i}];
@@ -146,6 +157,7 @@ std::vector<Cand> nearest_segments(const LoadedProfile& lp, LonLat p, double rad
             const double t = l2 > 0 ? std::clamp(-(ax * vx + ay * vy) / l2, 0.0, 1.0) : 0.0;
             const double qx = ax + t * vx, qy = ay + t * vy;
             hits.push_back({s, k, t, std::sqrt(qx * qx + qy * qy)});
+            nearest_so_far = std::min(nearest_so_far, hits.back().planar);
         }
     };
     for (long k = 0;; ++k) {

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 namespace geoplex::tiles::detail {
 
@@ -103,11 +104,141 @@ struct ValidityScratch {
     std::vector<Box> ring_box;
     std::vector<Wide> ring_area;
     std::vector<std::uint32_t> ring_polygon;
+    std::vector<std::uint32_t> touch;      // vertices (global index, ring's first for its closing point) where rings touch
+    std::vector<std::uint8_t> touch_vertex;  // per point: 1 = a touching vertex
+    std::vector<std::uint32_t> uf;         // union-find over rings (interior connectivity)
 };
+
+// Edges of rings that both pass through P = all[g] (the shared vertex): rays from P, outgoing
+// (to the next vertex) or incoming reversed (to the previous one).
+struct Ray {
+    std::int64_t dx, dy;
+    bool out;
+    std::uint32_t ring;
+};
+bool ray_before(const Ray& a, const Ray& b) {  // counter-clockwise from the +x axis, exact
+    const int ha = (a.dy > 0 || (a.dy == 0 && a.dx > 0)) ? 0 : 1, hb = (b.dy > 0 || (b.dy == 0 && b.dx > 0)) ? 0 : 1;
+    if (ha != hb) return ha < hb;
+    return static_cast<Wide>(a.dx) * b.dy - static_cast<Wide>(a.dy) * b.dx > 0;
+}
+
+std::uint32_t uf_find(std::vector<std::uint32_t>& uf, std::uint32_t a) {
+    while (uf[a] != a) a = uf[a] = uf[uf[a]];
+    return a;
+}
 
 }  // namespace
 
 namespace {
+
+// Buckets the edges s.edges (global index of each edge's first point in `all`) on a uniform grid
+// of about one cell per edge over the box `bb`: cell c holds s.cell_items[cell_start[c],
+// cell_start[c+1]). Returns the number of cells.
+std::size_t bucket_edges(const P64* all, Box bb, ValidityScratch& s) {
+    const std::size_t ne = s.edges.size();
+    const std::int64_t grid = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(static_cast<double>(ne))), 1, 2048);
+    const double w = static_cast<double>(bb.x1 - bb.x0) + 1, h = static_cast<double>(bb.y1 - bb.y0) + 1;
+    const double fx = static_cast<double>(grid) / w, fy = static_cast<double>(grid) / h;
+    auto cx = [&](std::int64_t x) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(x - bb.x0) * fx)); };
+    auto cy = [&](std::int64_t y) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - bb.y0) * fy)); };
+    const auto cells = static_cast<std::size_t>(grid * grid);
+    s.cell_start.assign(cells + 1, 0);
+    s.items.resize(ne);
+    for (std::size_t e = 0; e < ne; ++e) {
+        const P64 a = all[s.edges[e]], b = all[s.edges[e] + 1];
+        s.items[e] = ValidityScratch::Item{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y),
+                                           static_cast<std::uint32_t>(e)};
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& it : s.items) {
+            const std::int64_t x0 = cx(it.x0), x1 = cx(it.x1), y0 = cy(it.y0), y1 = cy(it.y1);
+            for (std::int64_t y = y0; y <= y1; ++y)
+                for (std::int64_t x = x0; x <= x1; ++x) {
+                    const auto c = static_cast<std::size_t>(y * grid + x);
+                    if (pass == 0) ++s.cell_start[c + 1];
+                    else s.cell_items[s.cursor[c]++] = it;
+                }
+        }
+        if (pass == 0) {
+            for (std::size_t c = 1; c <= cells; ++c) s.cell_start[c] += s.cell_start[c - 1];
+            s.cell_items.resize(s.cell_start[cells]);
+            s.cursor.assign(s.cell_start.begin(), s.cell_start.end() - 1);
+        }
+    }
+    return cells;
+}
+
+// Calls f(e0, e1) on every pair of edges (indices into s.edges) sharing a cell whose boxes
+// overlap, while it returns true; false when it returned false.
+template <class F>
+bool for_each_near_pair(const ValidityScratch& s, std::size_t cells, F&& f) {
+    for (std::size_t c = 0; c < cells; ++c) {
+        const std::uint32_t first = s.cell_start[c], last = s.cell_start[c + 1];
+        for (std::uint32_t i = first; i < last; ++i) {
+            const ValidityScratch::Item& ii = s.cell_items[i];
+            for (std::uint32_t j = i + 1; j < last; ++j) {
+                const ValidityScratch::Item& jj = s.cell_items[j];
+                if (jj.x1 < ii.x0 || jj.x0 > ii.x1 || jj.y1 < ii.y0 || jj.y0 > ii.y1) continue;
+                if (!f(ii.e, jj.e)) return false;
+            }
+        }
+    }
+    return true;
+}
+
+// Rings touching at shared vertices (s.touch): around each such point the rays of the rings'
+// edges must alternate outgoing / incoming (every sector between two rays is inside the polygons
+// from both sides or from neither: no overlap, no crossing), no ring may pass the point twice,
+// and the rings of one polygon must not touch in a cycle (its interior would be cut in two).
+bool touches_ok(RingsView v, ValidityScratch& s) {
+    const P64* all = reinterpret_cast<const P64*>(v.xy);
+    std::sort(s.touch.begin(), s.touch.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return all[a].x != all[b].x ? all[a].x < all[b].x : (all[a].y != all[b].y ? all[a].y < all[b].y : a < b);
+    });
+    s.touch.erase(std::unique(s.touch.begin(), s.touch.end()), s.touch.end());
+    s.touch_vertex.assign(v.end[v.rings - 1], 0);
+    s.uf.resize(v.rings);
+    for (std::uint32_t r = 0; r < v.rings; ++r) s.uf[r] = r;
+    std::vector<Ray> rays;
+    std::vector<std::uint32_t> ring_of(s.touch.size());
+    for (std::size_t k = 0; k < s.touch.size(); ++k) {
+        const std::uint32_t g = s.touch[k];
+        ring_of[k] = static_cast<std::uint32_t>(std::upper_bound(v.end, v.end + v.rings, g) - v.end);
+        s.touch_vertex[g] = 1;
+        if (g == v.begin(ring_of[k])) s.touch_vertex[v.end[ring_of[k]] - 1] = 1;
+    }
+    for (std::size_t k0 = 0; k0 < s.touch.size();) {
+        const P64 p = all[s.touch[k0]];
+        std::size_t k1 = k0;
+        rays.clear();
+        while (k1 < s.touch.size() && all[s.touch[k1]] == p) {
+            const std::uint32_t g = s.touch[k1], r = ring_of[k1];
+            if (k1 > k0 && ring_of[k1 - 1] == r) return false;  // a ring passing the point twice
+            const P64 next = all[g + 1], prev = all[g == v.begin(r) ? v.end[r] - 2 : g - 1];
+            rays.push_back(Ray{next.x - p.x, next.y - p.y, true, r});
+            rays.push_back(Ray{prev.x - p.x, prev.y - p.y, false, r});
+            ++k1;
+        }
+        std::sort(rays.begin(), rays.end(), ray_before);
+        for (std::size_t i = 0; i < rays.size(); ++i) {
+            const Ray& a = rays[i];
+            const Ray& b = rays[(i + 1) % rays.size()];
+            if (a.out == b.out) return false;
+            if (!ray_before(a, b) && !ray_before(b, a)) return false;  // two edges along the same ray
+        }
+        // Connectivity: rings of the same polygon meeting here join; joining twice is a cycle.
+        for (std::size_t j = k0 + 1; j < k1; ++j) {
+            std::size_t i = k0;  // the first ring of the same polygon here
+            while (i < j && s.ring_polygon[ring_of[i]] != s.ring_polygon[ring_of[j]]) ++i;
+            if (i == j) continue;
+            const std::uint32_t a = uf_find(s.uf, ring_of[i]), b = uf_find(s.uf, ring_of[j]);
+            if (a == b) return false;
+            s.uf[a] = b;
+        }
+        k0 = k1;
+    }
+    return true;
+}
 
 // The check, with its scratch passed in: GCC re-derives the address of a thread_local at every
 // use in a shared library (a __tls_get_addr call each, ~6 % of the instructions of a tile run).
@@ -121,6 +252,7 @@ namespace {
     s.ring_box.clear();
     s.ring_area.clear();
     s.ring_polygon.clear();
+    s.touch.clear();
     Box bb{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max(),
            std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::min()};
     std::uint32_t polygon = 0;
@@ -152,85 +284,75 @@ namespace {
         }
     }
 
-    // Edges on a grid of about one cell per edge.
-    const std::size_t ne = s.edges.size();
-    const std::int64_t grid = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(static_cast<double>(ne))), 1, 2048);
-    const double w = static_cast<double>(bb.x1 - bb.x0) + 1, h = static_cast<double>(bb.y1 - bb.y0) + 1;
-    const double fx = static_cast<double>(grid) / w, fy = static_cast<double>(grid) / h;
-    auto cx = [&](std::int64_t x) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(x - bb.x0) * fx)); };
-    auto cy = [&](std::int64_t y) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - bb.y0) * fy)); };
-    const auto cells = static_cast<std::size_t>(grid * grid);
-    s.cell_start.assign(cells + 1, 0);
-    s.items.resize(ne);
-    for (std::size_t e = 0; e < ne; ++e) {
-        const P64 a = all[s.edges[e]], b = all[s.edges[e] + 1];
-        s.items[e] = ValidityScratch::Item{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y),
-                                           static_cast<std::uint32_t>(e)};
-    }
-    for (int pass = 0; pass < 2; ++pass) {
-        for (const auto& it : s.items) {
-            const std::int64_t x0 = cx(it.x0), x1 = cx(it.x1), y0 = cy(it.y0), y1 = cy(it.y1);
-            for (std::int64_t y = y0; y <= y1; ++y)
-                for (std::int64_t x = x0; x <= x1; ++x) {
-                    const auto c = static_cast<std::size_t>(y * grid + x);
-                    if (pass == 0) ++s.cell_start[c + 1];
-                    else s.cell_items[s.cursor[c]++] = it;
-                }
-        }
-        if (pass == 0) {
-            for (std::size_t c = 1; c <= cells; ++c) s.cell_start[c] += s.cell_start[c - 1];
-            s.cell_items.resize(s.cell_start[cells]);
-            s.cursor.assign(s.cell_start.begin(), s.cell_start.end() - 1);
-        }
-    }
-    for (std::size_t c = 0; c < cells; ++c) {
-        const std::uint32_t first = s.cell_start[c], last = s.cell_start[c + 1];
-        for (std::uint32_t i = first; i < last; ++i) {
-            const ValidityScratch::Item& ii = s.cell_items[i];
-            for (std::uint32_t j = i + 1; j < last; ++j) {
-                const ValidityScratch::Item& jj = s.cell_items[j];
-                if (jj.x1 < ii.x0 || jj.x0 > ii.x1 || jj.y1 < ii.y0 || jj.y0 > ii.y1) continue;
-                const std::uint32_t ei = ii.e, ej = jj.e;
-                const std::uint32_t gi = s.edges[ei], gj = s.edges[ej];
-                const P64 a = all[gi], b = all[gi + 1], c2 = all[gj], d = all[gj + 1];
-                const std::uint32_t r = s.seg_ring[ei];
-                if (r == s.seg_ring[ej]) {
-                    const std::uint32_t rb = v.begin(r), re = v.end[r] - 2;  // first and last edges of the ring
-                    const std::uint32_t lo_e = std::min(gi, gj), hi_e = std::max(gi, gj);
-                    P64 shared{}, p{}, q{};
-                    bool adjacent = true;
-                    if (hi_e == lo_e + 1) {
-                        shared = all[hi_e];
-                        p = all[lo_e];
-                        q = all[hi_e + 1];
-                    } else if (lo_e == rb && hi_e == re) {
-                        shared = all[rb];
-                        p = all[re];
-                        q = all[rb + 1];
-                    } else {
-                        adjacent = false;
-                    }
-                    if (adjacent) {
-                        // Consecutive edges meet at their shared vertex only, unless they fold back.
-                        if (orient(p, shared, q) == 0 &&
-                            static_cast<Wide>(p.x - shared.x) * (q.x - shared.x) + static_cast<Wide>(p.y - shared.y) * (q.y - shared.y) > 0)
-                            return false;
-                        continue;
-                    }
-                }
-                if (segments_meet(a, b, c2, d)) {
-                    if (touching == nullptr) return false;
-                    touching->push_back(s.seg_ring[ei]);
-                    touching->push_back(s.seg_ring[ej]);
-                }
+    const bool edges_ok = for_each_near_pair(s, bucket_edges(all, bb, s), [&](std::uint32_t ei, std::uint32_t ej) {
+        const std::uint32_t gi = s.edges[ei], gj = s.edges[ej];
+        const P64 a = all[gi], b = all[gi + 1], c2 = all[gj], d = all[gj + 1];
+        const std::uint32_t r = s.seg_ring[ei];
+        if (r == s.seg_ring[ej]) {
+            const std::uint32_t rb = v.begin(r), re = v.end[r] - 2;  // first and last edges of the ring
+            const std::uint32_t lo_e = std::min(gi, gj), hi_e = std::max(gi, gj);
+            P64 shared{}, p{}, q{};
+            bool adjacent = true;
+            if (hi_e == lo_e + 1) {
+                shared = all[hi_e];
+                p = all[lo_e];
+                q = all[hi_e + 1];
+            } else if (lo_e == rb && hi_e == re) {
+                shared = all[rb];
+                p = all[re];
+                q = all[rb + 1];
+            } else {
+                adjacent = false;
+            }
+            if (adjacent) {
+                // Consecutive edges meet at their shared vertex only, unless they fold back.
+                if (orient(p, shared, q) == 0 &&
+                    static_cast<Wide>(p.x - shared.x) * (q.x - shared.x) + static_cast<Wide>(p.y - shared.y) * (q.y - shared.y) > 0)
+                    return false;
+                return true;
             }
         }
-    }
+        if (segments_meet(a, b, c2, d)) {
+            // Two rings touching at a vertex of both, and only there: allowed if the
+            // sectors around the vertex agree (checked below). Anything else is refused.
+            const std::uint32_t rj = s.seg_ring[ej];
+            if (r != rj) {
+                std::uint32_t vi = 0, vj = 0;
+                int shared = 0;
+                if (a == c2) { vi = gi; vj = gj; ++shared; }
+                if (a == d) { vi = gi; vj = gj + 1; ++shared; }
+                if (b == c2) { vi = gi + 1; vj = gj; ++shared; }
+                if (b == d) { vi = gi + 1; vj = gj + 1; ++shared; }
+                if (shared == 1) {
+                    const P64 pv = all[vi], oi = vi == gi ? b : a, oj = vj == gj ? d : c2;
+                    const bool overlap = orient(pv, oi, oj) == 0 &&
+                                         static_cast<Wide>(oi.x - pv.x) * (oj.x - pv.x) + static_cast<Wide>(oi.y - pv.y) * (oj.y - pv.y) > 0;
+                    if (!overlap) {
+                        s.touch.push_back(vi == v.end[r] - 1 ? v.begin(r) : vi);
+                        s.touch.push_back(vj == v.end[rj] - 1 ? v.begin(rj) : vj);
+                        return true;
+                    }
+                }
+            }
+            if (touching == nullptr) return false;
+            touching->push_back(r);
+            touching->push_back(rj);
+        }
+        return true;
+    });
+    if (!edges_ok) return false;
     if (touching != nullptr && !touching->empty()) return false;
+    if (!s.touch.empty() && !touches_ok(v, s)) return false;
 
-    // Nesting: the innermost ring around each ring's first vertex.
+    // Nesting: the innermost ring around a vertex of each ring where no other ring touches it.
     for (std::size_t r = 0; r < v.rings; ++r) {
-        const P64 q = points(v, r)[0];
+        P64 q = points(v, r)[0];
+        if (!s.touch.empty()) {
+            std::uint32_t g = v.begin(r);
+            while (g + 1 < v.end[r] && s.touch_vertex[g] != 0) ++g;
+            if (g + 1 == v.end[r]) return false;
+            q = all[g];
+        }
         std::size_t inner = v.rings;
         for (std::size_t o = 0; o < v.rings; ++o) {
             if (o == r) continue;
@@ -253,6 +375,170 @@ namespace {
 bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) {
     thread_local ValidityScratch scratch;
     return strictly_valid(v, touching, scratch);
+}
+
+// ---- pinches --------------------------------------------------------------------------------------
+
+namespace {
+
+// 1 strictly inside the closed ring p[0..n), 0 on it, -1 outside.
+int locate(P64 q, const P64* p, std::size_t n) {
+    for (std::size_t i = 1; i < n; ++i)
+        if (orient(p[i - 1], p[i], q) == 0 && on_segment(p[i - 1], p[i], q)) return 0;
+    return point_in_ring(q, p, n) ? 1 : -1;
+}
+
+struct PinchScratch {
+    ValidityScratch grid;
+    struct Insert {
+        std::uint32_t edge;
+        P64 p;
+    };
+    std::vector<Insert> inserts;
+    std::vector<P64> ring, path, loops;
+    std::vector<std::uint32_t> loop_end, order, owner;
+    std::vector<Wide> loop_area;
+};
+
+struct P64Hash {
+    std::size_t operator()(P64 p) const noexcept {
+        return std::hash<std::uint64_t>()(static_cast<std::uint64_t>(p.x) * 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(p.y));
+    }
+};
+
+[[gnu::noipa]] bool split_with(RingSet& rs, PinchScratch& ps) {
+    ValidityScratch& s = ps.grid;
+    const P64* all = reinterpret_cast<const P64*>(rs.xy.data());
+    const RingsView v = rs.view();
+    s.edges.clear();
+    s.seg_ring.clear();
+    Box bb{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max(),
+           std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::min()};
+    for (std::size_t r = 0; r < v.rings; ++r) {
+        const std::uint32_t b = v.begin(r), e = v.end[r];
+        if (e - b < 4 || !(all[b] == all[e - 1])) return false;
+        for (std::uint32_t g = b; g < e; ++g) {
+            bb.x0 = std::min(bb.x0, all[g].x);
+            bb.x1 = std::max(bb.x1, all[g].x);
+            bb.y0 = std::min(bb.y0, all[g].y);
+            bb.y1 = std::max(bb.y1, all[g].y);
+            if (g + 1 < e) {
+                if (all[g] == all[g + 1]) return false;
+                s.edges.push_back(g);
+                s.seg_ring.push_back(static_cast<std::uint32_t>(r));
+            }
+        }
+    }
+    if (s.edges.empty()) return false;
+    // Vertices lying inside another edge are inserted into it; crossing edges cannot be mended
+    // by splitting.
+    ps.inserts.clear();
+    const bool mendable = for_each_near_pair(s, bucket_edges(all, bb, s), [&](std::uint32_t ei, std::uint32_t ej) {
+        const std::uint32_t gi = s.edges[ei], gj = s.edges[ej];
+        const P64 a = all[gi], b = all[gi + 1], c2 = all[gj], d = all[gj + 1];
+        const int o1 = orient(a, b, c2), o2 = orient(a, b, d), o3 = orient(c2, d, a), o4 = orient(c2, d, b);
+        // Overlapping collinear edges are noded like touches: a part of a ring going
+        // back over itself (a spike) becomes a loop of two points, dropped.
+        if (o1 * o2 < 0 && o3 * o4 < 0) return false;  // crossing
+        auto inside_edge = [](P64 p, P64 q, P64 x, int o) { return o == 0 && on_segment(p, q, x) && !(x == p) && !(x == q); };
+        if (inside_edge(a, b, c2, o1)) ps.inserts.push_back({gi, c2});
+        if (inside_edge(a, b, d, o2)) ps.inserts.push_back({gi, d});
+        if (inside_edge(c2, d, a, o3)) ps.inserts.push_back({gj, a});
+        if (inside_edge(c2, d, b, o4)) ps.inserts.push_back({gj, b});
+        return true;
+    });
+    if (!mendable) return false;
+    std::sort(ps.inserts.begin(), ps.inserts.end(), [&](const PinchScratch::Insert& x, const PinchScratch::Insert& y) {
+        if (x.edge != y.edge) return x.edge < y.edge;
+        const P64 o = all[x.edge];
+        return std::abs(x.p.x - o.x) + std::abs(x.p.y - o.y) < std::abs(y.p.x - o.x) + std::abs(y.p.y - o.y);
+    });
+    ps.inserts.erase(std::unique(ps.inserts.begin(), ps.inserts.end(),
+                                 [](const PinchScratch::Insert& x, const PinchScratch::Insert& y) { return x.edge == y.edge && x.p == y.p; }),
+                     ps.inserts.end());
+
+    // Every ring (with the inserted vertices) cut at its repeated vertices into loops.
+    ps.loops.clear();
+    ps.loop_end.clear();
+    ps.loop_area.clear();
+    std::unordered_map<P64, std::uint32_t, P64Hash> at;
+    std::size_t ins = 0;
+    auto close_loop = [&](std::size_t from) {
+        const std::size_t n = ps.path.size() - from;
+        if (n >= 3) {
+            const std::size_t start = ps.loops.size();
+            ps.loops.insert(ps.loops.end(), ps.path.begin() + static_cast<std::ptrdiff_t>(from), ps.path.end());
+            ps.loops.push_back(ps.path[from]);
+            const Wide a = area2(ps.loops.data() + start, n + 1);
+            if (a == 0) {
+                ps.loops.resize(start);
+            } else {
+                ps.loop_end.push_back(static_cast<std::uint32_t>(ps.loops.size()));
+                ps.loop_area.push_back(a);
+            }
+        }
+        for (std::size_t k = from + 1; k < ps.path.size(); ++k) at.erase(ps.path[k]);
+        ps.path.resize(from + 1);
+    };
+    for (std::size_t r = 0; r < v.rings; ++r) {
+        ps.ring.clear();
+        for (std::uint32_t g = v.begin(r); g + 1 < v.end[r]; ++g) {
+            ps.ring.push_back(all[g]);
+            for (; ins < ps.inserts.size() && ps.inserts[ins].edge == g; ++ins) ps.ring.push_back(ps.inserts[ins].p);
+        }
+        ps.ring.push_back(ps.ring.front());
+        ps.path.clear();
+        at.clear();
+        for (const P64 p : ps.ring) {
+            const auto [it, fresh] = at.try_emplace(p, static_cast<std::uint32_t>(ps.path.size()));
+            if (fresh) ps.path.push_back(p);
+            else close_loop(it->second);
+        }
+    }
+    // Positive loops are exteriors, negative ones holes of the smallest exterior around them.
+    const std::size_t nl = ps.loop_end.size();
+    auto loop_pts = [&](std::size_t k) { return ps.loops.data() + (k == 0 ? 0 : ps.loop_end[k - 1]); };
+    auto loop_n = [&](std::size_t k) { return ps.loop_end[k] - (k == 0 ? 0 : ps.loop_end[k - 1]); };
+    ps.owner.assign(nl, std::numeric_limits<std::uint32_t>::max());
+    for (std::size_t h = 0; h < nl; ++h) {
+        if (ps.loop_area[h] > 0) continue;
+        for (std::size_t e = 0; e < nl; ++e) {
+            if (ps.loop_area[e] < 0) continue;
+            if (ps.owner[h] != std::numeric_limits<std::uint32_t>::max() && ps.loop_area[e] >= ps.loop_area[ps.owner[h]]) continue;
+            int where = 0;
+            for (std::size_t i = 0; i + 1 < loop_n(h) && where == 0; ++i) where = locate(loop_pts(h)[i], loop_pts(e), loop_n(e));
+            if (where > 0) ps.owner[h] = static_cast<std::uint32_t>(e);
+        }
+    }
+    RingSet out;
+    auto emit = [&](std::size_t k, bool exterior) {
+        for (std::size_t i = 0; i < loop_n(k); ++i) {
+            out.xy.push_back(loop_pts(k)[i].x);
+            out.xy.push_back(loop_pts(k)[i].y);
+        }
+        out.end.push_back(static_cast<std::uint32_t>(out.xy.size() / 2));
+        out.outer.push_back(exterior ? 1 : 0);
+    };
+    for (std::size_t h = 0; h < nl; ++h)  // a negative loop outside every exterior is a lobe (even–odd rule)
+        if (ps.loop_area[h] < 0 && ps.owner[h] == std::numeric_limits<std::uint32_t>::max()) {
+            std::reverse(ps.loops.begin() + (h == 0 ? 0 : ps.loop_end[h - 1]), ps.loops.begin() + ps.loop_end[h]);
+            ps.loop_area[h] = -ps.loop_area[h];
+        }
+    for (std::size_t e = 0; e < nl; ++e) {
+        if (ps.loop_area[e] < 0) continue;
+        emit(e, true);
+        for (std::size_t h = 0; h < nl; ++h)
+            if (ps.owner[h] == e) emit(h, false);
+    }
+    rs = std::move(out);
+    return true;
+}
+
+}  // namespace
+
+bool split_pinches(RingSet& rings) {
+    thread_local PinchScratch scratch;
+    return split_with(rings, scratch);
 }
 
 // ---- clipping ------------------------------------------------------------------------------------
@@ -422,7 +708,7 @@ private:
     }
 
     void add_point(DPt p) {
-        const P64 q{std::llround(p.x), std::llround(p.y)};
+        const P64 q{round_to_grid(p.x), round_to_grid(p.y)};
         m_s.ring.push_back(q);
     }
 
@@ -574,14 +860,14 @@ private:
         const P64* all = reinterpret_cast<const P64*>(m_in.xy);
         m_s.hole_owner.assign(m_s.inside_holes.size(), -1);
         for (std::size_t h = 0; h < m_s.inside_holes.size(); ++h) {
-            const P64 g = all[m_in.begin(m_s.inside_holes[h])];
-            const P64 q{g.x - m_ox, g.y - m_oy};
-            for (std::size_t k = 0; k < m_s.loop_end.size(); ++k) {
+            const std::uint32_t hr = m_s.inside_holes[h];
+            for (std::size_t k = 0; k < m_s.loop_end.size() && m_s.hole_owner[h] < 0; ++k) {
                 const std::uint32_t b = k == 0 ? 0 : m_s.loop_end[k - 1];
-                if (point_in_ring(q, m_s.loops.data() + b, m_s.loop_end[k] - b)) {
-                    m_s.hole_owner[h] = static_cast<std::int32_t>(k);
-                    break;
-                }
+                // The first vertex of the hole not on the loop (a hole may touch its shell) decides.
+                int where = 0;
+                for (std::uint32_t g = m_in.begin(hr); g + 1 < m_in.end[hr] && where == 0; ++g)
+                    where = locate(P64{all[g].x - m_ox, all[g].y - m_oy}, m_s.loops.data() + b, m_s.loop_end[k] - b);
+                if (where > 0) m_s.hole_owner[h] = static_cast<std::int32_t>(k);
             }
             if (m_s.hole_owner[h] < 0) return false;
         }

@@ -6,12 +6,13 @@
 // its Douglas–Peucker importance (as geojson-vt does), and a packed R-tree indexes feature boxes.
 // Polygons, once per (feature, zoom), on first use: the vertices more important than the zoom's
 // tolerance, rounded to the zoom's world grid, degenerate rings dropped, oriented, checked exactly
-// on integers (polygons_strictly_valid, clip.cpp); a ring meeting itself is rebuilt with less
-// simplification, the smaller of two rings that meet is dropped, and GEOS repairs the rest
-// (ZoomGeom). A tile translates that valid geometry by an integer offset: a polygon inside the
+// on integers (polygons_strictly_valid, clip.cpp: rings may touch at shared vertices, as OGC
+// allows); rings pinched by rounding are split at their touching points (split_pinches), a ring
+// crossing itself is rebuilt with less simplification, the smaller of two rings that cross is
+// dropped, and GEOS repairs the rest (ZoomGeom; 3 of ~1 060 feature-zooms of departements). A tile translates that valid geometry by an integer offset: a polygon inside the
 // buffered tile is copied as is; a clipped one goes through the Weiler–Atherton clipper of
 // clip.cpp (valid output, a polygon leaving and re-entering a side becomes several), the rounded
-// result is checked again, and GEOS repairs the rare tile part that rounding made touch.
+// result is checked again, split where rounding pinched it, and GEOS repairs what is left.
 // Lines: importance filter and Liang–Barsky per tile.
 // Then rings are oriented as MVT 2.1 wants (exterior: positive surveyor's area in tile
 // coordinates) and protozero encodes commands, keys and values de-duplicated per layer.
@@ -724,7 +725,8 @@ bool drop_touching_slivers(RingSet& rings) {
 // Feature `f` at the zoom of matrix `m`: see ZoomGeom. Each part keeps the vertices more
 // important than the tolerance, rounded to the grid; the result is checked exactly
 // (polygons_strictly_valid). Where simplification and rounding made rings meet, our own fixes
-// come first: a ring meeting itself is rebuilt with a quarter of the tolerance (up to three
+// come first: rings that only touch (pinches) are split at the touching points, keeping every
+// vertex (split_pinches); a ring crossing itself is rebuilt with a quarter of the tolerance (up to three
 // times), and of two rings that meet (an islet pushed onto the coast, a lake onto its shore) the
 // smaller goes, as geojson-vt drops rings below its tolerance. What is still invalid is repaired
 // by GEOS (MakeValid, union, snap-rounding).
@@ -750,7 +752,7 @@ ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const Til
             q.clear();
             for (std::uint32_t i = d.part_start[p]; i < d.part_start[p + 1]; ++i) {
                 if (!(d.importance[i] > tol)) continue;
-                const LPt g{std::llround((d.xs[i] - m.origin_x) / cx), std::llround((m.origin_y - d.ys[i]) / cy)};
+                const LPt g{round_to_grid((d.xs[i] - m.origin_x) / cx), round_to_grid((m.origin_y - d.ys[i]) / cy)};
                 if (q.empty() || !(q.back() == g)) q.push_back(g);
             }
             if (!q.empty() && !(q.front() == q.back())) q.push_back(q.front());
@@ -772,6 +774,16 @@ ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const Til
         if (polygons_strictly_valid(view_of(zg), &touching)) {
             set_box(zg);
             return zg;
+        }
+        {  // rings pinched by rounding: split where they touch, no vertex moved
+            RingSet split{zg.xy, zg.ring_end, zg.ring_outer};
+            if (split_pinches(split) && polygons_strictly_valid(split.view())) {
+                zg.xy = std::move(split.xy);
+                zg.ring_end = std::move(split.end);
+                zg.ring_outer = std::move(split.outer);
+                set_box(zg);
+                return zg;
+            }
         }
         if (touching.empty() || attempt == 3) break;
         for (std::size_t k = 0; k < touching.size(); k += 2) {
@@ -990,7 +1002,8 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
                     const auto ilo = -static_cast<std::int64_t>(m_config.buffer);
                     const auto ihi = static_cast<std::int64_t>(m_config.extent) + m_config.buffer;
                     const bool linked = clip_polygons(view, ix, iy, ilo, ihi, clipped);
-                    if (linked && (polygons_strictly_valid(clipped.view()) || drop_touching_slivers(clipped))) {
+                    if (linked && (polygons_strictly_valid(clipped.view()) || (split_pinches(clipped) && polygons_strictly_valid(clipped.view())) ||
+                                   drop_touching_slivers(clipped))) {
                         std::uint32_t begin = 0;
                         for (std::size_t k = 0; k < clipped.end.size(); begin = clipped.end[k], ++k) {
                             auto& q = parts.emplace_back();

@@ -281,3 +281,110 @@ TEST_CASE("clip: random star polygons with holes, against GEOS") {
     CHECK(cases == exact_valid_input);
     CHECK(strict_ok >= cases * 9 / 10);  // rounding rarely breaks validity (callers repair those)
 }
+
+// ---- pinched rings: split_pinches and the point touches the validity check accepts ------------------
+
+namespace {
+
+// Rings as given (no reorientation): `outer` per ring.
+RingSet raw(const std::vector<Ring>& rings, const std::vector<int>& outer) {
+    RingSet s;
+    for (std::size_t k = 0; k < rings.size(); ++k) {
+        for (const auto& [x, y] : rings[k]) {
+            s.xy.push_back(x);
+            s.xy.push_back(y);
+        }
+        s.xy.push_back(rings[k].front().first);
+        s.xy.push_back(rings[k].front().second);
+        s.end.push_back(static_cast<std::uint32_t>(s.xy.size() / 2));
+        s.outer.push_back(static_cast<std::uint8_t>(outer[k]));
+    }
+    return s;
+}
+
+// The area GEOS's MakeValid gives the input (the independent reference).
+double make_valid_area(const RingSet& in) {
+    Geom g = to_ogr(in);
+    Geom fixed(OGR_G_MakeValid(g.h));
+    REQUIRE(fixed.h != nullptr);
+    return OGR_G_Area(fixed.h);
+}
+
+// Splits `in`; the result must pass our check and GEOS's, and cover what MakeValid covers.
+RingSet check_split(const RingSet& in, std::size_t want_exteriors, std::size_t want_holes) {
+    Geom gin = to_ogr(in);
+    CHECK_FALSE(OGR_G_IsValid(gin.h));   // the input is broken for GEOS…
+    CHECK_FALSE(polygons_strictly_valid(in.view()));  // …and for us
+    RingSet out = in;
+    REQUIRE(split_pinches(out));
+    Geom gout = to_ogr(out);
+    CHECK(OGR_G_IsValid(gout.h));
+    CHECK(polygons_strictly_valid(out.view()));
+    CHECK(OGR_G_Area(gout.h) == Approx(make_valid_area(in)).margin(1e-9));
+    CHECK(exteriors(out) == want_exteriors);
+    CHECK(out.end.size() - exteriors(out) == want_holes);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("split_pinches: figure-8, two pinches, loops inside and outside, against GEOS MakeValid") {
+    // Figure-8: two lobes touching at (5, 5).
+    check_split(raw({{{0, 0}, {4, 0}, {5, 5}, {6, 0}, {10, 0}, {10, 10}, {6, 10}, {5, 5}, {4, 10}, {0, 10}}}, {1}), 2, 0);
+    // Three lobes, pinched at (5, 5) and (15, 5).
+    check_split(raw({{{0, 0}, {4, 0}, {5, 5}, {6, 0}, {14, 0}, {15, 5}, {16, 0}, {20, 0}, {20, 10}, {16, 10}, {15, 5}, {14, 10},
+                      {6, 10}, {5, 5}, {4, 10}, {0, 10}}},
+                    {1}),
+                3, 0);
+    // A loop inside (a bay whose mouth closed to a point): it becomes a hole touching the shell.
+    const RingSet bay = check_split(raw({{{0, 0}, {10, 0}, {10, 10}, {5, 10}, {9, 2}, {1, 2}, {5, 10}, {0, 10}}}, {1}), 1, 1);
+    // A loop outside, same orientation (a peninsula whose neck closed) and reversed (a curl).
+    check_split(raw({{{0, 0}, {10, 0}, {10, 10}, {5, 10}, {7, 15}, {3, 15}, {5, 10}, {0, 10}}}, {1}), 2, 0);
+    check_split(raw({{{0, 0}, {10, 0}, {10, 10}, {5, 10}, {3, 15}, {7, 15}, {5, 10}, {0, 10}}}, {1}), 2, 0);
+    // A pinch inside an edge: a tooth from the top whose tip (5, 0) lies on the bottom edge.
+    check_split(raw({{{0, 0}, {10, 0}, {10, 10}, {6, 10}, {5, 0}, {4, 10}, {0, 10}}}, {1}), 2, 0);
+    // A hole pinched into two holes touching at (5, 5).
+    check_split(raw({{{-10, -10}, {20, -10}, {20, 20}, {-10, 20}}, {{0, 0}, {0, 10}, {4, 10}, {5, 5}, {6, 10}, {10, 10}, {10, 0}, {6, 0}, {5, 5}, {4, 0}}},
+                    {1, 0}),
+                1, 2);
+    // Crossing edges cannot be mended by splitting.
+    RingSet bow = raw({{{0, 0}, {10, 10}, {10, 0}, {0, 10}}}, {1});
+    const RingSet before = bow;
+    CHECK_FALSE(split_pinches(bow));
+    CHECK(bow.xy == before.xy);
+    // The split bay clipped by a window cutting its hole (crossings on the grid) stays mendable.
+    RingSet cut;
+    REQUIRE(clip_polygons(bay.view(), 0, 0, 4, 20, cut));
+    if (!polygons_strictly_valid(cut.view())) REQUIRE(split_pinches(cut));
+    Geom gcut = to_ogr(cut);
+    CHECK(OGR_G_IsValid(gcut.h));
+    CHECK(polygons_strictly_valid(cut.view()));
+    CHECK(OGR_G_Area(gcut.h) == Approx(geos_clip_area(bay, 4, 20)).margin(1e-9));
+}
+
+TEST_CASE("polygons_strictly_valid: point touches between rings, as GEOS judges them") {
+    auto same = [](const RingSet& s, bool want) {
+        Geom g = to_ogr(s);
+        CHECK((OGR_G_IsValid(g.h) != 0) == want);
+        CHECK(polygons_strictly_valid(s.view()) == want);
+    };
+    const Ring square{{0, 0}, {10, 0}, {10, 10}, {0, 10}};
+    // Two squares touching at a corner; sharing an edge or overlapping at a corner is not valid.
+    same(make({Poly{square, {}}, Poly{{{10, 10}, {20, 10}, {20, 20}, {10, 20}}, {}}}), true);
+    same(make({Poly{square, {}}, Poly{{{10, 10}, {20, 10}, {20, 20}, {10, 20}, {5, 15}}, {}}}), true);
+    same(make({Poly{square, {}}, Poly{{{10, 10}, {5, 20}, {20, 20}, {20, 5}}, {}}}), true);
+    same(make({Poly{square, {}}, Poly{{{10, 10}, {0, 20}, {20, 20}, {20, 0}}, {}}}), true);
+    same(make({Poly{square, {}}, Poly{{{10, 10}, {4, 4}, {20, 5}}, {}}}), false);  // the triangle enters the square
+    // A hole touching its shell at a vertex of both; at two vertices (the interior is cut in two).
+    const Ring shell{{0, 0}, {10, 0}, {10, 5}, {10, 10}, {0, 10}, {0, 5}};
+    same(make({Poly{shell, {{{10, 5}, {5, 2}, {5, 8}}}}}), true);
+    same(make({Poly{shell, {{{10, 5}, {5, 2}, {0, 5}, {5, 8}}}}}), false);
+    // Two holes touching each other at a point, and both the shell at another: a cycle.
+    same(make({Poly{shell, {{{10, 5}, {2, 2}, {4, 5}, {7, 4}}, {{10, 5}, {7, 6}, {4, 5}, {2, 8}}}}}), false);
+    same(make({Poly{shell, {{{10, 5}, {2, 2}, {4, 4}}, {{10, 5}, {4, 6}, {2, 8}}}}}), true);  // three rings at one point
+    same(make({Poly{shell, {{{2, 2}, {5, 2}, {5, 5}}, {{5, 5}, {8, 5}, {8, 8}}}}}), true);
+    // An island in a lake touching the lake's shore.
+    same(make({Poly{square, {{{2, 2}, {8, 2}, {8, 8}, {2, 8}}}}, Poly{{{2, 2}, {6, 4}, {4, 6}}, {}}}), true);
+    // A ring touching itself is not valid (OGC), even as an "inverted" shell.
+    same(raw({{{0, 0}, {10, 0}, {10, 10}, {5, 10}, {7, 5}, {3, 5}, {5, 10}, {0, 10}}}, {1}), false);
+}

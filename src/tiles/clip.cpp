@@ -107,6 +107,16 @@ struct ValidityScratch {
     std::vector<std::uint32_t> touch;      // vertices (global index, ring's first for its closing point) where rings touch
     std::vector<std::uint8_t> touch_vertex;  // per point: 1 = a touching vertex
     std::vector<std::uint32_t> uf;         // union-find over rings (interior connectivity)
+    std::vector<std::uint32_t> others, other_ring;  // edges left out of the grid (see `border`)
+    std::int64_t grid = 1;                 // the grid of bucket_edges
+    Box gbb{};
+    double fx = 0, fy = 0;
+    [[nodiscard]] std::int64_t cx(std::int64_t x) const {
+        return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(x - gbb.x0) * fx));
+    }
+    [[nodiscard]] std::int64_t cy(std::int64_t y) const {
+        return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - gbb.y0) * fy));
+    }
 };
 
 // Edges of rings that both pass through P = all[g] (the shared vertex): rays from P, outgoing
@@ -138,9 +148,12 @@ std::size_t bucket_edges(const P64* all, Box bb, ValidityScratch& s) {
     const std::size_t ne = s.edges.size();
     const std::int64_t grid = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::sqrt(static_cast<double>(ne))), 1, 2048);
     const double w = static_cast<double>(bb.x1 - bb.x0) + 1, h = static_cast<double>(bb.y1 - bb.y0) + 1;
-    const double fx = static_cast<double>(grid) / w, fy = static_cast<double>(grid) / h;
-    auto cx = [&](std::int64_t x) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(x - bb.x0) * fx)); };
-    auto cy = [&](std::int64_t y) { return std::min<std::int64_t>(grid - 1, static_cast<std::int64_t>(static_cast<double>(y - bb.y0) * fy)); };
+    s.grid = grid;
+    s.gbb = bb;
+    s.fx = static_cast<double>(grid) / w;
+    s.fy = static_cast<double>(grid) / h;
+    auto cx = [&](std::int64_t x) { return s.cx(x); };
+    auto cy = [&](std::int64_t y) { return s.cy(y); };
     const auto cells = static_cast<std::size_t>(grid * grid);
     s.cell_start.assign(cells + 1, 0);
     s.items.resize(ne);
@@ -184,6 +197,10 @@ bool for_each_near_pair(const ValidityScratch& s, std::size_t cells, F&& f) {
         }
     }
     return true;
+}
+
+bool on_border(P64 p, const std::int64_t* border) {
+    return p.x == border[0] || p.x == border[1] || p.y == border[0] || p.y == border[1];
 }
 
 // Rings touching at shared vertices (s.touch): around each such point the rays of the rings'
@@ -242,13 +259,17 @@ bool touches_ok(RingsView v, ValidityScratch& s) {
 
 // The check, with its scratch passed in: GCC re-derives the address of a thread_local at every
 // use in a shared library (a __tls_get_addr call each, ~6 % of the instructions of a tile run).
-[[gnu::noipa]] bool strictly_valid(RingsView v, std::vector<std::uint32_t>* touching, ValidityScratch& s) {
+[[gnu::noipa]] bool strictly_valid(RingsView v, std::vector<std::uint32_t>* touching, bool* touches, const std::int64_t* border,
+                                    ValidityScratch& s) {
     if (touching != nullptr) touching->clear();
+    if (touches != nullptr) *touches = false;
     if (v.rings == 0) return true;
     if (v.outer[0] == 0) return false;
     const P64* all = reinterpret_cast<const P64*>(v.xy);
     s.edges.clear();
     s.seg_ring.clear();
+    s.others.clear();
+    s.other_ring.clear();
     s.ring_box.clear();
     s.ring_area.clear();
     s.ring_polygon.clear();
@@ -279,16 +300,21 @@ bool touches_ok(RingsView v, ValidityScratch& s) {
         bb.y0 = std::min(bb.y0, rb.y0);
         bb.y1 = std::max(bb.y1, rb.y1);
         for (std::size_t i = 0; i + 1 < n; ++i) {
-            s.edges.push_back(v.begin(r) + static_cast<std::uint32_t>(i));
-            s.seg_ring.push_back(static_cast<std::uint32_t>(r));
+            const std::uint32_t g = v.begin(r) + static_cast<std::uint32_t>(i);
+            if (border != nullptr && !on_border(p[i], border) && !on_border(p[i + 1], border)) {
+                s.others.push_back(g);
+                s.other_ring.push_back(static_cast<std::uint32_t>(r));
+            } else {
+                s.edges.push_back(g);
+                s.seg_ring.push_back(static_cast<std::uint32_t>(r));
+            }
         }
     }
 
-    const bool edges_ok = for_each_near_pair(s, bucket_edges(all, bb, s), [&](std::uint32_t ei, std::uint32_t ej) {
-        const std::uint32_t gi = s.edges[ei], gj = s.edges[ej];
+    // Edges gi (of ring r) and gj (of ring rj): false stops the check (invalid).
+    auto pair_ok = [&](std::uint32_t gi, std::uint32_t gj, std::uint32_t r, std::uint32_t rj) {
         const P64 a = all[gi], b = all[gi + 1], c2 = all[gj], d = all[gj + 1];
-        const std::uint32_t r = s.seg_ring[ei];
-        if (r == s.seg_ring[ej]) {
+        if (r == rj) {
             const std::uint32_t rb = v.begin(r), re = v.end[r] - 2;  // first and last edges of the ring
             const std::uint32_t lo_e = std::min(gi, gj), hi_e = std::max(gi, gj);
             P64 shared{}, p{}, q{};
@@ -315,7 +341,6 @@ bool touches_ok(RingsView v, ValidityScratch& s) {
         if (segments_meet(a, b, c2, d)) {
             // Two rings touching at a vertex of both, and only there: allowed if the
             // sectors around the vertex agree (checked below). Anything else is refused.
-            const std::uint32_t rj = s.seg_ring[ej];
             if (r != rj) {
                 std::uint32_t vi = 0, vj = 0;
                 int shared = 0;
@@ -339,10 +364,30 @@ bool touches_ok(RingsView v, ValidityScratch& s) {
             touching->push_back(rj);
         }
         return true;
-    });
-    if (!edges_ok) return false;
+    };
+    const std::size_t cells = bucket_edges(all, bb, s);
+    if (!for_each_near_pair(s, cells, [&](std::uint32_t ei, std::uint32_t ej) {
+            return pair_ok(s.edges[ei], s.edges[ej], s.seg_ring[ei], s.seg_ring[ej]);
+        }))
+        return false;
+    // With `border`: the other edges against the border edges near them.
+    for (std::size_t k = 0; k < s.others.size() && !s.edges.empty(); ++k) {
+        const std::uint32_t g = s.others[k];
+        const P64 a = all[g], b = all[g + 1];
+        const std::int64_t x0 = std::min(a.x, b.x), x1 = std::max(a.x, b.x), y0 = std::min(a.y, b.y), y1 = std::max(a.y, b.y);
+        for (std::int64_t cy = s.cy(y0); cy <= s.cy(y1); ++cy)
+            for (std::int64_t cx = s.cx(x0); cx <= s.cx(x1); ++cx) {
+                const auto c = static_cast<std::size_t>(cy * s.grid + cx);
+                for (std::uint32_t i = s.cell_start[c]; i < s.cell_start[c + 1]; ++i) {
+                    const ValidityScratch::Item& it = s.cell_items[i];
+                    if (it.x1 < x0 || it.x0 > x1 || it.y1 < y0 || it.y0 > y1) continue;
+                    if (!pair_ok(g, s.edges[it.e], s.other_ring[k], s.seg_ring[it.e])) return false;
+                }
+            }
+    }
     if (touching != nullptr && !touching->empty()) return false;
     if (!s.touch.empty() && !touches_ok(v, s)) return false;
+    if (touches != nullptr) *touches = !s.touch.empty();
 
     // Nesting: the innermost ring around a vertex of each ring where no other ring touches it.
     for (std::size_t r = 0; r < v.rings; ++r) {
@@ -372,9 +417,9 @@ bool touches_ok(RingsView v, ValidityScratch& s) {
 
 }  // namespace
 
-bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching) {
+bool polygons_strictly_valid(RingsView v, std::vector<std::uint32_t>* touching, bool* touches, const std::int64_t* border) {
     thread_local ValidityScratch scratch;
-    return strictly_valid(v, touching, scratch);
+    return strictly_valid(v, touching, touches, border, scratch);
 }
 
 // ---- pinches --------------------------------------------------------------------------------------

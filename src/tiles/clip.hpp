@@ -60,8 +60,12 @@ struct RingSet {
 /// refused (split_pinches inserts it). Expected linear time (edges bucketed on a grid). With
 /// `touching`, edges of rings that meet otherwise do not stop the check: the pairs of rings are
 /// appended there (r0, r1, r0, r1…; r0 = r1 for a ring meeting itself), and false is returned
-/// once all edges are seen.
-[[nodiscard]] bool polygons_strictly_valid(RingsView polygons, std::vector<std::uint32_t>* touching = nullptr);
+/// once all edges are seen. `touches` (optional) tells whether some rings touch at points.
+/// With `border` = {lo, hi}, only pairs of edges of which one has an end on the lines x or y = lo
+/// or hi are tested (the rest of the checks is unchanged): for the output of clip_polygons from
+/// polygons this check accepted without any touch, whose other edges are pieces of the input's.
+[[nodiscard]] bool polygons_strictly_valid(RingsView polygons, std::vector<std::uint32_t>* touching = nullptr, bool* touches = nullptr,
+                                           const std::int64_t* border = nullptr);
 
 /// Mends rings that touch themselves or each other at points (a ring "pinched" by rounding)
 /// without moving any vertex: a vertex lying inside another edge is inserted into it, every ring

@@ -54,6 +54,7 @@ struct ZoomGeom {
     std::vector<std::uint8_t> ring_outer;  // 1 = exterior (starts a polygon)
     std::int64_t min_x = 0, min_y = 0, max_x = 0, max_y = 0;
     std::vector<std::int64_t> ring_box, block_box;  // for clip_polygons (clip.hpp)
+    bool plain = false;  // valid by polygons_strictly_valid with no rings touching: clipped tiles need a border check only
 };
 
 /// ZoomGeoms of one zoom level, made on first use (thread-safe).

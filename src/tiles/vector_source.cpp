@@ -771,7 +771,9 @@ ZoomGeom make_zoom_geom(const VectorSource::Data& d, const Feature& f, const Til
             zg.ring_outer.push_back(exterior ? 1 : 0);
             ring_part.push_back(p - f.first_part);
         }
-        if (polygons_strictly_valid(view_of(zg), &touching)) {
+        bool touches = true;
+        if (polygons_strictly_valid(view_of(zg), &touching, &touches)) {
+            zg.plain = !touches;
             set_box(zg);
             return zg;
         }
@@ -1002,7 +1004,9 @@ std::string VectorSource::encode_tile(std::uint32_t z, std::uint64_t x, std::uin
                     const auto ilo = -static_cast<std::int64_t>(m_config.buffer);
                     const auto ihi = static_cast<std::int64_t>(m_config.extent) + m_config.buffer;
                     const bool linked = clip_polygons(view, ix, iy, ilo, ihi, clipped);
-                    if (linked && (polygons_strictly_valid(clipped.view()) || (split_pinches(clipped) && polygons_strictly_valid(clipped.view())) ||
+                    // Only edges with an end on the border can be new when the zoom geometry has no touches.
+                    const std::int64_t border[2] = {ilo, ihi};
+                    if (linked && (polygons_strictly_valid(clipped.view(), nullptr, nullptr, zg.plain ? border : nullptr) || (split_pinches(clipped) && polygons_strictly_valid(clipped.view())) ||
                                    drop_touching_slivers(clipped))) {
                         std::uint32_t begin = 0;
                         for (std::size_t k = 0; k < clipped.end.size(); begin = clipped.end[k], ++k) {

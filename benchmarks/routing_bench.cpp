@@ -5,6 +5,8 @@
 //   routing_bench --synth 1000000 ...        (generates a synthetic territory first)
 //   routing_bench --reuse 1 --work DIR ...   (queries DIR/routing as built by an earlier run; no build)
 //   --constrained N: constrained routes on the first N pairs only (default: all), per constraint set
+//   --precompute banned_tunnel,unpreferred_tunnel,...: constraint sets (names below) declared in the
+//                bundle, so built as their own hierarchies and queried with a plain CH query
 //
 // Measures: build time and peak RSS of the process (the build dominates it), route latency
 // p50/p90/p99 (a) distance/duration only, (b) with geometry + steps serialized to Road2 JSON,
@@ -78,7 +80,7 @@ std::size_t serialize(const routing::RouteResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string pbf, profile = "car", work = "/tmp/geoplex-routing-bench", pairs_out;
+    std::string pbf, profile = "car", work = "/tmp/geoplex-routing-bench", pairs_out, precompute;
     std::uint64_t synth_nodes = 0;
     std::size_t pairs = 2000, constrained_pairs = static_cast<std::size_t>(-1);
     bool reuse = false, with_full = true, with_matrix = true;
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
         else if (a == "--constrained") constrained_pairs = std::stoul(v);
         else if (a == "--full") with_full = v != "0";
         else if (a == "--matrix") with_matrix = v != "0";
+        else if (a == "--precompute") precompute = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
@@ -115,7 +118,33 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    auto wt = [](routing::ConstraintType t, const char* v) {
+        return routing::Constraint{t, "wayType", routing::ConstraintOperator::eq, v, {}};
+    };
+    const std::vector<std::pair<std::string, std::vector<routing::Constraint>>> constraint_sets = {
+        {"banned_tunnel", {wt(routing::ConstraintType::banned, "tunnel")}},
+        {"banned_autoroute", {wt(routing::ConstraintType::banned, "autoroute")}},
+        {"banned_pont", {wt(routing::ConstraintType::banned, "pont")}},
+        {"unpreferred_tunnel", {wt(routing::ConstraintType::unpreferred, "tunnel")}},
+        {"preferred_autoroute", {wt(routing::ConstraintType::preferred, "autoroute")}},
+    };
+    std::vector<bool> precomputed(constraint_sets.size(), false);
     routing::ResourceConfig rc;
+    for (std::size_t start = 0; start < precompute.size();) {
+        const auto end = std::min(precompute.find(',', start), precompute.size());
+        const std::string name = precompute.substr(start, end - start);
+        start = end + 1;
+        std::size_t k = 0;
+        while (k < constraint_sets.size() && constraint_sets[k].first != name) ++k;
+        if (k == constraint_sets.size()) {
+            std::fprintf(stderr, "--precompute: unknown constraint set %s\n", name.c_str());
+            return 2;
+        }
+        precomputed[k] = true;
+        std::string file_name = name;
+        std::replace(file_name.begin(), file_name.end(), '_', '-');
+        rc.constraint_sets.push_back({file_name, constraint_sets[k].second});
+    }
     rc.id = "bench";
     rc.path = pbf;
     rc.profiles = {routing::Profile::builtin(profile)};
@@ -177,16 +206,6 @@ int main(int argc, char** argv) {
     if (with_full) run(true, full, full_cpu, checksum);
     // Constrained routes (summary only): the CH path when it avoids the constrained ways, else
     // an exact A* with CH potentials. Several constraint sets, each on the first N pairs.
-    auto wt = [](routing::ConstraintType t, const char* v) {
-        return routing::Constraint{t, "wayType", routing::ConstraintOperator::eq, v, {}};
-    };
-    const std::vector<std::pair<std::string, std::vector<routing::Constraint>>> constraint_sets = {
-        {"banned_tunnel", {wt(routing::ConstraintType::banned, "tunnel")}},
-        {"banned_autoroute", {wt(routing::ConstraintType::banned, "autoroute")}},
-        {"banned_pont", {wt(routing::ConstraintType::banned, "pont")}},
-        {"unpreferred_tunnel", {wt(routing::ConstraintType::unpreferred, "tunnel")}},
-        {"preferred_autoroute", {wt(routing::ConstraintType::preferred, "autoroute")}},
-    };
     std::vector<std::vector<double>> constrained_cpu(constraint_sets.size());
     for (std::size_t k = 0; k < constraint_sets.size(); ++k) {
         std::vector<double> wall;
@@ -240,10 +259,13 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < constraint_sets.size(); ++k) {
         const auto& v = constrained_cpu[k];
         fmt::print("  \"route_{}_cpu_us\": {{\"n\": {}, \"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}, "
-                   "\"p50_ratio_to_unconstrained\": {:.1f}}},\n",
+                   "\"p50_ratio_to_unconstrained\": {:.1f}, \"precomputed\": {}}},\n",
                    constraint_sets[k].first, v.size(), percentile(v, 0.5), percentile(v, 0.9), percentile(v, 0.99),
-                   percentile(v, 0.5) / std::max(1e-9, percentile(summary_cpu, 0.5)));
+                   percentile(v, 0.5) / std::max(1e-9, percentile(summary_cpu, 0.5)), precomputed[k] ? "true" : "false");
     }
+    for (const auto& sr : pr.constraint_sets)
+        fmt::print("  \"set_{}_build\": {{\"s\": {:.2f}, \"cpu_s\": {:.2f}, \"ch_arcs\": {}}},\n", sr.name,
+                   sr.seconds.at(0), sr.cpu_seconds.at(0), sr.arcs.at(0));
     fmt::print("  \"matrix_100x100_cpu_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n",
                percentile(matrix_cpu_ms, 0.5), matrix_cpu_ms.empty() ? 0.0 : *std::min_element(matrix_cpu_ms.begin(), matrix_cpu_ms.end()));
     fmt::print("  \"matrix_100x100_ms\": {{\"median\": {:.2f}, \"min\": {:.2f}}},\n", percentile(matrix_ms, 0.5),

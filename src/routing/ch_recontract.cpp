@@ -303,6 +303,7 @@ void load_constraint_sets(const nlohmann::json& jp, const std::filesystem::path&
             throw FormatError(fmt::format("'{}': not the ways of the graph; rebuild the bundle",
                                           ps->costs_file.path().string()));
         ps->hash = factor_hash(ps->factor);
+        ps->bans_only = std::all_of(ps->factor.begin(), ps->factor.end(), [](double f) { return f == 0.0 || f == 1.0; });
         for (const auto& jo : js.at("optimizations")) {
             const auto o = parse_optimization(jo.get<std::string>());
             if (!o) throw FormatError("unknown optimization");

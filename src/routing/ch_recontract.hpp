@@ -34,6 +34,7 @@ struct PrecomputedSet {
     SectionReader costs_file;
     std::span<const double> factor;  ///< per way: 0 = banned, else the weight factor
     std::uint64_t hash = 0;          ///< factor_hash(factor)
+    bool bans_only = false;          ///< every factor 0 or 1: the CH weight is the true metric
     std::array<SectionReader, 2> ch_files;
     std::array<ContractionHierarchy, 2> ch;
     std::array<bool, 2> has_ch{false, false};

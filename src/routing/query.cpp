@@ -408,6 +408,16 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
         for (const auto& t : targets) q->add_target(t.node, t.w, t.aux);
         q->run();
         dist = q->distance();
+        if (!need_path && set->bans_only) {
+            // Bans only: the weights are the true metric, the CH carries the other; no unpacking.
+            if (dist < best.weight) {
+                best.weight = dist;
+                best.aux = q->aux();
+                best.pieces.clear();
+            }
+            best.summary_only = true;
+            return best;
+        }
         if (dist != inf_weight && dist < best.weight) {
             arcs = q->arc_path();
             src = q->path_source();

@@ -484,7 +484,22 @@ Response capabilities_handler(const Request& req, const bundle::Engine& engine, 
             {{"id", "nbPoints"}, {"values", {{"min", 1}, {"max", opt.max_nearest}}}, {"defaultValue", "1"}},
             {{"id", "crs"}, {"values", r.crs}, {"defaultValue", "EPSG:4326"}},
         });
+        // geoplex extension: constraint sets precomputed per profile (docs/routing.md): a request
+        // whose constraints have the same effect is answered at plain CH speed.
+        json precomputed = json::array();
+        for (const auto& pr : r.profiles)
+            for (const auto& cs : pr.constraint_sets) {
+                json constraints = json::array();
+                for (const auto& c : cs.constraints) {
+                    json jc = {{"constraintType", routing::to_string(c.type)}, {"key", c.key},
+                               {"operator", routing::to_string(c.op)}};
+                    jc["value"] = c.number ? json(*c.number) : json(c.value);
+                    constraints.push_back(std::move(jc));
+                }
+                precomputed.push_back({{"profile", pr.name}, {"name", cs.name}, {"constraints", constraints}});
+            }
         resources.push_back({{"id", r.id},
+                             {"geoplexPrecomputedConstraints", precomputed},
                              {"description", r.description.empty() ? r.title : r.description},
                              {"availableOperations",
                               {{{"id", "route"}, {"availableParameters", route_params}},

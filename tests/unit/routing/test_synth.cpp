@@ -1,6 +1,7 @@
 // CH exactness and constrained routes on a synthetic town (geoplex::synth): real OSM tags,
 // one-ways, roundabouts, a motorway, bridges, tunnels and turn restrictions.
 
+#include <algorithm>
 #include <random>
 
 #include <catch2/catch.hpp>
@@ -55,6 +56,31 @@ TEST_CASE("synthetic town: CH equals Dijkstra on 10 000 pairs per profile and op
             routing::test::check_ch_against_dijkstra(r.graph("synth", profile), r.ch("synth", profile, o), o, 100, 100,
                                                      42);
         }
+}
+
+TEST_CASE("synthetic town: CH ids are in level order (CH format 3)", "[routing][ch][synth]") {
+    const Router& r = town().router;
+    for (const auto o : {Optimization::fastest, Optimization::shortest}) {
+        const Graph& g = r.graph("synth", "car");
+        const ContractionHierarchy& ch = r.ch("synth", "car", o);
+        CHECK(check_ch_for_errors(g, ch).empty());
+        // Level of each node computed from the arcs alone (by increasing id is enough only if
+        // heads are higher: checked by check_ch_for_errors): 0 without lower neighbour, else 1 +
+        // the highest lower neighbour's level.
+        const auto n = ch.node_count();
+        std::vector<std::uint32_t> level(n, 0);
+        for (NodeId x = 0; x < n; ++x) {
+            for (auto e = ch.forward_first_out[x]; e < ch.forward_first_out[x + 1]; ++e)
+                level[ch.forward_head[e]] = std::max(level[ch.forward_head[e]], level[x] + 1);
+            for (auto e = ch.backward_first_out[x]; e < ch.backward_first_out[x + 1]; ++e)
+                level[ch.backward_head[e]] = std::max(level[ch.backward_head[e]], level[x] + 1);
+        }
+        std::size_t unordered = 0;
+        for (NodeId x = 1; x < n; ++x)
+            if (level[x - 1] > level[x] || (level[x - 1] == level[x] && ch.order[x - 1] >= ch.order[x])) ++unordered;
+        CHECK(unordered == 0);
+        CHECK(level[n - 1] > 10);  // a real hierarchy, not one flat level
+    }
 }
 
 TEST_CASE("synthetic town: constrained routes equal a constrained Dijkstra", "[routing][constraints][synth]") {

@@ -4,7 +4,10 @@
 // removed, original arcs stood for by the shortcuts per original arc removed, contracted
 // neighbours and depth in the hierarchy; each round contracts every node whose (priority, id) is
 // below all its neighbours', the batch's witness searches running on every core and avoiding the
-// whole batch, then the neighbours' priorities are recomputed (in parallel). Witness searches are
+// whole batch, then the neighbours' priorities are recomputed (in parallel; a neighbour of more
+// than 8 arcs is simulated again only once 1/8 of its arcs changed, else its simulated term is
+// kept, and a chosen node with a stale term is simulated again before the round and waits if it
+// is no longer a local minimum). Witness searches are
 // small Dijkstras on epoch-stamped scratch arrays, bounded by the largest via-weight, a hop limit
 // and a settled-node budget, and they stop as soon as every target is settled. A missed witness
 // only adds a superfluous shortcut, never a wrong distance, so the result stays exact whatever the
@@ -65,6 +68,9 @@ struct Bounds {
 constexpr Bounds simulate_bounds{30, 4};
 constexpr Bounds contract_bounds{1000, 64};
 constexpr bool two_hop_independence = true;
+/// A touched node is simulated again once its contracted neighbours since its last simulation
+/// reach 1/lazy_factor of its arcs (every time for nodes of ≤ 8 arcs; see update_priority).
+constexpr std::uint32_t lazy_factor = 8;
 
 /// Reusable witness-search scratch (one per thread): epoch-stamped distances and target marks.
 class Witness {
@@ -223,7 +229,24 @@ public:
         insert(m_in[h], {t, w, aux, unpack, hops});
     }
 
-    [[nodiscard]] float priority(NodeId v, Witness& w) const {
+    /// Full priority: simulates v's contraction (witness searches) and stores the simulated term.
+    [[nodiscard]] float priority(NodeId v, Witness& w) {
+        m_sim[v] = simulated_term(v, w);
+        m_stale[v] = 0;
+        return m_sim[v] + cheap_terms(v);
+    }
+    /// Priority after neighbours were contracted: the simulation is re-run only once the
+    /// contracted neighbours since the last one reach 1/lazy_factor of v's arcs, else the last
+    /// simulated term is kept (the cheap terms are always fresh).
+    [[nodiscard]] float update_priority(NodeId v, Witness& w) {
+        const auto degree = static_cast<std::uint32_t>(m_out[v].size() + m_in[v].size());
+        if (m_stale[v] * lazy_factor >= degree) return priority(v, w);
+        return m_sim[v] + cheap_terms(v);
+    }
+    [[nodiscard]] float cheap_terms(NodeId v) const {
+        return static_cast<float>(m_deleted[v]) + 0.5F * static_cast<float>(m_depth[v]);
+    }
+    [[nodiscard]] float simulated_term(NodeId v, Witness& w) const {
         const auto [added, added_hops] = w.shortcuts(m_out, m_in, m_flat, v, simulate_bounds, nullptr);
         std::uint32_t removed = 0, removed_hops = 0;
         for (const auto* list : {&m_out[v], &m_in[v]})
@@ -234,8 +257,7 @@ public:
         const float edge_quotient = static_cast<float>(added) / static_cast<float>(std::max<std::uint32_t>(1, removed));
         const float hop_quotient =
             static_cast<float>(added_hops) / static_cast<float>(std::max<std::uint32_t>(1, removed_hops));
-        return 8.0F * edge_quotient + 8.0F * hop_quotient + static_cast<float>(m_deleted[v]) +
-               0.5F * static_cast<float>(m_depth[v]);
+        return 8.0F * edge_quotient + 8.0F * hop_quotient;
     }
 
     /// Contracts every node; `progress(done)` after each round.
@@ -243,6 +265,8 @@ public:
     void run(Progress&& progress) {
         const auto n = static_cast<std::uint32_t>(m_out.size());
         m_prio.resize(n);
+        m_sim.resize(n);
+        m_stale.assign(n, 0);
         std::vector<NodeId> remaining(n);
         std::iota(remaining.begin(), remaining.end(), 0U);
         m_flat.first.assign(n, 0);
@@ -253,11 +277,25 @@ public:
         });
         std::vector<std::uint8_t> chosen;
         std::vector<NodeId> batch, touched;
+        std::vector<std::size_t> stale;
         std::vector<std::vector<Shortcut>> shortcuts;
         while (!remaining.empty()) {
             chosen.assign(remaining.size(), 0);
             parallel_for(remaining.size(), m_threads,
                          [&](std::size_t i, unsigned) { chosen[i] = local_minimum(remaining[i]) ? 1 : 0; });
+            // Lazy check: a chosen node whose simulation is stale is simulated again; it waits for a
+            // later round if it is no longer a local minimum (its 2-hop neighbours are not chosen, so
+            // their priorities did not change and the set stays independent).
+            stale.clear();
+            for (std::size_t i = 0; i < remaining.size(); ++i)
+                if (chosen[i] != 0 && m_stale[remaining[i]] != 0) stale.push_back(i);
+            parallel_for(stale.size(), m_threads, [&](std::size_t k, unsigned t) {
+                const NodeId v = remaining[stale[k]];
+                m_prio[v] = priority(v, m_witness[t]);
+            });
+            parallel_for(stale.size(), m_threads, [&](std::size_t k, unsigned) {
+                if (!local_minimum(remaining[stale[k]])) chosen[stale[k]] = 0;
+            });
             batch.clear();
             std::size_t kept = 0;
             for (std::size_t i = 0; i < remaining.size(); ++i)
@@ -277,7 +315,7 @@ public:
             std::sort(touched.begin(), touched.end());
             touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
             parallel_for(touched.size(), m_threads, [&](std::size_t i, unsigned t) {
-                m_prio[touched[i]] = priority(touched[i], m_witness[t]);
+                m_prio[touched[i]] = update_priority(touched[i], m_witness[t]);
             });
             progress(static_cast<std::uint32_t>(order.size()));
         }
@@ -331,6 +369,7 @@ private:
         for (const NodeId x : m_neighbours) {
             m_depth[x] = std::max(m_depth[x], m_depth[v] + 1);
             ++m_deleted[x];
+            ++m_stale[x];
             touched.push_back(x);
         }
         up_out.push_back(std::move(m_out[v]));
@@ -354,6 +393,8 @@ private:
     std::vector<std::uint8_t> m_contracted;  ///< contracted or in the current batch
     std::vector<std::uint32_t> m_depth, m_deleted;
     std::vector<float> m_prio;
+    std::vector<float> m_sim;            ///< simulated term of the last simulation
+    std::vector<std::uint32_t> m_stale;  ///< neighbours contracted since that simulation
     std::vector<Witness> m_witness;  ///< one per thread
     std::vector<NodeId> m_neighbours;
 };

@@ -1,11 +1,11 @@
 // Catalog store benchmark (plain timed driver printing JSON): bulk import of N synthetic datasets
-// (src/catalog/synthetic.hpp) through Store::import_many() in batches of 10 000 (--create: one
-// create() per record in transactions of the batch size, the path before import_many), then a deterministic mix of searches with
-// facets. Reports wall-clock and thread CPU time per query (the machine is shared: CPU time is
+// (src/catalog/synthetic.hpp) through Store::import_many() in batches of 50 000 (--create: one
+// create() per record in transactions of the batch size, the path before import_many), then a
+// deterministic mix of searches with facets. Reports wall-clock and thread CPU time per query (the machine is shared: CPU time is
 // the load-independent figure).
 //
 //   catalog_bench [--n 1000000] [--queries 1000] [--uri sqlite:/tmp/catalog_bench.sqlite] [--skip-import] [--verify 30]
-//                 [--batch 10000] [--create]
+//                 [--batch 50000] [--create]
 //
 // --verify V: the first V timed queries are also run inside a transaction (the SQL search path)
 // and compared with the in-memory planner (totals, facets, page ids and scores); the comparison
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     std::uint64_t n = 1'000'000, queries = 1000;
     std::string uri = "sqlite:/tmp/catalog_bench.sqlite";
     bool skip_import = false;
-    std::uint64_t batch = 10'000;
+    std::uint64_t batch = 50'000;
     bool per_record = false;
     std::uint64_t verify = 0;  // queries also run through the SQL path (inside a transaction) and compared
     for (int i = 1; i < argc; ++i) {

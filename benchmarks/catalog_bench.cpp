@@ -1,8 +1,8 @@
 // Catalog store benchmark (plain timed driver printing JSON): bulk import of N synthetic datasets
 // (src/catalog/synthetic.hpp) through Store::import_many() in batches of 50 000 (--create: one
 // create() per record in transactions of the batch size, the path before import_many), then a
-// deterministic mix of searches with facets. Reports wall-clock and thread CPU time per query (the machine is shared: CPU time is
-// the load-independent figure).
+// deterministic mix of searches with facets. Reports wall-clock and thread CPU time per query
+// (the machine is shared: CPU time is the load-independent figure).
 //
 //   catalog_bench [--n 1000000] [--queries 1000] [--uri sqlite:/tmp/catalog_bench.sqlite] [--skip-import] [--verify 30]
 //                 [--batch 50000] [--create]

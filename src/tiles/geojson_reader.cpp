@@ -88,9 +88,11 @@ public:
         ws();
         const char* q = m_p;
         is_int = true;
-        while (q < m_e && (std::isdigit(static_cast<unsigned char>(*q)) != 0 || *q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E')) {
-            if (*q == '.' || *q == 'e' || *q == 'E') is_int = false;
-            ++q;
+        for (; q < m_e; ++q) {  // ASCII only, no locale (JSON numbers)
+            const char c = *q;
+            if (c >= '0' && c <= '9') continue;
+            if (c == '.' || c == 'e' || c == 'E') is_int = false;
+            else if (c != '-' && c != '+') break;
         }
         double d = 0;
         if (is_int) {

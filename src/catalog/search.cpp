@@ -17,12 +17,6 @@ namespace geoplex::catalog {
 
 namespace {
 
-void append_utf8(std::string& out, utf8proc_int32_t cp) {
-    utf8proc_uint8_t buf[4];
-    const auto n = utf8proc_encode_char(cp, buf);
-    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-}
-
 bool is_word_char(utf8proc_int32_t cp) {
     switch (utf8proc_category(cp)) {
         case UTF8PROC_CATEGORY_LU:
@@ -60,39 +54,74 @@ struct StemmerDeleter {
 
 }  // namespace
 
-std::string fold(std::string_view text) {
+namespace {
+
+bool is_ascii_separator(unsigned char c) { return c < 0x80 && !std::isalnum(c); }
+
+/// Appends `c` to `out`, collapsing runs of spaces and dropping leading ones.
+void put_folded(std::string& out, char c) {
+    if (c == ' ' && (out.empty() || out.back() == ' ')) return;
+    out.push_back(c);
+}
+
+/// Folds one run without ASCII separators through utf8proc; false when it is not UTF-8.
+bool fold_run(std::string_view run, std::string& out) {
     utf8proc_uint8_t* mapped = nullptr;
     const auto options = static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                                                         UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                                static_cast<utf8proc_ssize_t>(text.size()), &mapped, options);
+    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(run.data()),
+                                static_cast<utf8proc_ssize_t>(run.size()), &mapped, options);
+    if (n < 0) return false;
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> guard(mapped, &std::free);
+    utf8proc_ssize_t i = 0;
+    while (i < n) {
+        utf8proc_int32_t cp = 0;
+        const auto len = utf8proc_iterate(mapped + i, n - i, &cp);
+        if (len <= 0) break;
+        if (cp == 0x153) out += "oe";       // œ
+        else if (cp == 0xE6) out += "ae";   // æ
+        else if (is_word_char(cp)) out.append(reinterpret_cast<const char*>(mapped + i), static_cast<std::size_t>(len));
+        else put_folded(out, ' ');
+        i += len;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string fold(std::string_view text) {
+    // Runs are split at ASCII separators (they fold to a space, and no composition, case folding
+    // or mark stripping crosses them): pure-ASCII runs are lower-cased byte by byte, the others
+    // go through utf8proc. Same result as mapping the whole text at once.
     std::string out;
-    if (n < 0) {
-        // Not UTF-8: keep ASCII letters and digits only (lower-cased); everything else separates.
-        for (unsigned char c : text) out.push_back(std::isalnum(c) ? static_cast<char>(std::tolower(c)) : ' ');
-    } else {
-        std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> guard(mapped, &std::free);
-        utf8proc_ssize_t i = 0;
-        while (i < n) {
-            utf8proc_int32_t cp = 0;
-            const auto len = utf8proc_iterate(mapped + i, n - i, &cp);
-            if (len <= 0) break;
-            i += len;
-            if (cp == 0x153) out += "oe";       // œ
-            else if (cp == 0xE6) out += "ae";   // æ
-            else if (is_word_char(cp)) append_utf8(out, cp);
-            else out.push_back(' ');
+    out.reserve(text.size());
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto c = static_cast<unsigned char>(text[pos]);
+        if (is_ascii_separator(c)) {
+            put_folded(out, ' ');
+            ++pos;
+            continue;
         }
+        std::size_t end = pos;
+        bool ascii = true;
+        while (end < text.size() && !is_ascii_separator(static_cast<unsigned char>(text[end]))) {
+            ascii = ascii && static_cast<unsigned char>(text[end]) < 0x80;
+            ++end;
+        }
+        if (ascii) {
+            for (std::size_t k = pos; k < end; ++k)
+                out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[k]))));
+        } else if (!fold_run(text.substr(pos, end - pos), out)) {
+            // Not UTF-8: keep ASCII letters and digits only (lower-cased); everything else separates.
+            out.clear();
+            for (unsigned char b : text) put_folded(out, std::isalnum(b) ? static_cast<char>(std::tolower(b)) : ' ');
+            break;
+        }
+        pos = end;
     }
-    // Collapse runs of spaces and trim.
-    std::string collapsed;
-    collapsed.reserve(out.size());
-    for (char c : out) {
-        if (c == ' ' && (collapsed.empty() || collapsed.back() == ' ')) continue;
-        collapsed.push_back(c);
-    }
-    if (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
-    return collapsed;
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
 }
 
 std::vector<std::string> analyze(std::string_view text) {

@@ -148,7 +148,9 @@ private:
         int i = 1;
         for (const auto& p : params) {
             if (const auto* s = std::get_if<std::string>(&p)) {
-                sqlite3_bind_text64(st, i, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+                // SQLITE_STATIC: every caller steps the statement before `params` goes away, and the
+                // next use clears the bindings first (no copy of each document and term list).
+                sqlite3_bind_text64(st, i, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
             } else if (const auto* n = std::get_if<std::int64_t>(&p)) {
                 sqlite3_bind_int64(st, i, *n);
             } else if (const auto* d = std::get_if<double>(&p)) {

@@ -130,4 +130,13 @@ TEST_CASE("French analysis folds accents and stems") {
     CHECK(a == b);
     CHECK(analyze("le la les de") .empty());
     CHECK(analyze("\xff\xfe bad utf8 routes") == analyze("bad utf8 route"));
+    // fold() maps runs between ASCII separators on their own: Unicode rules that could cross a
+    // run boundary (combining marks, compatibility forms, ignorables, multi-letter case folds).
+    CHECK(fold("e\xcc\x81te") == "ete");                     // e + U+0301
+    CHECK(fold("a\xcc\x81-\xcc\x81" "b") == "a b");             // a mark alone after a separator
+    CHECK(fold("\xef\xac\x81lm Stra\xc3\x9f""e") == "film strasse");  // U+FB01 ligature, ß
+    CHECK(fold("\xef\xbc\xa1\xef\xbc\xa2" "c_d") == "abc d");  // fullwidth A B; '_' separates
+    CHECK(fold("co\xc2\xadop \xc5\x93uvre") == "coop oeuvre");  // soft hyphen ignored
+    CHECK(fold(std::string_view("AB\tc\0d  --  ", 12)) == "ab c d");
+    CHECK(fold("\xff Route-1") == "route 1");  // not UTF-8: ASCII letters and digits only
 }

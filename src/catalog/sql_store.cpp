@@ -386,8 +386,14 @@ void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& do
     for (const auto& a : spec.arrays) {
         const auto t = array_table(spec, a);
         if (!fresh) c.execute(fmt::format("DELETE FROM {} WHERE id = ?", t), {id});
-        for (const auto& v : distinct_strings(doc, a))
-            c.execute(fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", t), {id, v});
+        const auto values = distinct_strings(doc, a);
+        if (values.empty()) continue;
+        const auto insert = fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", t);  // once per array
+        SqlParams params{id, std::string{}};
+        for (const auto& v : values) {
+            params[1] = v;
+            c.execute(insert, params);
+        }
     }
 }
 

@@ -26,6 +26,7 @@
 #include "geoplex/core/error.hpp"
 #include "routing/detail.hpp"
 #include "routing/ch_writer.hpp"
+#include "routing/witness.hpp"
 
 namespace geoplex::routing::detail {
 
@@ -61,10 +62,7 @@ struct FlatGraph {
 };
 
 /// Search bounds: simulation (priorities) vs the actual contraction.
-struct Bounds {
-    std::uint32_t settled;
-    std::uint32_t hops;
-};
+using Bounds = WitnessBounds;
 constexpr Bounds simulate_bounds{30, 4};
 constexpr Bounds contract_bounds{1000, 64};
 constexpr bool two_hop_independence = true;
@@ -72,10 +70,10 @@ constexpr bool two_hop_independence = true;
 /// reach 1/lazy_factor of its arcs (every time for nodes of ≤ 8 arcs; see update_priority).
 constexpr std::uint32_t lazy_factor = 8;
 
-/// Reusable witness-search scratch (one per thread): epoch-stamped distances and target marks.
+/// Reusable witness-search scratch (one per thread).
 class Witness {
 public:
-    explicit Witness(std::uint32_t n) : m_label(n) {}
+    explicit Witness(std::uint32_t n) : m_search(n) {}
 
     /// Shortcuts needed to contract v; appended to `out` when given. Returns (count, hops).
     /// `blocked` (may be null): nodes the searches must not pass through (the batch being contracted).
@@ -84,97 +82,22 @@ public:
                                                       std::vector<Shortcut>* out,
                                                       const std::uint8_t* blocked = nullptr) {
         std::uint32_t count = 0, hops = 0;
-        const auto& outs = out_adj[v];
-        for (const DEdge& ie : in_adj[v]) {
-            const NodeId u = ie.other;
-            next_round();
-            Weight limit = 0;
-            std::uint32_t targets = 0;
-            for (const DEdge& oe : outs)
-                if (oe.other != u) {
-                    limit = std::max(limit, ie.w + oe.w);
-                    if (m_label[oe.other].target != m_round) {
-                        m_label[oe.other].target = m_round;
-                        ++targets;
-                    }
-                }
-            if (targets == 0) continue;
-            if (blocked != nullptr) search<true>(flat, u, v, limit, targets, bounds, blocked);
-            else search<false>(flat, u, v, limit, targets, bounds, nullptr);
-            for (const DEdge& oe : outs) {
-                if (oe.other == u) continue;
-                const Weight via = ie.w + oe.w;
-                if (dist(oe.other) <= via) continue;
-                ++count;
-                hops += ie.hops + oe.hops;
-                if (out != nullptr) out->push_back({u, oe.other, via, ie.aux + oe.aux, ie.hops + oe.hops});
-            }
-        }
+        const auto emit = [&](const DEdge& ie, const DEdge& oe, Weight via) {
+            ++count;
+            hops += ie.hops + oe.hops;
+            if (out != nullptr) out->push_back({ie.other, oe.other, via, ie.aux + oe.aux, ie.hops + oe.hops});
+        };
+        const auto arcs_of = [&flat, blocked](NodeId x, auto&& visit) {
+            const FlatGraph::Arc* arcs = flat.arcs.data() + flat.first[x];
+            for (std::uint32_t i = 0, end = flat.count[x]; i < end; ++i)
+                if (blocked == nullptr || blocked[arcs[i].head] == 0) visit(arcs[i].head, arcs[i].w);
+        };
+        m_search.for_each_shortcut(in_adj[v], out_adj[v], v, bounds, arcs_of, emit);
         return {count, hops};
     }
 
 private:
-    void next_round() {
-        if (++m_round == 0) {
-            std::fill(m_label.begin(), m_label.end(), Label{});
-            m_round = 1;
-        }
-    }
-    [[nodiscard]] Weight dist(NodeId x) const { return m_label[x].stamp == m_round ? m_label[x].dist : inf_weight; }
-
-    template <bool Blocked>
-    void search(const FlatGraph& flat, NodeId source, NodeId skip, Weight limit, std::uint32_t targets,
-                Bounds bounds, const std::uint8_t* blocked) {
-        using Item = std::pair<Weight, NodeId>;
-        m_heap.clear();
-        m_label[source].dist = 0;
-        m_label[source].hops = 0;
-        m_label[source].stamp = m_round;
-        m_heap.emplace_back(0, source);
-        std::uint32_t settled = 0;
-        while (!m_heap.empty()) {
-            std::pop_heap(m_heap.begin(), m_heap.end(), std::greater<Item>());
-            const auto [d, x] = m_heap.back();
-            m_heap.pop_back();
-            Label& lx = m_label[x];
-            if (d != lx.dist) continue;
-            if (d > limit || ++settled > bounds.settled) break;
-            if (lx.target == m_round) {
-                lx.target = 0;  // settled: its distance is final
-                if (--targets == 0) break;
-            }
-            if (lx.hops >= bounds.hops) continue;
-            const std::uint32_t hops = lx.hops + 1;
-            const FlatGraph::Arc* arcs = flat.arcs.data() + flat.first[x];
-            for (std::uint32_t i = 0, end = flat.count[x]; i < end; ++i) {
-                const FlatGraph::Arc e = arcs[i];
-                if (e.head == skip) continue;
-                if constexpr (Blocked)
-                    if (blocked[e.head] != 0) continue;
-                const Weight nd = d + e.w;
-                if (nd > limit) continue;
-                Label& ly = m_label[e.head];
-                if (ly.stamp != m_round || nd < ly.dist) {
-                    ly.dist = nd;
-                    ly.hops = hops;
-                    ly.stamp = m_round;
-                    m_heap.emplace_back(nd, e.head);
-                    std::push_heap(m_heap.begin(), m_heap.end(), std::greater<Item>());
-                }
-            }
-        }
-    }
-
-    /// Everything a search touches per node, in one cache line access.
-    struct Label {
-        Weight dist = inf_weight;
-        std::uint32_t hops = 0;
-        std::uint32_t stamp = 0;   ///< dist/hops valid when == round
-        std::uint32_t target = 0;  ///< an unsettled target of this round when == round
-    };
-    std::vector<Label> m_label;
-    std::uint32_t m_round = 0;
-    std::vector<std::pair<Weight, NodeId>> m_heap;
+    WitnessSearch m_search;
 };
 
 /// Runs fn(i, thread) for i in [0, count) on `threads` threads (chunks taken from a shared counter);

@@ -14,6 +14,7 @@
 #include "routing/ch_writer.hpp"
 #include "routing/constrained.hpp"
 #include "routing/router_impl.hpp"
+#include "routing/witness.hpp"
 
 namespace geoplex::routing::detail {
 
@@ -26,8 +27,7 @@ enum : std::uint32_t { meta = 1, factor };
 }
 
 /// Witness search bounds (those of the CH builder's contraction step).
-constexpr std::uint32_t witness_settled = 1000;
-constexpr std::uint32_t witness_hops = 64;
+constexpr WitnessBounds witness_bounds{1000, 64};
 
 struct Edge {
     NodeId other;
@@ -41,7 +41,7 @@ struct Edge {
 /// bounded by the largest via weight, a settled-node budget and a hop limit).
 class Recontractor {
 public:
-    explicit Recontractor(std::uint32_t n) : m_out(n), m_in(n), m_label(n) {}
+    explicit Recontractor(std::uint32_t n) : m_out(n), m_in(n), m_search(n) {}
 
     void add_arc(NodeId t, NodeId h, Weight w, Weight aux, std::uint32_t unpack) {
         if (t == h) return;
@@ -55,28 +55,12 @@ public:
         const auto& outs = m_out[v];
         const auto& ins = m_in[v];
         m_shortcuts.clear();
-        for (const Edge& ie : ins) {
-            const NodeId u = ie.other;
-            next_round();
-            Weight limit = 0;
-            std::uint32_t targets = 0;
-            for (const Edge& oe : outs)
-                if (oe.other != u) {
-                    limit = std::max(limit, ie.w + oe.w);
-                    if (m_label[oe.other].target != m_round) {
-                        m_label[oe.other].target = m_round;
-                        ++targets;
-                    }
-                }
-            if (targets == 0) continue;
-            witness(u, v, limit, targets);
-            for (const Edge& oe : outs) {
-                if (oe.other == u) continue;
-                const Weight via = ie.w + oe.w;
-                if (dist(oe.other) <= via) continue;
-                m_shortcuts.push_back({u, oe.other, via, ie.aux + oe.aux});
-            }
-        }
+        const auto arcs_of = [this](NodeId x, auto&& visit) {
+            for (const Edge& e : m_out[x]) visit(e.other, e.w);
+        };
+        m_search.for_each_shortcut(ins, outs, v, witness_bounds, arcs_of, [this](const Edge& ie, const Edge& oe, Weight via) {
+            m_shortcuts.push_back({ie.other, oe.other, via, ie.aux + oe.aux});
+        });
         up_out.clear();
         up_in.clear();
         for (const Edge& e : outs) up_out.push_back({e.other, e.w, e.aux, e.unpack});
@@ -93,13 +77,6 @@ private:
         NodeId from, to;
         Weight w, aux;
     };
-    struct Label {
-        Weight dist = inf_weight;
-        std::uint32_t hops = 0;
-        std::uint32_t stamp = 0;
-        std::uint32_t target = 0;
-    };
-
     static void insert(std::vector<Edge>& list, const Edge& e) {
         for (auto& x : list)
             if (x.other == e.other) {
@@ -116,55 +93,8 @@ private:
                 return;
             }
     }
-    void next_round() {
-        if (++m_round == 0) {
-            std::fill(m_label.begin(), m_label.end(), Label{});
-            m_round = 1;
-        }
-    }
-    [[nodiscard]] Weight dist(NodeId x) const { return m_label[x].stamp == m_round ? m_label[x].dist : inf_weight; }
-
-    void witness(NodeId source, NodeId skip, Weight limit, std::uint32_t targets) {
-        using Item = std::pair<Weight, NodeId>;
-        m_heap.clear();
-        m_label[source].dist = 0;
-        m_label[source].hops = 0;
-        m_label[source].stamp = m_round;
-        m_heap.emplace_back(0, source);
-        std::uint32_t settled = 0;
-        while (!m_heap.empty()) {
-            std::pop_heap(m_heap.begin(), m_heap.end(), std::greater<Item>());
-            const auto [d, x] = m_heap.back();
-            m_heap.pop_back();
-            Label& lx = m_label[x];
-            if (d != lx.dist) continue;
-            if (d > limit || ++settled > witness_settled) break;
-            if (lx.target == m_round) {
-                lx.target = 0;
-                if (--targets == 0) break;
-            }
-            if (lx.hops >= witness_hops) continue;
-            const std::uint32_t hops = lx.hops + 1;
-            for (const Edge& e : m_out[x]) {
-                if (e.other == skip) continue;
-                const Weight nd = d + e.w;
-                if (nd > limit) continue;
-                Label& ly = m_label[e.other];
-                if (ly.stamp != m_round || nd < ly.dist) {
-                    ly.dist = nd;
-                    ly.hops = hops;
-                    ly.stamp = m_round;
-                    m_heap.emplace_back(nd, e.other);
-                    std::push_heap(m_heap.begin(), m_heap.end(), std::greater<Item>());
-                }
-            }
-        }
-    }
-
     std::vector<std::vector<Edge>> m_out, m_in;
-    std::vector<Label> m_label;
-    std::uint32_t m_round = 0;
-    std::vector<std::pair<Weight, NodeId>> m_heap;
+    WitnessSearch m_search;
     std::vector<Shortcut> m_shortcuts;
 };
 

@@ -1,4 +1,4 @@
-// The dataset catalog from C++: open (create) a SQLite store, insert a few dataset sheets, search
+// The dataset catalog from C++: open (create) a SQLite store, bulk-import a few dataset sheets, search
 // them with text, a bbox and a filter, print the facet counts, then change one sheet and find it
 // again. docs/catalog.md describes the model and the search semantics.
 //   catalog_search STORE.sqlite
@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <vector>
 
 #include "geoplex/catalog/store.hpp"
 
@@ -32,12 +33,14 @@ int main(int argc, char** argv) {
             d.publication_date = date;
             return d;
         };
-        store->transaction([&](cat::Store& s) {  // all or nothing
-            s.create(sheet("Réseau routier de Bretagne", "IGN", "Transport", {-5.2, 47.2, -1.0, 48.9}, "2024-02-01"));
-            s.create(sheet("Routes départementales du Finistère", "CD29", "Transport", {-5.2, 47.7, -3.4, 48.8}, "2023-06-12"));
-            s.create(sheet("Cours d'eau de Bretagne", "OFB", "Hydrographie", {-5.2, 47.2, -1.0, 48.9}, "2022-09-30"));
-            s.create(sheet("Réseau routier d'Occitanie", "IGN", "Transport", {-0.4, 42.3, 4.9, 45.1}, "2024-03-15"));
-        });
+        // A bulk import: one transaction; a sheet the store refuses is reported, the others are stored.
+        const cat::ImportResult imported = store->import_many(std::vector<cat::Dataset>{
+            sheet("Réseau routier de Bretagne", "IGN", "Transport", {-5.2, 47.2, -1.0, 48.9}, "2024-02-01"),
+            sheet("Routes départementales du Finistère", "CD29", "Transport", {-5.2, 47.7, -3.4, 48.8}, "2023-06-12"),
+            sheet("Cours d'eau de Bretagne", "OFB", "Hydrographie", {-5.2, 47.2, -1.0, 48.9}, "2022-09-30"),
+            sheet("Réseau routier d'Occitanie", "IGN", "Transport", {-0.4, 42.3, 4.9, 45.1}, "2024-03-15")});
+        for (const auto& p : imported.problems) std::fprintf(stderr, "sheet %zu refused: %s\n", p.index, p.message.c_str());
+        if (!imported.problems.empty()) return 1;
 
         cat::SearchQuery q;
         q.bbox = cat::GeoBox{-4.5, 47.5, -3.0, 48.5};   // intersecting western Brittany

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "geoplex/core/error.hpp"
+#include "geoplex/core/hash.hpp"
 #include "routing/ch_writer.hpp"
 #include "routing/constrained.hpp"
 #include "routing/router_impl.hpp"
@@ -109,14 +110,7 @@ std::string ch_file_name(const std::string& profile, Optimization o, const std::
 
 }  // namespace
 
-std::uint64_t factor_hash(std::span<const double> factor) noexcept {
-    std::uint64_t h = 14695981039346656037ULL;
-    for (const std::byte b : std::as_bytes(factor)) {
-        h ^= static_cast<std::uint8_t>(b);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
+std::uint64_t factor_hash(std::span<const double> factor) noexcept { return core::fnv1a64(std::as_bytes(factor)); }
 
 std::uint64_t recontract_ch_file(const Graph& g, const ContractionHierarchy& base, Optimization o,
                                  const WayCosts& wc, const std::filesystem::path& file,

@@ -10,6 +10,7 @@
 // `<profile>-<optimization>.set-<name>.ch`.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -28,10 +29,15 @@ namespace geoplex::routing::detail {
 
 struct LoadedProfile;
 
-/// A precomputed constraint set of an opened profile.
+/// A precomputed constraint set of an opened profile: declared in the bundle (factors mapped
+/// from its .costs file, every optimization) or adaptive (routing/adaptive_sets.hpp: factors in
+/// memory, one optimization, shared_ptr-owned so that a Query using it outlives its eviction).
 struct PrecomputedSet {
     ConstraintSet set;
     SectionReader costs_file;
+    std::vector<double> owned_factor;  ///< adaptive sets: the factors (costs_file unused)
+    bool adaptive = false;
+    mutable std::atomic<bool> evicted{false};  ///< adaptive: dropped by the registry (Queries let go)
     std::span<const double> factor;  ///< per way: 0 = banned, else the weight factor
     std::uint64_t hash = 0;          ///< factor_hash(factor)
     bool bans_only = false;          ///< every factor 0 or 1: the CH weight is the true metric

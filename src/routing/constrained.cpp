@@ -3,6 +3,7 @@
 
 #include "routing/constrained.hpp"
 
+#include "routing/adaptive_sets.hpp"
 #include "routing/ch_recontract.hpp"
 #include "routing/router_impl.hpp"
 
@@ -55,12 +56,18 @@ const WayCosts& WayCostsCache::get(const Graph& g, const std::vector<Constraint>
     return m_costs;
 }
 
-const PrecomputedSet* WayCostsCache::precomputed(const LoadedProfile& lp) {
+std::shared_ptr<const PrecomputedSet> WayCostsCache::precomputed(const LoadedProfile& lp, Optimization o,
+                                                                 AdaptiveSets* registry) {
     if (!m_set_checked) {
         m_set = find_precomputed(lp, m_costs);
+        m_entry.reset();
+        if (m_set == nullptr && m_costs.any && registry != nullptr && registry->enabled())
+            m_entry = registry->entry(lp, m_costs, m_constraints);
         m_set_checked = true;
     }
-    return m_set;
+    if (m_set != nullptr) return {std::shared_ptr<const PrecomputedSet>(), m_set};  // not owned: lives with the Router
+    if (m_entry) return registry->use(*m_entry, o);
+    return nullptr;
 }
 
 std::span<const std::uint32_t> WayCostsCache::components(const Graph& g) {

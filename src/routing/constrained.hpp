@@ -10,12 +10,14 @@
 //      Bans and factors >= 1 only raise weights, so it stays a consistent lower bound; with a
 //      factor < 1 it is scaled by a constant c <= min(scaled(w, f) / w) (integer arithmetic).
 // No preprocessing and no file: the CH of the bundle is all it needs. A bundle may also declare
-// constraint sets whose hierarchies are precomputed (routing/ch_recontract.hpp): a request with
+// constraint sets whose hierarchies are precomputed (routing/ch_recontract.hpp), and the Router
+// builds hierarchies for the sets its clients use (routing/adaptive_sets.hpp): a request with
 // the same per-way factors then gets a plain CH query on them (query.cpp) instead.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,6 +48,8 @@ struct ConstrainedPath {
 
 struct LoadedProfile;
 struct PrecomputedSet;
+struct AdaptiveEntry;
+class AdaptiveSets;
 
 /// The WayCosts of the last constraint set seen on a graph (a Query keeps one: evaluating the
 /// constraints visits every way, which costs more than the search on large graphs, and requests
@@ -59,9 +63,12 @@ public:
     /// arcs the constraints allow, computed at the first call: bans that cut the graph (bridges
     /// over a river) would otherwise make a search exhaust the start's side before "no route".
     std::span<const std::uint32_t> components(const Graph& g);
-    /// The precomputed constraint set of `lp` (the profile of the last get()) with the same
-    /// factors (routing/ch_recontract.hpp), or nullptr; looked up once per constraint set.
-    const PrecomputedSet* precomputed(const LoadedProfile& lp);
+    /// The constraint set of `lp` (the profile of the last get()) with the same factors, or
+    /// nullptr: a declared one (routing/ch_recontract.hpp; not owned) looked up once per
+    /// constraint set, else the adaptive one of `registry` (routing/adaptive_sets.hpp; this
+    /// call counts as one use of it on `o`, and returns it once built).
+    std::shared_ptr<const PrecomputedSet> precomputed(const LoadedProfile& lp, Optimization o,
+                                                      AdaptiveSets* registry);
 
 private:
     const void* m_graph = nullptr;
@@ -71,6 +78,7 @@ private:
     std::vector<std::uint32_t> m_component;
     bool m_set_checked = false;
     const PrecomputedSet* m_set = nullptr;
+    std::shared_ptr<AdaptiveEntry> m_entry;  ///< in the registry, when no declared set matches
 };
 
 /// What the last run did (benchmarks and tests look at it).

@@ -245,7 +245,27 @@ struct Query::State {
     std::uint32_t round = 0;
     detail::ConstrainedSearch constrained;  // constrained routes (CH then verify, else A*)
     detail::WayCostsCache costs_cache;      // of the last constraint set
+    // Queries on constraint-set hierarchies, keyed by the hierarchy; `hold` keeps an adaptive
+    // set (and so the key's address) alive until its eviction is noticed here.
+    struct SetQuery {
+        std::shared_ptr<const detail::PrecomputedSet> hold;
+        std::unique_ptr<ChQuery> query;
+    };
+    std::map<const void*, SetQuery> set_queries;
     explicit State(Router r) : router(std::move(r)) {}
+
+    ChQuery& set_query(const Graph& g, const std::shared_ptr<const detail::PrecomputedSet>& set, Optimization o) {
+        const ContractionHierarchy& sch = set->ch[static_cast<std::size_t>(o)];
+        auto& sq = set_queries[&sch];
+        if (!sq.query) {
+            std::erase_if(set_queries, [](const auto& kv) { return kv.second.hold && kv.second.hold->evicted; });
+            auto& fresh = set_queries[&sch];
+            if (set->adaptive) fresh.hold = set;
+            fresh.query = std::make_unique<ChQuery>(g, sch);
+            return *fresh.query;
+        }
+        return *sq.query;
+    }
 
     ChQuery& ch_query(const LoadedProfile& lp, Optimization o) {
         auto& q = ch_queries[{&lp, static_cast<int>(o)}];
@@ -306,6 +326,7 @@ struct LegPath {
     Weight weight = inf_weight;
     Weight aux = 0;           // the other metric (CH aux), set on the summary-only path
     bool summary_only = false;
+    RouteEngine engine = RouteEngine::direct;
     std::vector<Piece> pieces;
 };
 
@@ -374,6 +395,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
     Weight dist = inf_weight;
     std::vector<ArcId> arcs;
     NodeId src = invalid_id, tgt = invalid_id;
+    RouteEngine engine = RouteEngine::ch;
     if (!wc.any) {
         ChQuery& q = st.ch_query(lp, o);
         q.reset();
@@ -387,6 +409,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
                 best.weight = dist;
                 best.aux = q.aux();
                 best.pieces.clear();
+                best.engine = engine;
             }
             best.summary_only = true;
             return best;
@@ -396,13 +419,13 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
             src = q.path_source();
             tgt = q.path_target();
         }
-    } else if (const auto* set = st.costs_cache.precomputed(lp);
+    } else if (const auto set = st.costs_cache.precomputed(lp, o, st.router.impl().adaptive_sets.get());
                set != nullptr && set->has_ch[static_cast<std::size_t>(o)]) {
-        // A precomputed constraint set with the same factors: a plain CH query on its own
-        // hierarchy (routing/ch_recontract.hpp); the seeds already carry the constrained weights.
-        const ContractionHierarchy& sch = set->ch[static_cast<std::size_t>(o)];
-        auto& q = st.ch_queries[{&sch, static_cast<int>(o)}];
-        if (!q) q = std::make_unique<ChQuery>(g, sch);
+        // A constraint set with the same factors, declared in the bundle or built by the Router
+        // (routing/adaptive_sets.hpp): a plain CH query on its own hierarchy
+        // (routing/ch_recontract.hpp); the seeds already carry the constrained weights.
+        engine = set->adaptive ? RouteEngine::adaptive_set : RouteEngine::declared_set;
+        ChQuery* q = &st.set_query(g, set, o);
         q->reset();
         for (const auto& s : sources) q->add_source(s.node, s.w, s.aux);
         for (const auto& t : targets) q->add_target(t.node, t.w, t.aux);
@@ -414,6 +437,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
                 best.weight = dist;
                 best.aux = q->aux();
                 best.pieces.clear();
+                best.engine = engine;
             }
             best.summary_only = true;
             return best;
@@ -432,6 +456,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
         auto found = st.constrained.run(g, lp.ch[static_cast<std::size_t>(o)], st.ch_query(lp, o), o, wc,
                                         st.costs_cache.min_factor(), from_seeds, to_seeds, best.weight,
                                         st.costs_cache.components(g));
+        engine = st.constrained.stats().ch_path ? RouteEngine::ch_verified : RouteEngine::astar;
         dist = found.weight;
         arcs = std::move(found.arcs);
         src = found.source;
@@ -439,6 +464,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
     }
     if (dist == inf_weight || dist >= best.weight) return best;
     best.weight = dist;
+    best.engine = engine;
     best.pieces.clear();
     const Seed* first = nullptr;
     for (const auto& s : sources)
@@ -596,6 +622,7 @@ RouteResult Query::route(const RouteRequest& req) {
             return res;
         }
         Leg leg;
+        leg.engine = path.engine;
         leg.start = res.snaps[i].snapped;
         leg.end = res.snaps[i + 1].snapped;
         if (path.summary_only) {

@@ -49,6 +49,7 @@ const detail::LoadedProfile& Router::Impl::profile(std::string_view resource, st
 Router Router::open(const std::filesystem::path& dir, const OpenOptions& options) {
     auto impl = std::make_shared<Impl>();
     impl->dir = dir;
+    impl->adaptive_sets = std::make_unique<detail::AdaptiveSets>(options.adaptive_sets);
     const auto index = dir / "resources.json";
     std::ifstream in(index, std::ios::binary);
     if (!in) throw IoError(fmt::format("cannot read '{}'; rebuild the bundle", index.string()));
@@ -132,6 +133,22 @@ const ContractionHierarchy& Router::ch(std::string_view resource, std::string_vi
         throw Error(errc::not_found, fmt::format("routing resource '{}', profile '{}' has no '{}' optimization",
                                                  resource, profile, to_string(optimization)));
     return p.ch[k];
+}
+
+ConstraintSetStats Router::constraint_set_stats() const { return m_impl->adaptive_sets->stats(); }
+
+void Router::wait_for_pending() const { m_impl->adaptive_sets->wait_for_pending(); }
+
+std::string_view to_string(RouteEngine e) noexcept {
+    switch (e) {
+        case RouteEngine::ch: return "ch";
+        case RouteEngine::declared_set: return "declared_set";
+        case RouteEngine::adaptive_set: return "adaptive_set";
+        case RouteEngine::ch_verified: return "ch_verified";
+        case RouteEngine::astar: return "astar";
+        case RouteEngine::direct: return "direct";
+    }
+    return "?";
 }
 
 }  // namespace geoplex::routing

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "routing/adaptive_sets.hpp"
 #include "routing/ch_recontract.hpp"
 #include "routing/detail.hpp"
 #include "routing/store.hpp"
@@ -35,6 +36,9 @@ struct Router::Impl {
     std::filesystem::path dir;
     std::vector<ResourceInfo> infos;
     std::vector<detail::LoadedResource> loaded;  // parallel to infos
+    /// Adaptive constraint sets (adaptive_sets.hpp). Declared last: destroyed first, its builder
+    /// thread stops before the graphs it reads are unmapped.
+    std::unique_ptr<detail::AdaptiveSets> adaptive_sets;
 
     /// Throws Error(not_found) with Road2-like wording.
     [[nodiscard]] const detail::LoadedProfile& profile(std::string_view resource, std::string_view profile) const;

@@ -210,8 +210,36 @@ struct ResourceInfo {
     [[nodiscard]] const ProfileInfo* find_profile(std::string_view name) const noexcept;
 };
 
+/// Adaptive constraint sets (docs/routing.md, "Adaptive constraint sets"): a constraint set that
+/// matches no declared set and has been used `after` times on a (resource, profile, optimization)
+/// is recontracted in the background (one low-priority thread per Router) into `cache_dir`;
+/// later routes with it are plain CH queries on that hierarchy. At most `max_sets` hierarchies
+/// per profile (least recently used evicted). Memory per set ≈ one CH file mapped (~250 MB on a
+/// 1 M-node graph) + one ChQuery per Query using it.
+struct AdaptiveSetOptions {
+    bool enabled = true;
+    std::uint32_t after = 2;     ///< uses (route legs) before the build is queued (>= 1)
+    std::uint32_t max_sets = 4;  ///< hierarchies kept per profile (>= 1)
+    /// Where the hierarchies are written; empty = a fresh directory under the system temporary
+    /// directory, removed when the Router closes (the bundle itself is never written).
+    std::filesystem::path cache_dir;
+};
+
 struct OpenOptions {
     bool verify_checksums = false;
+    AdaptiveSetOptions adaptive_sets;
+};
+
+/// Counters of a Router's adaptive constraint sets (Router::constraint_set_stats()).
+struct ConstraintSetStats {
+    std::uint64_t built = 0;    ///< hierarchies built so far
+    std::uint64_t pending = 0;  ///< queued or being built now
+    std::uint64_t ready = 0;    ///< currently published
+    std::uint64_t evicted = 0;  ///< dropped by the max_sets limit
+    std::uint64_t failed = 0;   ///< builds that threw (the set then stays on A*)
+    double build_seconds = 0.0;       ///< wall time of all builds
+    double last_build_seconds = 0.0;  ///< wall time of the last build
+    std::string last_error;           ///< message of the last failed build
 };
 
 /// An opened routing folder. Immutable, thread-safe, cheap to copy (shared handle).
@@ -227,6 +255,10 @@ public:
     [[nodiscard]] const Graph& graph(std::string_view resource, std::string_view profile) const;
     [[nodiscard]] const ContractionHierarchy& ch(std::string_view resource, std::string_view profile,
                                                  Optimization optimization) const;
+    /// The adaptive constraint sets of this Router (and of its copies: they share one registry).
+    [[nodiscard]] ConstraintSetStats constraint_set_stats() const;
+    /// Blocks until no adaptive set is queued or being built (tests, benchmarks).
+    void wait_for_pending() const;
 
     struct Impl;
     [[nodiscard]] const Impl& impl() const noexcept { return *m_impl; }
@@ -273,7 +305,19 @@ struct Step {
     std::string ref;
 };
 
+/// What answered a route leg (observability: tests, benchmarks, logs).
+enum class RouteEngine : std::uint8_t {
+    ch,            ///< no constraint: the bundle's CH
+    declared_set,  ///< a constraint set declared in the bundle: CH on its hierarchy
+    adaptive_set,  ///< an adaptive constraint set built by this Router: CH on its hierarchy
+    ch_verified,   ///< constraints: the unconstrained CH path crosses no constrained way
+    astar,         ///< constraints: A* with CH potentials
+    direct,        ///< both ends on the same road piece, no graph node in between
+};
+[[nodiscard]] std::string_view to_string(RouteEngine e) noexcept;
+
 struct Leg {
+    RouteEngine engine = RouteEngine::ch;
     LonLat start;  ///< snapped
     LonLat end;
     double distance_m = 0.0;

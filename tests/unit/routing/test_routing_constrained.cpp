@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <random>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -30,7 +32,8 @@ using namespace geoplex::routing;
 namespace {
 
 Router build(const geoplex::test::TempDir& dir, const std::string& path, SourceFormat format = SourceFormat::osm,
-             const std::vector<ConstraintSet>& sets = {}, const std::string& sub = "routing") {
+             const std::vector<ConstraintSet>& sets = {}, const std::string& sub = "routing",
+             const OpenOptions& options = {}) {
     ResourceConfig r;
     r.id = "r";
     r.format = format;
@@ -40,7 +43,7 @@ Router build(const geoplex::test::TempDir& dir, const std::string& path, SourceF
     BuildConfig cfg;
     cfg.resources.push_back(r);
     Builder(cfg).build(dir / sub);
-    return Router::open(dir / sub);
+    return Router::open(dir / sub, options);
 }
 
 /// A constraint set with the reference's own per-way factor (0 = banned).
@@ -301,9 +304,78 @@ std::vector<ConstraintSet> sets_of(const std::vector<Case>& cases) {
     return sets;
 }
 
-/// Every declared set, both optimizations: a plain CH query on the set's hierarchy equals the
-/// reference Dijkstra on `sources_n` × `targets_n` random pairs (two seeds each); the path is
-/// allowed, weighs that, and its aux is the TRUE other metric of the path (unscaled).
+/// A hierarchy of `g` on the weights of `o` × `factor` (a constraint set's): a plain CH query
+/// equals the reference Dijkstra on `sources_n` × `targets_n` random pairs (two seeds each); the
+/// path is allowed, weighs that, and its aux is the TRUE other metric of the path (unscaled).
+/// Returns how many answers the factors changed.
+std::size_t check_hierarchy(const Graph& g, const ContractionHierarchy& ch, Optimization o,
+                            const std::vector<double>& factor, std::uint32_t seed, std::uint32_t sources_n,
+                            std::uint32_t targets_n) {
+    CHECK(check_ch_for_errors(g, ch).empty());
+    std::size_t changed = 0;
+    const auto W = g.weights(o);
+    const auto A = g.weights(o == Optimization::fastest ? Optimization::shortest : Optimization::fastest);
+    ChQuery q(g, ch);
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
+    std::uniform_int_distribution<Weight> partial(0, 60);
+    const std::vector<double> ones(factor.size(), 1.0);
+    std::size_t pairs = 0, reachable = 0;
+    for (std::uint32_t i = 0; i < sources_n; ++i) {
+        const std::vector<detail::SearchSeed> sources = {{pick(rng), partial(rng)}, {pick(rng), partial(rng)}};
+        const auto ref = reference(g, o, factor, sources);
+        const auto plain = reference(g, o, ones, sources);
+        for (std::uint32_t j = 0; j < targets_n; ++j) {
+            const std::vector<detail::SearchSeed> targets = {{pick(rng), partial(rng)},
+                                                             {pick(rng), partial(rng)}};
+            std::uint64_t want = UINT64_MAX, unconstrained = UINT64_MAX;
+            for (const auto& t : targets) {
+                if (ref[t.node] != UINT64_MAX) want = std::min(want, ref[t.node] + t.weight);
+                if (plain[t.node] != UINT64_MAX) unconstrained = std::min(unconstrained, plain[t.node] + t.weight);
+            }
+            ++pairs;
+            q.reset();
+            for (const auto& s : sources) q.add_source(s.node, s.weight);
+            for (const auto& t : targets) q.add_target(t.node, t.weight);
+            q.run();
+            if (want == UINT64_MAX) {
+                CHECK(q.distance() == inf_weight);
+                continue;
+            }
+            ++reachable;
+            if (want != unconstrained) ++changed;
+            REQUIRE(q.distance() == want);
+            std::uint64_t w = UINT64_MAX, aux = 0;
+            for (const auto& s : sources)
+                if (s.node == q.path_source()) w = std::min<std::uint64_t>(w, s.weight);
+            REQUIRE(w != UINT64_MAX);
+            NodeId at = q.path_source();
+            bool connected = true, allowed = true;
+            for (const ArcId a : q.arc_path()) {
+                connected = connected && a >= g.first_out[at] && a < g.first_out[at + 1];
+                const double f = factor[g.segment_way[g.segment_of(a)]];
+                allowed = allowed && f > 0;
+                w += std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(W[a] * f)));
+                aux += A[a];
+                at = g.head[a];
+            }
+            CHECK(connected);
+            CHECK(allowed);
+            CHECK(at == q.path_target());
+            std::uint64_t last = UINT64_MAX;
+            for (const auto& t : targets)
+                if (t.node == at) last = std::min<std::uint64_t>(last, t.weight);
+            REQUIRE(last != UINT64_MAX);
+            CHECK(w + last == want);
+            CHECK(q.aux() == aux);
+        }
+    }
+    CHECK(pairs >= 2000);
+    CHECK(reachable * 4 > pairs);
+    return changed;
+}
+
+/// Every declared set, both optimizations: check_hierarchy on the set's hierarchies.
 void check_precomputed(const Router& router, const std::vector<Case>& cases, std::uint32_t sources_n,
                        std::uint32_t targets_n) {
     const Graph& g = router.graph("r", "car");
@@ -327,67 +399,8 @@ void check_precomputed(const Router& router, const std::vector<Case>& cases, std
         for (const auto o : {Optimization::fastest, Optimization::shortest}) {
             INFO(c.name << " " << to_string(o));
             REQUIRE(set.has_ch[static_cast<std::size_t>(o)]);
-            const ContractionHierarchy& ch = set.ch[static_cast<std::size_t>(o)];
-            CHECK(check_ch_for_errors(g, ch).empty());
-            const auto W = g.weights(o);
-            const auto A = g.weights(o == Optimization::fastest ? Optimization::shortest : Optimization::fastest);
-            ChQuery q(g, ch);
-            std::mt19937 rng(static_cast<std::uint32_t>(101 + k));
-            std::uniform_int_distribution<NodeId> pick(0, g.node_count() - 1);
-            std::uniform_int_distribution<Weight> partial(0, 60);
-            const std::vector<double> ones(factor.size(), 1.0);
-            std::size_t pairs = 0, reachable = 0;
-            for (std::uint32_t i = 0; i < sources_n; ++i) {
-                const std::vector<detail::SearchSeed> sources = {{pick(rng), partial(rng)}, {pick(rng), partial(rng)}};
-                const auto ref = reference(g, o, factor, sources);
-                const auto plain = reference(g, o, ones, sources);
-                for (std::uint32_t j = 0; j < targets_n; ++j) {
-                    const std::vector<detail::SearchSeed> targets = {{pick(rng), partial(rng)},
-                                                                     {pick(rng), partial(rng)}};
-                    std::uint64_t want = UINT64_MAX, unconstrained = UINT64_MAX;
-                    for (const auto& t : targets) {
-                        if (ref[t.node] != UINT64_MAX) want = std::min(want, ref[t.node] + t.weight);
-                        if (plain[t.node] != UINT64_MAX) unconstrained = std::min(unconstrained, plain[t.node] + t.weight);
-                    }
-                    ++pairs;
-                    q.reset();
-                    for (const auto& s : sources) q.add_source(s.node, s.weight);
-                    for (const auto& t : targets) q.add_target(t.node, t.weight);
-                    q.run();
-                    if (want == UINT64_MAX) {
-                        CHECK(q.distance() == inf_weight);
-                        continue;
-                    }
-                    ++reachable;
-                    if (want != unconstrained) ++changed;
-                    REQUIRE(q.distance() == want);
-                    std::uint64_t w = UINT64_MAX, aux = 0;
-                    for (const auto& s : sources)
-                        if (s.node == q.path_source()) w = std::min<std::uint64_t>(w, s.weight);
-                    REQUIRE(w != UINT64_MAX);
-                    NodeId at = q.path_source();
-                    bool connected = true, allowed = true;
-                    for (const ArcId a : q.arc_path()) {
-                        connected = connected && a >= g.first_out[at] && a < g.first_out[at + 1];
-                        const double f = factor[g.segment_way[g.segment_of(a)]];
-                        allowed = allowed && f > 0;
-                        w += std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(W[a] * f)));
-                        aux += A[a];
-                        at = g.head[a];
-                    }
-                    CHECK(connected);
-                    CHECK(allowed);
-                    CHECK(at == q.path_target());
-                    std::uint64_t last = UINT64_MAX;
-                    for (const auto& t : targets)
-                        if (t.node == at) last = std::min<std::uint64_t>(last, t.weight);
-                    REQUIRE(last != UINT64_MAX);
-                    CHECK(w + last == want);
-                    CHECK(q.aux() == aux);
-                }
-            }
-            CHECK(pairs >= 2000);
-            CHECK(reachable * 4 > pairs);
+            changed += check_hierarchy(g, set.ch[static_cast<std::size_t>(o)], o, factor,
+                                       static_cast<std::uint32_t>(101 + k), sources_n, targets_n);
         }
     }
     CHECK(changed > 0);  // the sets do change routes
@@ -475,14 +488,14 @@ TEST_CASE("precomputed constraint sets: an equivalent spelling finds the set, an
     CHECK(detail::find_precomputed(lp, detail::way_costs(g, same)) == lp.sets[0].get());
     detail::WayCostsCache cache;
     cache.get(g, same);
-    CHECK(cache.precomputed(lp) == lp.sets[0].get());
+    CHECK(cache.precomputed(lp, Optimization::fastest, nullptr).get() == lp.sets[0].get());
     // Unpreferred tunnel alone, or the ban plus something else, are other sets.
     CHECK(detail::find_precomputed(lp, detail::way_costs(g, {way_type(ConstraintType::unpreferred, "tunnel")})) ==
           nullptr);
     cache.get(g, {way_type(ConstraintType::banned, "tunnel"), way_type(ConstraintType::banned, "autoroute")});
     const bool motorways = std::any_of(g.way_flags.begin(), g.way_flags.end(),
                                        [](std::uint16_t f) { return (f & way_flag::motorway) != 0; });
-    CHECK((cache.precomputed(lp) == nullptr) == motorways);
+    CHECK((cache.precomputed(lp, Optimization::fastest, nullptr) == nullptr) == motorways);
     CHECK(detail::find_precomputed(lp, detail::WayCosts{}) == nullptr);  // no constraint: the base CH
 }
 
@@ -557,4 +570,297 @@ TEST_CASE("constraint sets in bundle.toml: validation messages", "[routing][cons
     CHECK(has(p, "constraint_sets[4].constraints: at least one constraint"));
     CHECK(has(p, "constraint_sets[5].constraints[0].value: missing"));
     CHECK(has(spec_problems(head + "constraint_sets = 3\n"), "constraint_sets: must be an array of tables"));
+}
+
+// ---- adaptive constraint sets (routing/adaptive_sets.hpp) -------------------------------------
+
+namespace {
+
+OpenOptions adaptive(bool enabled = true, std::uint32_t max_sets = 4) {
+    OpenOptions o;
+    o.adaptive_sets.enabled = enabled;
+    o.adaptive_sets.max_sets = max_sets;
+    return o;
+}
+
+/// A point in the middle of a random road piece (one nearest segment, not a junction).
+LonLat mid_piece(const Graph& g, std::mt19937& rng, SegmentId& seg) {
+    std::uniform_int_distribution<SegmentId> pick(0, static_cast<SegmentId>(g.segment_length_m.size() - 1));
+    seg = pick(rng);
+    const auto pts = g.segment_points(seg);
+    const std::size_t k = std::uniform_int_distribution<std::size_t>(0, pts.size() / 2 - 2)(rng);
+    return {(pts[2 * k] + pts[2 * k + 2]) / 2, (pts[2 * k + 1] + pts[2 * k + 3]) / 2};
+}
+
+/// The reference weight of a route between two snaps on different segments: the seeds of a
+/// point on a road piece (the rest of the piece to its head node / from its tail node, scaled
+/// like the graph's arcs), then the reference Dijkstra.
+std::uint64_t reference_route(const Graph& g, Optimization o, const std::vector<double>& factor, const Snap& from,
+                              const Snap& to) {
+    const auto W = g.weights(o);
+    auto piece = [&](SegmentId s, unsigned dir, auto&& f) {
+        const NodeId h = g.segment_head[2 * s + dir];
+        if (h == invalid_id) return;
+        for (auto i = g.first_in[h]; i < g.first_in[h + 1]; ++i)
+            if (g.arc_segment[g.in_arc[i]] == (s << 1U | dir)) f(g.in_tail[i], h, g.in_arc[i]);
+    };
+    auto scaled = [&](ArcId a, double part) {
+        const double f = factor[g.segment_way[g.segment_of(a)]];
+        return static_cast<Weight>(std::llround(
+            static_cast<double>(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(W[a] * f)))) * part));
+    };
+    std::vector<detail::SearchSeed> sources;
+    std::vector<std::pair<NodeId, Weight>> targets;
+    for (unsigned dir = 0; dir < 2; ++dir) {
+        piece(from.segment, dir, [&](NodeId, NodeId h, ArcId a) {
+            if (factor[g.segment_way[g.segment_of(a)]] > 0)
+                sources.push_back({h, scaled(a, dir == 0 ? 1.0 - from.fraction : from.fraction)});
+        });
+        piece(to.segment, dir, [&](NodeId t, NodeId, ArcId a) {
+            if (factor[g.segment_way[g.segment_of(a)]] > 0)
+                targets.emplace_back(t, scaled(a, dir == 0 ? to.fraction : 1.0 - to.fraction));
+        });
+    }
+    const auto dist = reference(g, o, factor, sources);
+    std::uint64_t best = UINT64_MAX;
+    for (const auto& [t, w] : targets)
+        if (dist[t] != UINT64_MAX) best = std::min(best, dist[t] + w);
+    return best;
+}
+
+RouteRequest summary_request(const Graph& g, std::mt19937& rng, const std::vector<Constraint>& constraints,
+                             Optimization o = Optimization::fastest) {
+    RouteRequest req;
+    req.resource = "r";
+    req.optimization = o;
+    SegmentId a = 0, b = 0;
+    do {
+        req.points = {mid_piece(g, rng, a), mid_piece(g, rng, b)};
+    } while (a == b);
+    req.constraints = constraints;
+    req.geometry = req.steps = false;
+    return req;
+}
+
+/// A route answered by `q` weighs what the reference says (fastest summary: integer deciseconds).
+void check_summary(const Graph& g, const RouteRequest& req, const RouteResult& res, const std::vector<double>& factor) {
+    if (res.status == RouteStatus::no_road) return;
+    REQUIRE(res.snaps.size() == 2);
+    if (res.snaps[0].segment == res.snaps[1].segment) return;  // may not leave the piece: not the reference's case
+    for (const auto& sn : res.snaps)  // a point on a banned road snaps to a junction: tied roads, not modelled here
+        if (sn.fraction <= 0.0 || sn.fraction >= 1.0) return;
+    const auto want = reference_route(g, req.optimization, factor, res.snaps[0], res.snaps[1]);
+    INFO("snaps " << res.snaps[0].segment << "@" << res.snaps[0].fraction << " -> " << res.snaps[1].segment << "@"
+                  << res.snaps[1].fraction << " " << res.snaps[0].distance_m << " " << res.snaps[1].distance_m);
+    if (want == UINT64_MAX) {
+        CHECK(res.status == RouteStatus::no_route);
+        return;
+    }
+    REQUIRE(res.status == RouteStatus::ok);
+    REQUIRE(res.legs.size() == 1);
+    INFO("engine " << to_string(res.legs[0].engine));
+    const auto got = std::llround(res.duration_s * weight_units_per_second);
+    if (res.legs[0].engine == RouteEngine::adaptive_set) {
+        CHECK(got == static_cast<long long>(want));  // summary route: the hierarchy's integer sum
+    } else {
+        CHECK(std::abs(got - static_cast<long long>(want)) <= 1);  // unpacked: the pieces' durations
+    }
+}
+
+std::vector<double> factors_of(const Graph& g, const Case& c) {
+    std::vector<double> factor(g.way_flags.size());
+    for (WayId w = 0; w < factor.size(); ++w) factor[w] = c.factor(g, w);
+    return factor;
+}
+
+/// Uses the set of `c` twice through Query, waits for its build, then checks the hierarchy
+/// (check_hierarchy) and `routes` Query routes (adaptive engine, reference weights).
+void check_adaptive(const Router& router, const Case& c, std::size_t routes, std::uint32_t seed) {
+    INFO(c.name);
+    const Graph& g = router.graph("r", "car");
+    const auto factor = factors_of(g, c);
+    Query q(router);
+    std::mt19937 rng(seed);
+    const auto before = router.constraint_set_stats();
+    for (int use = 0; use < 2; ++use) {
+        const auto req = summary_request(g, rng, c.constraints);
+        const auto res = q.route(req);
+        for (const auto& leg : res.legs) CHECK(leg.engine != RouteEngine::adaptive_set);
+        check_summary(g, req, res, factor);
+    }
+    router.wait_for_pending();
+    const auto after = router.constraint_set_stats();
+    CHECK(after.built == before.built + 1);
+    CHECK(after.pending == 0);
+    CHECK(after.failed == 0);
+    // The hierarchy itself, on random seeds.
+    detail::WayCostsCache cache;
+    (void)cache.get(g, c.constraints);
+    const auto set = cache.precomputed(router.impl().profile("r", "car"), Optimization::fastest,
+                                       router.impl().adaptive_sets.get());
+    REQUIRE(set != nullptr);
+    CHECK(set->adaptive);
+    REQUIRE(set->has_ch[0]);
+    CHECK_FALSE(set->has_ch[1]);  // only the optimization used
+    (void)check_hierarchy(g, set->ch[0], Optimization::fastest, factor, seed, 40, 50);
+    // Routes through Query: every leg found on the set's hierarchy (or on one road piece). With
+    // bans only, summary routes are the hierarchy's integer sums: exactly the reference. With
+    // factors the route is unpacked and reports its true duration: compared with the same route
+    // on a Router without adaptive sets (A* / CH-verify, checked above against the reference).
+    const bool bans_only = std::all_of(factor.begin(), factor.end(), [](double f) { return f == 0.0 || f == 1.0; });
+    std::optional<Router> plain;
+    std::optional<Query> plain_q;
+    if (!bans_only) {
+        plain = Router::open(router.impl().dir, adaptive(false));
+        plain_q.emplace(*plain);
+    }
+    std::size_t adaptive_legs = 0, ok = 0;
+    for (std::size_t i = 0; i < routes; ++i) {
+        const auto req = summary_request(g, rng, c.constraints);
+        const auto res = q.route(req);
+        ok += res.status == RouteStatus::ok ? 1 : 0;
+        for (const auto& leg : res.legs) {
+            CHECK((leg.engine == RouteEngine::adaptive_set || leg.engine == RouteEngine::direct));
+            adaptive_legs += leg.engine == RouteEngine::adaptive_set ? 1 : 0;
+        }
+        if (bans_only) {
+            check_summary(g, req, res, factor);
+        } else {
+            const auto want = plain_q->route(req);
+            REQUIRE(res.status == want.status);
+            CHECK(std::abs(res.duration_s - want.duration_s) < 0.2 + 1e-4 * want.duration_s);
+        }
+    }
+    INFO(ok << " routes of " << routes);
+    CHECK(ok * 5 > routes);  // bridges over the town's river banned: many pairs disconnected
+    CHECK(adaptive_legs * 10 > ok * 9);
+    CHECK(router.constraint_set_stats().built == after.built);  // not rebuilt
+}
+
+}  // namespace
+
+TEST_CASE("adaptive constraint sets: built after two uses, equal a constrained Dijkstra", "[routing][constraints][adaptive]") {
+    const auto cases = way_type_cases();
+    synth::Config sc;
+    sc.road_nodes = 10'000;
+    sc.seed = 11;
+    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+    const geoplex::test::TempDir dir("geoplex-routing-adaptive");
+    const Router town = build(dir, synth::generate(sc, dir / "synth").roads.string(), SourceFormat::osm, {}, "town");
+    check_adaptive(town, cases[0], 1000, 3);  // banned tunnel
+    check_adaptive(town, cases[4], 300, 4);   // banned pont + unpreferred autoroute
+    const Router andorra = build(dir, geoplex::test::data_file("osm/andorra.osm.pbf"), SourceFormat::osm, {}, "andorra");
+    check_adaptive(andorra, cases[0], 1000, 5);
+}
+
+TEST_CASE("adaptive constraint sets: Marseille BD TOPO attribute set", "[routing][constraints][adaptive][bdtopo]") {
+    const geoplex::test::TempDir dir("geoplex-routing-adaptive-bdtopo");
+    const Router router =
+        build(dir, geoplex::test::data_file("vector/bdtopo-marseille10/bdtopo-marseille10.gpkg"), SourceFormat::bdtopo);
+    const Graph& g = router.graph("r", "car");
+    std::vector<std::string> nature(g.way_flags.size());
+    for (std::size_t w = 0; w < nature.size(); ++w) {
+        const auto j = nlohmann::json::parse(g.string(g.way_attributes[w]));
+        if (j.contains("nature") && j["nature"].is_string()) nature[w] = j["nature"].get<std::string>();
+    }
+    const Case c{"banned nature=Route à 2 chaussées",
+                 {Constraint{ConstraintType::banned, "nature", ConstraintOperator::eq, "Route à 2 chaussées", {}}},
+                 [nature](const Graph&, WayId w) { return nature[w] == "Route à 2 chaussées" ? 0.0 : 1.0; }};
+    REQUIRE(std::count(nature.begin(), nature.end(), "Route à 2 chaussées") > 0);
+    check_adaptive(router, c, 1000, 9);
+}
+
+TEST_CASE("adaptive constraint sets: eviction, declared sets, threads, disabled", "[routing][constraints][adaptive]") {
+    const auto cases = way_type_cases();
+    synth::Config sc;
+    sc.road_nodes = 10'000;
+    sc.seed = 11;
+    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+    const geoplex::test::TempDir dir("geoplex-routing-adaptive-misc");
+    const auto roads = synth::generate(sc, dir / "synth").roads.string();
+    (void)build(dir, roads, SourceFormat::osm, {sets_of({cases[0]})}, "town");  // declares "banned tunnel"
+    const Graph* graph = nullptr;
+    auto use = [&](const Router& r, const std::vector<Constraint>& constraints, int times, std::uint32_t seed) {
+        Query q(r);
+        std::mt19937 rng(seed);
+        RouteEngine last = RouteEngine::direct;
+        for (int i = 0; i < times; ++i) {
+            const auto res = q.route(summary_request(*graph, rng, constraints));
+            if (!res.legs.empty()) last = res.legs.back().engine;
+        }
+        return last;
+    };
+
+    SECTION("beyond max_sets the least recently used set is evicted") {
+        const Router r = Router::open(dir / "town", adaptive(true, 2));
+        graph = &r.graph("r", "car");
+        for (const std::size_t k : {1U, 2U, 3U}) {
+            (void)use(r, cases[k].constraints, 2, static_cast<std::uint32_t>(k));
+            r.wait_for_pending();
+        }
+        const auto st = r.constraint_set_stats();
+        CHECK(st.built == 3);
+        CHECK(st.ready == 2);
+        CHECK(st.evicted == 1);
+        // cases[1] was the least recently used: back on A* / CH-verify; cases[3] still adaptive.
+        const auto evicted = use(r, cases[1].constraints, 2, 7);  // the 2nd use queues it again
+        CHECK((evicted == RouteEngine::astar || evicted == RouteEngine::ch_verified));
+        CHECK(use(r, cases[3].constraints, 3, 8) == RouteEngine::adaptive_set);
+        // Used again: rebuilt, evicting the next least recently used (cases[2]).
+        r.wait_for_pending();
+        CHECK(r.constraint_set_stats().built == 4);
+        CHECK(r.constraint_set_stats().evicted == 2);
+        CHECK(use(r, cases[1].constraints, 1, 9) == RouteEngine::adaptive_set);
+    }
+    SECTION("a declared set is never rebuilt adaptively") {
+        const Router r = Router::open(dir / "town", adaptive());
+        graph = &r.graph("r", "car");
+        // Same factors, another spelling: the constraint twice.
+        const std::vector<Constraint> twice = {cases[0].constraints[0], cases[0].constraints[0]};
+        CHECK(use(r, cases[0].constraints, 5, 1) == RouteEngine::declared_set);
+        CHECK(use(r, twice, 5, 2) == RouteEngine::declared_set);
+        r.wait_for_pending();
+        CHECK(r.constraint_set_stats().built == 0);
+        CHECK(r.constraint_set_stats().pending == 0);
+    }
+    SECTION("disabled: never built") {
+        const Router r = Router::open(dir / "town", adaptive(false));
+        graph = &r.graph("r", "car");
+        const auto last = use(r, cases[4].constraints, 6, 3);
+        CHECK((last == RouteEngine::astar || last == RouteEngine::ch_verified));
+        r.wait_for_pending();
+        CHECK(r.constraint_set_stats().built == 0);
+    }
+    SECTION("two threads querying while a set builds: same answers as the reference") {
+        const Router r = Router::open(dir / "town", adaptive());
+        const Graph& g = r.graph("r", "car");
+        graph = &g;
+        const Case pont{"banned pont", {way_type(ConstraintType::banned, "pont")}, [](const Graph& gg, WayId w) {
+                            return (gg.way_flags[w] & way_flag::bridge) != 0 ? 0.0 : 1.0;
+                        }};
+        const auto factor = factors_of(g, pont);
+        std::vector<RouteRequest> reqs;
+        std::mt19937 rng(21);
+        for (int i = 0; i < 300; ++i) reqs.push_back(summary_request(g, rng, pont.constraints));
+        std::array<std::vector<RouteResult>, 2> got;
+        std::array<std::vector<RouteEngine>, 2> engines;
+        auto work = [&](std::size_t t) {
+            Query q(r);
+            for (const auto& req : reqs) {
+                got[t].push_back(q.route(req));
+                if (!got[t].back().legs.empty()) engines[t].push_back(got[t].back().legs.back().engine);
+            }
+        };
+        std::thread a(work, 0), b(work, 1);
+        a.join();
+        b.join();
+        r.wait_for_pending();
+        CHECK(r.constraint_set_stats().built == 1);
+        // Both threads, whatever engine answered (A* before the set was published, the set's CH
+        // after), equal the reference.
+        for (std::size_t t = 0; t < 2; ++t)
+            for (std::size_t i = 0; i < reqs.size(); ++i) check_summary(g, reqs[i], got[t][i], factor);
+        // After the build, routes answer on the adaptive set.
+        CHECK(use(r, pont.constraints, 2, 22) == RouteEngine::adaptive_set);
+    }
 }

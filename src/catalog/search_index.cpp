@@ -11,18 +11,21 @@ namespace {
 
 /// The first 16 bytes of `s` as two big-endian integers: comparing keys compares those bytes as
 /// unsigned (memcmp) order; equal keys fall back to the whole strings.
-void prefix_key(std::string_view s, std::uint64_t (&key)[2]) {
+std::array<std::uint64_t, 2> prefix_key(std::string_view s) {
+    std::array<std::uint64_t, 2> key{};
     unsigned char buf[16]{};
     std::memcpy(buf, s.data(), std::min<std::size_t>(s.size(), 16));
     for (int k = 0; k < 2; ++k) {
         std::uint64_t v = 0;
         for (int i = 0; i < 8; ++i) v = (v << 8) | buf[k * 8 + i];
-        key[k] = v;
+        key[static_cast<std::size_t>(k)] = v;
     }
+    return key;
 }
 
 /// <0, 0, >0 like memcmp, by prefix keys then the whole strings.
-int compare_keys(const std::uint64_t (&ka)[2], const std::uint64_t (&kb)[2], const std::string& a, const std::string& b) {
+int compare_keys(const std::array<std::uint64_t, 2>& ka, const std::array<std::uint64_t, 2>& kb, const std::string& a,
+                 const std::string& b) {
     if (ka[0] != kb[0]) return ka[0] < kb[0] ? -1 : 1;
     if (ka[1] != kb[1]) return ka[1] < kb[1] ? -1 : 1;
     return a.compare(b);
@@ -60,14 +63,55 @@ struct List {
     }
 };
 
+/// The `k` best of candidates 0 … n-1 under `better` (a strict weak order: better(a, b) = a comes
+/// first), best first: a bounded heap whose front is the worst kept, so most candidates of a
+/// large match set cost one comparison with it.
+template <class Better>
+void top_k(std::size_t n, std::size_t k, Better better, std::vector<std::uint32_t>& out) {
+    out.clear();
+    if (k == 0) return;
+    out.reserve(std::min(n, k));
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (out.size() < k) {
+            out.push_back(i);
+            std::push_heap(out.begin(), out.end(), better);
+        } else if (better(i, out.front())) {
+            std::pop_heap(out.begin(), out.end(), better);
+            out.back() = i;
+            std::push_heap(out.begin(), out.end(), better);
+        }
+    }
+    std::sort_heap(out.begin(), out.end(), better);
+}
+
+/// Per-thread buffers of a search (a broad query's match set is reused, not reallocated and
+/// page-faulted in on every query).
+struct Scratch {
+    std::vector<std::uint32_t> matches, counts, order;
+    std::vector<double> scores;
+};
+
+Scratch& scratch() {
+    thread_local Scratch s;
+    return s;
+}
+
 }  // namespace
 
 void SearchIndex::clear() {
-    m_hot.clear();
+    m_attr.clear();
+    m_box.clear();
+    m_tokens.clear();
+    m_facet_span.clear();
+    m_term_span.clear();
+    m_modified_key.clear();
+    m_title_key.clear();
+    m_id_key.clear();
     m_ids.clear();
     m_modified.clear();
     m_titles.clear();
     m_datastores.clear();
+    m_live = 0;
     m_facet_ids.clear();
     m_facet_names.clear();
     m_facet_postings.clear();
@@ -76,20 +120,25 @@ void SearchIndex::clear() {
     m_term_postings.clear();
     m_term_pool.clear();
     m_rows = 0;
-    m_tokens = 0;
+    m_tokens_total = 0;
     last_change = -1;
 }
 
-SearchIndex::Hot& SearchIndex::hot(std::int64_t seq) {
+void SearchIndex::ensure(std::int64_t seq) {
     const auto i = static_cast<std::size_t>(seq);
-    if (m_hot.size() <= i) {
-        const auto n = std::max(i + 1, m_hot.size() + m_hot.size() / 2);
-        m_hot.resize(n);
-        m_ids.resize(n);
-        m_modified.resize(n);
-        m_titles.resize(n);
-    }
-    return m_hot[i];
+    if (i < m_attr.size()) return;
+    const auto n = std::max(i + 1, m_attr.size() + m_attr.size() / 2);
+    m_attr.resize(n);
+    m_box.resize(n);
+    m_tokens.resize(n);
+    m_facet_span.resize(n);
+    m_term_span.resize(n);
+    m_modified_key.resize(n);
+    m_title_key.resize(n);
+    m_id_key.resize(n);
+    m_ids.resize(n);
+    m_modified.resize(n);
+    m_titles.resize(n);
 }
 
 void SearchIndex::insert_sorted(std::vector<std::uint32_t>& seqs, std::vector<std::uint32_t>* freqs, std::uint32_t seq,
@@ -118,30 +167,30 @@ void SearchIndex::erase_sorted(std::vector<std::uint32_t>& seqs, std::vector<std
 }
 
 void SearchIndex::set_row(const Row& row) {
-    Hot& h = hot(row.seq);
+    ensure(row.seq);
     const auto i = static_cast<std::size_t>(row.seq);
-    h.live = true;
+    Attr& a = m_attr[i];
+    if (!(a.flags & k_live)) ++m_live;
+    a.flags = static_cast<std::uint8_t>((a.flags & k_text) | k_live);
     m_ids[i] = row.id;
-    prefix_key(row.id, h.id_key);
-    h.has_modified = row.modified.has_value();
+    m_id_key[i] = prefix_key(row.id);
+    if (row.modified) a.flags |= k_modified;
     m_modified[i] = row.modified.value_or("");
-    prefix_key(m_modified[i], h.modified_key);
+    m_modified_key[i] = prefix_key(m_modified[i]);
     m_titles[i] = row.title_sort;
-    prefix_key(row.title_sort, h.title_key);
-    h.has_bbox = row.bbox.has_value();
+    m_title_key[i] = prefix_key(row.title_sort);
+    m_box[i] = Box{};
     if (row.bbox) {
-        h.west = row.bbox->west;
-        h.south = row.bbox->south;
-        h.east = row.bbox->east;
-        h.north = row.bbox->north;
+        a.flags |= k_bbox;
+        m_box[i] = Box{row.bbox->west, row.bbox->south, row.bbox->east, row.bbox->north};
     }
-    h.open_data = static_cast<std::int8_t>(row.open_data);
-    h.sharing = -1;
+    a.open_data = static_cast<std::int8_t>(row.open_data);
+    a.sharing = -1;
     for (auto v : {Sharing::private_, Sharing::community, Sharing::public_})
-        if (row.sharing && *row.sharing == to_string(v)) h.sharing = static_cast<std::int8_t>(v);
-    h.datastore = 0;
+        if (row.sharing && *row.sharing == to_string(v)) a.sharing = static_cast<std::int8_t>(v);
+    a.datastore = 0;
     if (row.datastore)
-        h.datastore = m_datastores.emplace(*row.datastore, static_cast<std::uint32_t>(m_datastores.size() + 1)).first->second;
+        a.datastore = m_datastores.emplace(*row.datastore, static_cast<std::uint32_t>(m_datastores.size() + 1)).first->second;
 }
 
 void SearchIndex::add_facet(std::int64_t seq, const std::string& facet, const std::string& value) {
@@ -153,23 +202,28 @@ void SearchIndex::add_facet(std::int64_t seq, const std::string& facet, const st
         m_facet_names.emplace_back(facet, value);
         m_facet_postings.emplace_back();
     }
-    Hot& h = hot(seq);
-    if (h.facet_count > 0 && h.facet_begin + h.facet_count != m_facet_pool.size()) {
+    ensure(seq);
+    Span& span = m_facet_span[static_cast<std::size_t>(seq)];
+    // Distinct per dataset, like the posting lists (counting over the complement relies on it).
+    for (std::uint32_t k = 0; k < span.count; ++k)
+        if (m_facet_pool[span.begin + k] == it->second) return;
+    if (span.count > 0 && span.begin + span.count != m_facet_pool.size()) {
         // Not the last run of the pool: move this dataset's run to the end (the old one is garbage).
         const auto begin = static_cast<std::uint32_t>(m_facet_pool.size());
-        for (std::uint32_t k = 0; k < h.facet_count; ++k) m_facet_pool.push_back(m_facet_pool[h.facet_begin + k]);
-        h.facet_begin = begin;
+        for (std::uint32_t k = 0; k < span.count; ++k) m_facet_pool.push_back(m_facet_pool[span.begin + k]);
+        span.begin = begin;
     }
-    if (h.facet_count == 0) h.facet_begin = static_cast<std::uint32_t>(m_facet_pool.size());
+    if (span.count == 0) span.begin = static_cast<std::uint32_t>(m_facet_pool.size());
     m_facet_pool.push_back(it->second);
-    ++h.facet_count;
+    ++span.count;
     insert_sorted(m_facet_postings[it->second], nullptr, static_cast<std::uint32_t>(seq), 0);
 }
 
 void SearchIndex::set_text(std::int64_t seq, const std::string& title, const std::string& keywords,
                            const std::string& abstract) {
-    Hot& h = hot(seq);
-    if (h.has_text) return;  // remove() first
+    ensure(seq);
+    const auto i = static_cast<std::size_t>(seq);
+    if (m_attr[i].flags & k_text) return;  // remove() first
     // Weighted frequency per distinct term, in first-seen order.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> freq;
     std::uint32_t tokens = 0;
@@ -183,51 +237,79 @@ void SearchIndex::set_text(std::int64_t seq, const std::string& title, const std
             if (f == freq.end()) freq.emplace_back(it->second, w);
             else f->second += w;
         });
-    h.has_text = true;
-    h.tokens = tokens;
-    h.term_begin = static_cast<std::uint32_t>(m_term_pool.size());
-    h.term_count = static_cast<std::uint32_t>(freq.size());
+    m_attr[i].flags |= k_text;
+    m_tokens[i] = tokens;
+    m_term_span[i] = Span{static_cast<std::uint32_t>(m_term_pool.size()), static_cast<std::uint32_t>(freq.size())};
     for (const auto& [id, f] : freq) {
         m_term_pool.push_back(id);
         auto& p = m_term_postings[id];
         insert_sorted(p.seqs, &p.freqs, static_cast<std::uint32_t>(seq), f);
     }
     ++m_rows;
-    m_tokens += tokens;
+    m_tokens_total += tokens;
 }
 
 void SearchIndex::remove(std::int64_t seq) {
-    if (seq < 0 || static_cast<std::size_t>(seq) >= m_hot.size()) return;
-    Hot& h = m_hot[static_cast<std::size_t>(seq)];
+    if (seq < 0 || static_cast<std::size_t>(seq) >= m_attr.size()) return;
+    const auto i = static_cast<std::size_t>(seq);
     const auto s = static_cast<std::uint32_t>(seq);
-    for (std::uint32_t k = 0; k < h.facet_count; ++k) erase_sorted(m_facet_postings[m_facet_pool[h.facet_begin + k]], nullptr, s);
-    if (h.has_text) {
-        for (std::uint32_t k = 0; k < h.term_count; ++k) {
-            auto& p = m_term_postings[m_term_pool[h.term_begin + k]];
+    const Span facets = m_facet_span[i];
+    for (std::uint32_t k = 0; k < facets.count; ++k) erase_sorted(m_facet_postings[m_facet_pool[facets.begin + k]], nullptr, s);
+    if (m_attr[i].flags & k_text) {
+        const Span terms = m_term_span[i];
+        for (std::uint32_t k = 0; k < terms.count; ++k) {
+            auto& p = m_term_postings[m_term_pool[terms.begin + k]];
             erase_sorted(p.seqs, &p.freqs, s);
         }
         --m_rows;
-        m_tokens -= h.tokens;
+        m_tokens_total -= m_tokens[i];
     }
-    const auto i = static_cast<std::size_t>(seq);
-    h = Hot{};
+    if (m_attr[i].flags & k_live) --m_live;
+    m_attr[i] = Attr{};
+    m_box[i] = Box{};
+    m_tokens[i] = 0;
+    m_facet_span[i] = Span{};
+    m_term_span[i] = Span{};
+    m_modified_key[i] = m_title_key[i] = m_id_key[i] = Key{};
     m_ids[i].clear();
     m_modified[i].clear();
     m_titles[i].clear();
 }
 
 bool SearchIndex::before(std::uint32_t a, std::uint32_t b, SearchSort sort) const {
-    const Hot& ha = m_hot[a];
-    const Hot& hb = m_hot[b];
     int c = 0;
     if (sort == SearchSort::title) {
-        c = compare_keys(ha.title_key, hb.title_key, m_titles[a], m_titles[b]);
+        c = compare_keys(m_title_key[a], m_title_key[b], m_titles[a], m_titles[b]);
     } else {  // modified, newest first; NULL sorts last (SQLite: NULL is the smallest value)
-        if (ha.has_modified != hb.has_modified) return ha.has_modified;
-        if (ha.has_modified) c = -compare_keys(ha.modified_key, hb.modified_key, m_modified[a], m_modified[b]);
+        const bool ha = m_attr[a].flags & k_modified, hb = m_attr[b].flags & k_modified;
+        if (ha != hb) return ha;
+        if (ha) c = -compare_keys(m_modified_key[a], m_modified_key[b], m_modified[a], m_modified[b]);
     }
     if (c != 0) return c < 0;
-    return compare_keys(ha.id_key, hb.id_key, m_ids[a], m_ids[b]) < 0;
+    return compare_keys(m_id_key[a], m_id_key[b], m_ids[a], m_ids[b]) < 0;
+}
+
+void SearchIndex::count_facets(const std::vector<std::uint32_t>& matches, std::vector<std::uint32_t>& counts) const {
+    counts.assign(m_facet_names.size(), 0);
+    if (matches.size() * 2 <= m_live) {
+        for (const auto seq : matches) {
+            const Span span = m_facet_span[seq];
+            for (std::uint32_t k = 0; k < span.count; ++k) ++counts[m_facet_pool[span.begin + k]];
+        }
+        return;
+    }
+    // Most datasets match: count the others and subtract from the totals (the posting lists'
+    // sizes: a dataset's facet ids are distinct, and every match is a dataset of those lists).
+    for (std::size_t id = 0; id < counts.size(); ++id) counts[id] = static_cast<std::uint32_t>(m_facet_postings[id].size());
+    std::size_t next = 0;
+    for (std::uint32_t seq = 0; seq < m_facet_span.size(); ++seq) {
+        if (next < matches.size() && matches[next] == seq) {
+            ++next;
+            continue;
+        }
+        const Span span = m_facet_span[seq];
+        for (std::uint32_t k = 0; k < span.count; ++k) --counts[m_facet_pool[span.begin + k]];
+    }
 }
 
 std::uint64_t SearchIndex::search(const SearchQuery& q, const std::vector<std::string>& terms,
@@ -280,15 +362,18 @@ std::uint64_t SearchIndex::search(const SearchQuery& q, const std::vector<std::s
     }
     const int open_data = q.open_data ? (*q.open_data ? 1 : 0) : -1;
     const auto accept = [&](std::uint32_t seq) {
-        if (seq >= m_hot.size()) return false;
-        const Hot& h = m_hot[seq];
-        if (!h.live) return false;
-        if (q.bbox && !(h.has_bbox && h.west <= q.bbox->east && h.east >= q.bbox->west && h.south <= q.bbox->north &&
-                        h.north >= q.bbox->south))
-            return false;
-        if (open_data >= 0 && h.open_data != open_data) return false;
-        if (datastore && h.datastore != datastore) return false;
-        if (q.sharing && h.sharing != static_cast<std::int8_t>(*q.sharing)) return false;
+        if (seq >= m_attr.size()) return false;
+        const Attr a = m_attr[seq];
+        if (!(a.flags & k_live)) return false;
+        if (q.bbox) {
+            if (!(a.flags & k_bbox)) return false;
+            const Box& h = m_box[seq];
+            if (!(h.west <= q.bbox->east && h.east >= q.bbox->west && h.south <= q.bbox->north && h.north >= q.bbox->south))
+                return false;
+        }
+        if (open_data >= 0 && a.open_data != open_data) return false;
+        if (datastore && a.datastore != datastore) return false;
+        if (q.sharing && a.sharing != static_cast<std::int8_t>(*q.sharing)) return false;
         return true;
     };
 
@@ -297,7 +382,7 @@ std::uint64_t SearchIndex::search(const SearchQuery& q, const std::vector<std::s
     const double k1 = 1.2;
     const double b = 0.75;
     const auto n_row = static_cast<std::int64_t>(m_rows);
-    const double avgdl = static_cast<double>(static_cast<std::int64_t>(m_tokens)) / static_cast<double>(n_row);
+    const double avgdl = static_cast<double>(static_cast<std::int64_t>(m_tokens_total)) / static_cast<double>(n_row);
     std::vector<double> idf(terms.size(), 0.0);
     std::vector<double> freq(terms.size(), 0.0);
     for (const auto& l : lists)
@@ -308,19 +393,22 @@ std::uint64_t SearchIndex::search(const SearchQuery& q, const std::vector<std::s
             idf[static_cast<std::size_t>(l.term)] = v;
         }
 
-    std::vector<std::uint32_t> matches;
-    std::vector<double> scores;
+    Scratch& tmp = scratch();
+    auto& matches = tmp.matches;
+    auto& scores = tmp.scores;
+    matches.clear();
+    scores.clear();
     const auto take = [&](std::uint32_t seq) {
         matches.push_back(seq);
         if (!relevance) return;
-        const double D = static_cast<double>(static_cast<int>(m_hot[seq].tokens));
+        const double D = static_cast<double>(static_cast<int>(m_tokens[seq]));
         double score = 0.0;
         for (std::size_t i = 0; i < terms.size(); ++i)
             score += idf[i] * ((freq[i] * (k1 + 1.0)) / (freq[i] + k1 * (1 - b + b * D / avgdl)));
         scores.push_back(score);
     };
     if (lists.empty()) {
-        for (std::uint32_t seq = 0; seq < m_hot.size(); ++seq)
+        for (std::uint32_t seq = 0; seq < m_attr.size(); ++seq)
             if (accept(seq)) take(seq);
     } else {
         List& driver = lists[0];
@@ -352,32 +440,29 @@ std::uint64_t SearchIndex::search(const SearchQuery& q, const std::vector<std::s
 
     // ---- facets over the whole match set ----
     if (q.facets && !matches.empty()) {
-        std::vector<std::uint32_t> counts(m_facet_names.size(), 0);
-        for (const auto seq : matches) {
-            const Hot& h = m_hot[seq];
-            for (std::uint32_t k = 0; k < h.facet_count; ++k) ++counts[m_facet_pool[h.facet_begin + k]];
-        }
-        for (std::size_t id = 0; id < counts.size(); ++id)
-            if (counts[id]) facets[m_facet_names[id].first].push_back(FacetCount{m_facet_names[id].second, counts[id]});
+        count_facets(matches, tmp.counts);
+        for (std::size_t id = 0; id < tmp.counts.size(); ++id)
+            if (tmp.counts[id]) facets[m_facet_names[id].first].push_back(FacetCount{m_facet_names[id].second, tmp.counts[id]});
     }
 
-    // ---- the page: a partial sort of the first offset + limit ----
+    // ---- the page: the first offset + limit of the order, through a bounded heap ----
     const std::size_t total = matches.size();
     if (q.limit == 0 || q.offset >= total) return total;
     const std::size_t end = std::min(total, q.offset + q.limit);
-    std::vector<std::uint32_t> order(total);
-    for (std::uint32_t i = 0; i < total; ++i) order[i] = i;
-    const auto cmp = [&](std::uint32_t a, std::uint32_t b2) {
-        if (relevance) {
+    auto& order = tmp.order;
+    if (relevance) {
+        top_k(total, end, [&](std::uint32_t a, std::uint32_t b2) {
             if (scores[a] != scores[b2]) return scores[a] > scores[b2];
-            return compare_keys(m_hot[matches[a]].id_key, m_hot[matches[b2]].id_key, m_ids[matches[a]], m_ids[matches[b2]]) < 0;
-        }
-        return before(matches[a], matches[b2], q.sort == SearchSort::title ? SearchSort::title : SearchSort::modified);
-    };
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(end), order.end(), cmp);
+            return compare_keys(m_id_key[matches[a]], m_id_key[matches[b2]], m_ids[matches[a]], m_ids[matches[b2]]) < 0;
+        }, order);
+    } else {
+        const SearchSort sort = q.sort == SearchSort::title ? SearchSort::title : SearchSort::modified;
+        top_k(total, end, [&](std::uint32_t a, std::uint32_t b2) { return before(matches[a], matches[b2], sort); }, order);
+    }
     for (std::size_t i = q.offset; i < end; ++i)
         page.emplace_back(matches[order[i]], relevance ? scores[order[i]] : 0.0);
     return total;
 }
 
 }  // namespace geoplex::catalog::detail
+

@@ -9,6 +9,7 @@
 // store's column weights (title 10, keywords 5, abstract 1), recomputed here with the same
 // formula, statistics (rows, tokens, rows per term) and floating-point operations.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -57,43 +58,54 @@ public:
     std::int64_t last_change = -1;  ///< last dataset_change seq applied; -1 = not loaded
 
 private:
-    struct Hot {  // per seq, what filtering and ordering touch
-        std::uint64_t modified_key[2]{}, title_key[2]{}, id_key[2]{};
-        double west = 0, south = 0, east = 0, north = 0;
-        std::uint32_t tokens = 0;     ///< FTS tokens of the row (all columns)
+    // Per seq, one column per concern (a search reads only the columns its conditions, its facets
+    // and its sort need: a broad query touches a few bytes per match, not a whole record).
+    enum : std::uint8_t { k_live = 1, k_bbox = 2, k_modified = 4, k_text = 8 };
+    struct Attr {  // what the per-candidate conditions read
         std::uint32_t datastore = 0;  ///< interned, 0 = NULL
-        std::uint32_t facet_begin = 0, facet_count = 0;
-        std::uint32_t term_begin = 0, term_count = 0;
-        bool live = false, has_bbox = false, has_modified = false, has_text = false;
+        std::uint8_t flags = 0;       ///< k_live | k_bbox | k_modified | k_text
         std::int8_t open_data = -1;
         std::int8_t sharing = -1;  ///< index in Sharing's strings, -1 = NULL or other
     };
+    struct Box {
+        double west = 0, south = 0, east = 0, north = 0;
+    };
+    struct Span {  ///< a run of a pool
+        std::uint32_t begin = 0, count = 0;
+    };
+    using Key = std::array<std::uint64_t, 2>;  ///< first 16 bytes of a string, big-endian
     struct Postings {
         std::vector<std::uint32_t> seqs;   ///< ascending
         std::vector<std::uint32_t> freqs;  ///< bm25 weighted frequency: 10·title + 5·keywords + abstract
     };
 
-    Hot& hot(std::int64_t seq);
+    void ensure(std::int64_t seq);
     static void insert_sorted(std::vector<std::uint32_t>& seqs, std::vector<std::uint32_t>* freqs, std::uint32_t seq,
                               std::uint32_t freq);
     static void erase_sorted(std::vector<std::uint32_t>& seqs, std::vector<std::uint32_t>* freqs, std::uint32_t seq);
     bool before(std::uint32_t a, std::uint32_t b, SearchSort sort) const;
+    void count_facets(const std::vector<std::uint32_t>& matches, std::vector<std::uint32_t>& counts) const;
 
-    std::vector<Hot> m_hot;
+    std::vector<Attr> m_attr;
+    std::vector<Box> m_box;
+    std::vector<std::uint32_t> m_tokens;  ///< FTS tokens of the row (all columns)
+    std::vector<Span> m_facet_span, m_term_span;
+    std::vector<Key> m_modified_key, m_title_key, m_id_key;
     std::vector<std::string> m_ids, m_modified, m_titles;
     std::unordered_map<std::string, std::uint32_t> m_datastores;  ///< value → id (≥ 1)
+    std::size_t m_live = 0;                                       ///< seqs with k_live
 
     std::unordered_map<std::string, std::uint32_t> m_facet_ids;  ///< facet + '\0' + value → id
     std::vector<std::pair<std::string, std::string>> m_facet_names;
     std::vector<std::vector<std::uint32_t>> m_facet_postings;
-    std::vector<std::uint32_t> m_facet_pool;  ///< per-seq facet ids (Hot::facet_begin/count; old runs are garbage)
+    std::vector<std::uint32_t> m_facet_pool;  ///< per-seq distinct facet ids (m_facet_span; old runs are garbage)
 
     std::unordered_map<std::string, std::uint32_t> m_term_ids;
     std::vector<Postings> m_term_postings;
-    std::vector<std::uint32_t> m_term_pool;  ///< per-seq distinct term ids
+    std::vector<std::uint32_t> m_term_pool;  ///< per-seq distinct term ids (m_term_span)
 
     std::uint64_t m_rows = 0;    ///< live rows (FTS5 nRow)
-    std::uint64_t m_tokens = 0;  ///< their tokens (FTS5 nToken)
+    std::uint64_t m_tokens_total = 0;  ///< their tokens (FTS5 nToken)
 };
 
 }  // namespace geoplex::catalog::detail

@@ -81,11 +81,9 @@ bool flag(const Request& r, const char* name, bool fallback) {
 template <class T>
 Response page_reply(catalog::Store& store, const Request& r, const catalog::ListFilter& filter,
                     const std::function<bool(const T&)>& keep = {}) {
-    std::vector<T> all = store.list<T>(filter, {0, 1'000'000}).items;
-    std::vector<json> items;
-    for (const T& x : all)
-        if (!keep || keep(x)) items.emplace_back(x);
-    return paged_reply(r, items);
+    std::vector<T> items = store.list<T>(filter, {0, 1'000'000}).items;
+    if (keep) std::erase_if(items, [&keep](const T& x) { return !keep(x); });
+    return paged_reply(r, items, [](const T& x) { return json(x); });
 }
 
 template <class T>

@@ -95,7 +95,7 @@ std::optional<std::vector<FormPart>> multipart_parts(const Request& r) {
     return parts;
 }
 
-Response paged_reply(const Request& r, const std::vector<json>& items) {
+PageWindow page_window(const Request& r, std::size_t total) {
     const auto number = [&r](const char* name, std::size_t fallback, std::size_t max) {
         const std::string* v = r.param(name);
         if (v == nullptr) return fallback;
@@ -107,10 +107,13 @@ Response paged_reply(const Request& r, const std::vector<json>& items) {
         return n;
     };
     const std::size_t limit = number("limit", 10, 1000), page = number("page", 1, 1'000'000);
-    const std::size_t first = std::min(items.size(), (page - 1) * limit), last = std::min(items.size(), first + limit);
-    Response res = json_no_store(json(std::vector<json>(items.begin() + static_cast<std::ptrdiff_t>(first),
-                                                        items.begin() + static_cast<std::ptrdiff_t>(last))));
-    res.headers.emplace_back("Content-Range", fmt::format("items {}-{}/{}", first, last == 0 ? 0 : last - 1, items.size()));
+    const std::size_t first = std::min(total, (page - 1) * limit);
+    return {first, std::min(total, first + limit)};
+}
+
+Response paged_reply(const PageWindow& w, std::size_t total, json page) {
+    Response res = json_no_store(page);
+    res.headers.emplace_back("Content-Range", fmt::format("items {}-{}/{}", w.first, w.last == 0 ? 0 : w.last - 1, total));
     return res;
 }
 

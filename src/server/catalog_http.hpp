@@ -54,8 +54,22 @@ struct FormPart {
 /// boundary or an unterminated part is a 400.
 [[nodiscard]] std::optional<std::vector<FormPart>> multipart_parts(const Request& r);
 
-/// The reference's paging: `?page=` (1-based) and `?limit=` (≤ 1000, default 10) applied to
-/// `items`, answered with `Content-Range: items a-b/total`; a bad value is an InvalidArgument.
-[[nodiscard]] Response paged_reply(const Request& r, const std::vector<nlohmann::json>& items);
+/// The items [first, last) of a list that the reference's paging selects.
+struct PageWindow {
+    std::size_t first = 0, last = 0;
+};
+/// The reference's paging: `?page=` (1-based) and `?limit=` (≤ 1000, default 10) over `total`
+/// items; a bad value is an InvalidArgument.
+[[nodiscard]] PageWindow page_window(const Request& r, std::size_t total);
+/// `page` (the items of `w`) answered with `Content-Range: items a-b/total`.
+[[nodiscard]] Response paged_reply(const PageWindow& w, std::size_t total, nlohmann::json page);
+/// The page of `items` that `r` asks for; only that page goes through `to_json`.
+template <class T, class ToJson>
+[[nodiscard]] Response paged_reply(const Request& r, const std::vector<T>& items, ToJson&& to_json) {
+    const PageWindow w = page_window(r, items.size());
+    nlohmann::json page = nlohmann::json::array();
+    for (std::size_t i = w.first; i < w.last; ++i) page.push_back(to_json(items[i]));
+    return paged_reply(w, items.size(), std::move(page));
+}
 
 }  // namespace geoplex::server

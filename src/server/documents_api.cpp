@@ -250,14 +250,14 @@ void add_documents(const CatalogRouteAdder& add) {
                 filter["sharing"] = *s;
             }
             if (scope == "mine") filter["owner"] = p.user.id;
-            std::vector<json> out;
-            for (const auto& d : c.store().list<MapDocument>(filter, {0, 1'000'000}).items) {
+            std::vector<MapDocument> out;
+            for (auto& d : c.store().list<MapDocument>(filter, {0, 1'000'000}).items) {
                 const bool mine = d.owner == p.user.id;
                 if ((scope == "shared" && mine) || !can_read(p, d)) continue;
                 if (scope == "shared" && p.admin() && d.sharing == Sharing::private_) continue;  // not "shared with" the admin
-                out.emplace_back(d);
+                out.push_back(std::move(d));
             }
-            return paged_reply(r, out);
+            return paged_reply(r, out, [](const MapDocument& d) { return json(d); });
         },
         200);
     add("POST", "/users/me/documents",
@@ -464,15 +464,15 @@ void add_reports(const CatalogRouteAdder& add) {
             }
             std::optional<catalog::GeoBox> bbox;
             if (const std::string* b = r.param("bbox")) bbox = parse_bbox(*b);
-            std::vector<json> out;
-            for (const auto& rep : c.store().list<Report>(filter, {0, 1'000'000}).items) {
+            std::vector<Report> out;
+            for (auto& rep : c.store().list<Report>(filter, {0, 1'000'000}).items) {
                 if (!statuses.empty() && std::find(statuses.begin(), statuses.end(), rep.status) == statuses.end()) continue;
                 if (bbox && (!located(rep) || !bbox->intersects(catalog::GeoBox{rep.lon, rep.lat, rep.lon, rep.lat}))) continue;
                 if (!can_read_report(c, p, rep)) continue;
-                out.push_back(report_json(c, p, rep));
+                out.push_back(std::move(rep));
             }
             std::reverse(out.begin(), out.end());  // the store lists in creation order
-            return paged_reply(r, out);
+            return paged_reply(r, out, [&](const Report& rep) { return report_json(c, p, rep); });
         },
         200);
     add("POST", "/reports",

@@ -589,6 +589,21 @@ TEST_CASE("storage and upload quotas refuse before writing and leave the data as
     const json tds = h.api("GET", "/datastores/" + tiny, a.producer).js();
     CHECK(tds["storages"]["data"][0]["use"] == 0);
     CHECK(tds["storages"]["data"][0]["quota"] == 1000);
+
+    // Paging of a list (?page=, ?limit=, Content-Range) against the whole list.
+    const Reply all = h.api("GET", "/communities?limit=1000", admin_token);
+    REQUIRE(all.status == 200);
+    const json every = all.js();
+    REQUIRE(every.size() >= 2);
+    CHECK(all.header("Content-Range") == "items 0-" + std::to_string(every.size() - 1) + "/" + std::to_string(every.size()));
+    const Reply second = h.api("GET", "/communities?limit=1&page=2", admin_token);
+    REQUIRE(second.status == 200);
+    REQUIRE(second.js().size() == 1);
+    CHECK(second.js()[0] == every[1]);
+    CHECK(second.header("Content-Range") == "items 1-1/" + std::to_string(every.size()));
+    CHECK(h.api("GET", "/communities?limit=1&page=" + std::to_string(every.size() + 1), admin_token).js().empty());
+    CHECK(h.api("GET", "/communities?limit=1001", admin_token).status == 400);
+    CHECK(h.api("GET", "/communities?page=x", admin_token).status == 400);
 }
 
 TEST_CASE("hostile and malformed requests get clear 4xx answers", "[catalog][api][hostile]") {

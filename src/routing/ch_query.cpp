@@ -190,7 +190,6 @@ std::vector<std::string> check_ch_for_errors(const Graph& g, const ContractionHi
             const auto first = side == 0 ? c.forward_first_out : c.backward_first_out;
             const auto head = side == 0 ? c.forward_head : c.backward_head;
             const auto weight = side == 0 ? c.forward_weight : c.backward_weight;
-            const auto aux = side == 0 ? c.forward_aux : c.backward_aux;
             const auto q0 = c.query_first[2 * r + side], q1 = c.query_first[2 * r + side + 1];
             if (q1 < q0 || q1 - q0 != first[r + 1] - first[r]) {
                 bad(fmt::format("the query arcs of rank {} differ from its {} arcs", r, side == 0 ? "forward" : "backward"));
@@ -199,7 +198,7 @@ std::vector<std::string> check_ch_for_errors(const Graph& g, const ContractionHi
             for (auto i = 0U; i < q1 - q0; ++i) {
                 const ChArc& a = c.query_arcs[q0 + i];
                 const auto e = first[r] + i;
-                if (a.head != head[e] || a.weight != weight[e] || a.aux != aux[e])
+                if (a.head != head[e] || a.weight != weight[e])
                     bad(fmt::format("query arc {} of rank {} differs from its {} arc", q0 + i, r,
                                     side == 0 ? "forward" : "backward"));
             }
@@ -245,88 +244,163 @@ private:
 struct ChQuery::State {
     const Graph* g = nullptr;
     const ContractionHierarchy* c = nullptr;
-    /// Everything a search keeps per node, in one 32-byte block (the searches jump around): the
-    /// search label and a copy of the node's query arc offsets, so that settling a node reads its
-    /// arc lists straight from the label its push already brought into the cache.
-    struct alignas(32) Label {
-        Weight dist = inf_weight;
-        Weight aux = 0;
-        NodeId parent = invalid_id;          // id of the predecessor (invalid for seeds)
-        std::uint32_t via_arc = invalid_id;  // index of the arc used in the parent's forward/backward list
-        std::uint32_t stamp = 0;             // the above is valid when == round
-        std::uint32_t first[3] = {0, 0, 0};  // query_first[2x], [2x + 1], [2x + 2] (constant)
+    /// Everything the searches keep per node, both sides in one 32-byte block (the searches jump
+    /// around, and settling x reads the other side's label of x): the node's query arc offsets
+    /// (constant), so that settling a node reads its arc lists straight from the block its push
+    /// already brought into the cache, and each side's label. A label is valid only when the
+    /// side's `reached` bit of the node is set (below), so unreached nodes are never read.
+    struct alignas(32) Node {
+        std::uint32_t first = 0;  // query_first[2x]
+        /// Lengths of the forward and backward lists; escape_count: read query_first instead.
+        std::uint16_t count[2] = {0, 0};
+        Weight dist[2] = {inf_weight, inf_weight};
+        NodeId parent[2] = {invalid_id, invalid_id};  // predecessor rank (invalid for seeds)
+        /// The other metric of a seed's initial piece (valid while parent is invalid). The other
+        /// metric of a path is summed along the final path only (aux_of_path).
+        Weight seed_aux[2] = {0, 0};
     };
-    static_assert(sizeof(Label) == 32);
+    static_assert(sizeof(Node) == 32);
+    static constexpr std::uint32_t escape_count = 0xFFFF;
+    HugeArray<Node> node;
+    /// Per side: one bit per node, set when the side's label of the node is valid in this
+    /// query (1 bit instead of a 32-byte label to read: 120 KiB per side on 1 M nodes, which
+    /// stays in L2, so checking a head that this query never reached costs no cache miss).
     struct Side {
-        HugeArray<Label> label;
-        std::vector<std::pair<Weight, NodeId>> heap;
-        void init(std::span<const std::uint32_t> query_first) {
-            const auto n = static_cast<std::uint32_t>(query_first.size() / 2);
-            label = HugeArray<Label>(n, Label{});
-            for (std::uint32_t x = 0; x < n; ++x)
-                for (std::uint32_t k = 0; k < 3; ++k) label[x].first[k] = query_first[2 * std::size_t{x} + k];
-        }
-    } fwd, bwd;
-    std::uint32_t round = 1;
+        std::vector<std::uint64_t> reached;
+        std::vector<NodeId> touched;  // nodes whose bit is set, to clear them in reset()
+        /// Min-heap of (dist << 32 | rank), compared as one integer; lazy deletion.
+        std::vector<std::uint64_t> heap;
+    } side[2];
     Weight best = inf_weight;
-    Weight best_aux = 0;
     NodeId meet = invalid_id;
 
-    [[nodiscard]] Weight d(const Side& s, NodeId r) const {
-        const Label& l = s.label[r];
-        return l.stamp == round ? l.dist : inf_weight;
-    }
-    void set(Side& s, NodeId r, Weight w, Weight a, NodeId parent, std::uint32_t arc) {
-        Label& l = s.label[r];
-        l.dist = w;
-        l.aux = a;
-        l.parent = parent;
-        l.via_arc = arc;
-        l.stamp = round;
-        s.heap.emplace_back(w, r);
-        std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
+    void init(std::span<const std::uint32_t> query_first) {
+        const auto n = static_cast<std::uint32_t>(query_first.size() / 2);
+        node = HugeArray<Node>(n, Node{});
+        for (std::uint32_t x = 0; x < n; ++x) {
+            const auto f0 = query_first[2 * std::size_t{x}], f1 = query_first[2 * std::size_t{x} + 1],
+                       f2 = query_first[2 * std::size_t{x} + 2];
+            Node& v = node[x];
+            v.first = f0;
+            const bool fits = f1 - f0 < escape_count && f2 - f1 < escape_count;
+            v.count[0] = static_cast<std::uint16_t>(fits ? f1 - f0 : escape_count);
+            v.count[1] = static_cast<std::uint16_t>(fits ? f2 - f1 : escape_count);
+        }
+        for (auto& s : side) s.reached.assign(n / 64 + 1, 0);
     }
 
-    // One settle step of a side. At node x, query_arcs[first[up], first[up + 1]) are the arcs it
-    // relaxes and [first[down], first[down + 1]) the other side's (up = 0 for the forward search,
-    // down = 1 - up), checked to stall nodes reached sub-optimally from above.
-    void step(Side& s, const Side& other, unsigned up) {
+    [[nodiscard]] static bool has(const Side& s, NodeId r) noexcept {
+        return ((s.reached[r >> 6U] >> (r & 63U)) & 1U) != 0;
+    }
+    [[nodiscard]] Weight d(unsigned u, NodeId r) const noexcept {
+        return has(side[u], r) ? node[r].dist[u] : inf_weight;
+    }
+    /// Query arc indices [begin, end) of node r's list for side u (0 forward, 1 backward), and
+    /// of both lists.
+    [[nodiscard]] std::pair<std::uint32_t, std::uint32_t> list(const Node& v, NodeId r, unsigned u) const noexcept {
+        if (v.count[0] == escape_count) return {c->query_first[2 * std::size_t{r} + u], c->query_first[2 * std::size_t{r} + u + 1]};
+        const std::uint32_t b = v.first + (u == 0 ? 0U : v.count[0]);
+        return {b, b + v.count[u]};
+    }
+    [[nodiscard]] std::uint32_t list_end(const Node& v, NodeId r) const noexcept {
+        return v.count[0] == escape_count ? c->query_first[2 * std::size_t{r} + 2] : v.first + v.count[0] + v.count[1];
+    }
+
+    void push(Side& s, Weight w, NodeId r) {
+        s.heap.push_back(std::uint64_t{w} << 32U | r);
+        std::push_heap(s.heap.begin(), s.heap.end(), std::greater<>());
+    }
+    void set(unsigned u, NodeId r, Weight w, NodeId parent) {
+        Side& s = side[u];
+        auto& word = s.reached[r >> 6U];
+        const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+        if ((word & bit) == 0) {
+            word |= bit;
+            s.touched.push_back(r);
+        }
+        Node& v = node[r];
+        v.dist[u] = w;
+        v.parent[u] = parent;
+        push(s, w, r);
+    }
+
+    // One settle step of side u (0 forward, 1 backward). At node x, x's list u holds the arcs it
+    // relaxes and list 1 - u the other side's, checked to stall nodes reached sub-optimally from
+    // above: only heads whose bit says reached are read.
+    void step(unsigned u) {
+        Side& s = side[u];
         std::pop_heap(s.heap.begin(), s.heap.end(), std::greater<>());
-        const auto [dx, x] = s.heap.back();
+        const std::uint64_t top = s.heap.back();
         s.heap.pop_back();
+        const auto dx = static_cast<Weight>(top >> 32U);
+        const auto x = static_cast<NodeId>(top);
         const ChArc* arcs = c->query_arcs.data();
         if (!s.heap.empty()) {
-            // The side's next candidate: start fetching its arcs and the other side's label now,
-            // so that those misses overlap with this node's work.
-            const NodeId y = s.heap.front().second;
-            const Label& ly = s.label[y];
-            __builtin_prefetch(arcs + ly.first[0]);
-            __builtin_prefetch(reinterpret_cast<const char*>(arcs + ly.first[0]) + 64);
-            __builtin_prefetch(&other.label[y]);
+            // The side's next candidate: start fetching its arcs now, so that those misses
+            // overlap with this node's work (its block is in cache since its push).
+            const Node& vy = node[static_cast<NodeId>(s.heap.front())];
+            __builtin_prefetch(arcs + vy.first);
+            __builtin_prefetch(reinterpret_cast<const char*>(arcs + vy.first) + 64);
         }
-        const Label& lx = s.label[x];
-        if (lx.stamp != round || dx != lx.dist) return;
-        // Both lists' heads are read below, in loops whose data-dependent branches would issue
-        // their label misses one after the other: request them all first.
-        for (const ChArc* a = arcs + lx.first[0]; a != arcs + lx.first[2]; ++a) __builtin_prefetch(&s.label[a->head]);
-        const Weight ax = lx.aux;
-        if (const Weight o = d(other, x); o != inf_weight && dx + o < best) {
-            best = dx + o;
-            best_aux = ax + other.label[x].aux;
-            meet = x;
+        const Node& vx = node[x];
+        if (dx != vx.dist[u]) return;  // a stale heap entry (x was pushed again, lower)
+        const auto [up_begin, up_end] = list(vx, x, u);
+        // The relaxed heads' blocks are written below even when not reached yet: request them
+        // all first rather than one after the other.
+        if (has(side[1 - u], x)) {
+            if (const Weight o = vx.dist[1 - u]; dx + o < best) {
+                best = dx + o;
+                meet = x;
+            }
         }
-        const ChArc* up_begin = arcs + lx.first[up];
-        const ChArc* up_end = arcs + lx.first[up + 1];
-        const ChArc* down_begin = arcs + lx.first[1 - up];
-        const ChArc* down_end = arcs + lx.first[2 - up];
-        for (const ChArc* a = down_begin; a != down_end; ++a) {
-            const Weight dy = d(s, a->head);
-            if (dy != inf_weight && dy + a->weight < dx) return;  // stalled: x is not reached optimally
+        const std::uint32_t down_begin = u == 0 ? up_end : list(vx, x, 0).first;
+        const std::uint32_t down_end = u == 0 ? list_end(vx, x) : up_begin;
+        for (auto i = down_begin; i != down_end; ++i) {
+            const ChArc& a = arcs[i];
+            if (has(s, a.head) && node[a.head].dist[u] + a.weight < dx) return;  // stalled: x is not reached optimally
         }
-        for (const ChArc* a = up_begin; a != up_end; ++a) {
-            const Weight nd = dx + a->weight;
-            if (nd < d(s, a->head)) set(s, a->head, nd, ax + a->aux, x, static_cast<std::uint32_t>(a - up_begin));
+        for (auto i = up_begin; i != up_end; ++i) {
+            const ChArc& a = arcs[i];
+            const Weight nd = dx + a.weight;
+            // A label of best or more can neither improve the answer nor is needed to stall
+            // (stalling is only a shortcut): skip it, and its cache miss.
+            if (nd < best && (!has(s, a.head) || nd < node[a.head].dist[u])) set(u, a.head, nd, x);
         }
+    }
+
+    /// Index in the parent's side-u list of the arc that x's label came by: the first arc to x
+    /// whose weight is the labels' difference (the one the relaxation took: it only replaces a
+    /// label with a strictly smaller one); invalid_id if none (corrupt state).
+    [[nodiscard]] std::uint32_t via_arc(unsigned u, NodeId x) const noexcept {
+        const Node& vx = node[x];
+        const NodeId p = vx.parent[u];
+        const Node& vp = node[p];
+        const auto [b, e] = list(vp, p, u);
+        const Weight w = vx.dist[u] - vp.dist[u];
+        for (auto i = b; i != e; ++i)
+            if (c->query_arcs[i].head == x && c->query_arcs[i].weight == w) return i - b;
+        return invalid_id;
+    }
+    /// CSR index (forward_* for u = 0, backward_* for u = 1) of that arc.
+    [[nodiscard]] std::uint32_t via_csr(unsigned u, NodeId x) const {
+        const std::uint32_t i = via_arc(u, x);
+        if (i == invalid_id) throw Error(errc::internal, "CH: a search label has no arc (corrupt query state)");
+        const NodeId p = node[x].parent[u];
+        return (u == 0 ? c->forward_first_out[p] : c->backward_first_out[p]) + i;
+    }
+    /// The other metric of the best path: the seeds' plus the arcs' along both halves.
+    [[nodiscard]] Weight aux_of_path() const noexcept {
+        if (meet == invalid_id) return 0;
+        Weight sum = 0;
+        for (unsigned u = 0; u < 2; ++u) {
+            const auto aux = u == 0 ? c->forward_aux : c->backward_aux;
+            const auto first = u == 0 ? c->forward_first_out : c->backward_first_out;
+            NodeId x = meet;
+            for (NodeId p; (p = node[x].parent[u]) != invalid_id; x = p)
+                if (const std::uint32_t i = via_arc(u, x); i != invalid_id) sum += aux[first[p] + i];
+            sum += node[x].seed_aux[u];
+        }
+        return sum;
     }
 
     void unpack(std::uint32_t code, NodeId from, NodeId to, std::vector<ArcId>& out) const {
@@ -346,13 +420,20 @@ struct ChQuery::State {
         unpack(first, from, mid, out);
         unpack(second, mid, to, out);
     }
+
+    /// The seed side u's path to the meeting node starts from.
+    [[nodiscard]] NodeId path_end(unsigned u) const noexcept {
+        if (meet == invalid_id) return invalid_id;
+        NodeId x = meet;
+        while (node[x].parent[u] != invalid_id) x = node[x].parent[u];
+        return c->order[x];
+    }
 };
 
 ChQuery::ChQuery(const Graph& graph, const ContractionHierarchy& ch) : m_state(std::make_unique<State>()) {
     m_state->g = &graph;
     m_state->c = &ch;
-    m_state->fwd.init(ch.query_first);
-    m_state->bwd.init(ch.query_first);
+    m_state->init(ch.query_first);
 }
 ChQuery::~ChQuery() = default;
 ChQuery::ChQuery(ChQuery&&) noexcept = default;
@@ -360,15 +441,12 @@ ChQuery& ChQuery::operator=(ChQuery&&) noexcept = default;
 
 ChQuery& ChQuery::reset() {
     auto& s = *m_state;
-    if (++s.round == 0) {  // wrapped: clear the stamps once every 4 billion queries
-        for (auto* side : {&s.fwd, &s.bwd})
-            for (State::Label& l : side->label) l.stamp = 0;
-        s.round = 1;
+    for (auto& side : s.side) {
+        for (const NodeId r : side.touched) side.reached[r >> 6U] = 0;
+        side.touched.clear();
+        side.heap.clear();
     }
-    s.fwd.heap.clear();
-    s.bwd.heap.clear();
     s.best = inf_weight;
-    s.best_aux = 0;
     s.meet = invalid_id;
     return *this;
 }
@@ -376,47 +454,40 @@ ChQuery& ChQuery::reset() {
 ChQuery& ChQuery::add_source(NodeId node, Weight initial, Weight aux) {
     auto& s = *m_state;
     const NodeId r = s.c->rank[node];
-    if (initial < s.d(s.fwd, r)) s.set(s.fwd, r, initial, aux, invalid_id, invalid_id);
+    if (initial < s.d(0, r)) {
+        s.set(0, r, initial, invalid_id);
+        s.node[r].seed_aux[0] = aux;
+    }
     return *this;
 }
 
 ChQuery& ChQuery::add_target(NodeId node, Weight final_weight, Weight aux) {
     auto& s = *m_state;
     const NodeId r = s.c->rank[node];
-    if (final_weight < s.d(s.bwd, r)) s.set(s.bwd, r, final_weight, aux, invalid_id, invalid_id);
+    if (final_weight < s.d(1, r)) {
+        s.set(1, r, final_weight, invalid_id);
+        s.node[r].seed_aux[1] = aux;
+    }
     return *this;
 }
 
 ChQuery& ChQuery::run() {
     auto& s = *m_state;
+    constexpr std::uint64_t none = ~std::uint64_t{0};
     for (;;) {
-        const Weight kf = s.fwd.heap.empty() ? inf_weight : s.fwd.heap.front().first;
-        const Weight kb = s.bwd.heap.empty() ? inf_weight : s.bwd.heap.front().first;
-        if (std::min(kf, kb) >= s.best) break;  // also ends when both heaps are empty
-        if (kf <= kb) s.step(s.fwd, s.bwd, 0);
-        else s.step(s.bwd, s.fwd, 1);
+        const std::uint64_t kf = s.side[0].heap.empty() ? none : s.side[0].heap.front();
+        const std::uint64_t kb = s.side[1].heap.empty() ? none : s.side[1].heap.front();
+        const std::uint64_t k = std::min(kf, kb);
+        if (k == none || static_cast<Weight>(k >> 32U) >= s.best) break;
+        s.step((kf >> 32U) <= (kb >> 32U) ? 0 : 1);  // forward first on equal distances
     }
     return *this;
 }
 
 Weight ChQuery::distance() const noexcept { return m_state->best; }
-Weight ChQuery::aux() const noexcept { return m_state->best_aux; }
-
-NodeId ChQuery::path_source() const noexcept {
-    const auto& s = *m_state;
-    if (s.meet == invalid_id) return invalid_id;
-    NodeId x = s.meet;
-    while (s.fwd.label[x].parent != invalid_id) x = s.fwd.label[x].parent;
-    return s.c->order[x];
-}
-
-NodeId ChQuery::path_target() const noexcept {
-    const auto& s = *m_state;
-    if (s.meet == invalid_id) return invalid_id;
-    NodeId x = s.meet;
-    while (s.bwd.label[x].parent != invalid_id) x = s.bwd.label[x].parent;
-    return s.c->order[x];
-}
+Weight ChQuery::aux() const noexcept { return m_state->aux_of_path(); }
+NodeId ChQuery::path_source() const noexcept { return m_state->path_end(0); }
+NodeId ChQuery::path_target() const noexcept { return m_state->path_end(1); }
 
 std::vector<ArcId> ChQuery::arc_path() const {
     const auto& s = *m_state;
@@ -424,16 +495,14 @@ std::vector<ArcId> ChQuery::arc_path() const {
     std::vector<ArcId> out;
     if (s.meet == invalid_id) return out;
     std::vector<std::pair<NodeId, std::uint32_t>> up;  // (tail rank, forward arc)
-    for (NodeId x = s.meet; s.fwd.label[x].parent != invalid_id; x = s.fwd.label[x].parent) up.emplace_back(s.fwd.label[x].parent, s.fwd.label[x].via_arc);
+    for (NodeId x = s.meet; s.node[x].parent[0] != invalid_id; x = s.node[x].parent[0])
+        up.emplace_back(s.node[x].parent[0], s.via_csr(0, x));
     std::reverse(up.begin(), up.end());
-    for (const auto& [tail, i] : up) {
-        const std::uint32_t e = c.forward_first_out[tail] + i;
-        s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
-    }
-    for (NodeId x = s.meet; s.bwd.label[x].parent != invalid_id; x = s.bwd.label[x].parent) {
-        const NodeId down = s.bwd.label[x].parent;
+    for (const auto& [tail, e] : up) s.unpack(c.forward_unpack[e], tail, c.forward_head[e], out);
+    for (NodeId x = s.meet; s.node[x].parent[1] != invalid_id; x = s.node[x].parent[1]) {
+        const NodeId down = s.node[x].parent[1];
         // stored at `down`, head x: arc x → down
-        const std::uint32_t e = c.backward_first_out[down] + s.bwd.label[x].via_arc;
+        const std::uint32_t e = s.via_csr(1, x);
         s.unpack(c.backward_unpack[e], x, down, out);
     }
     return out;

@@ -1,6 +1,6 @@
 // Contraction hierarchy file writer: rank-ordered CSR arrays per direction (for unpacking and the
-// isochrone sweeps) and the query layout (per rank its forward then its backward arcs, head,
-// weight and aux side by side).
+// isochrone sweeps) and the query layout (per rank its forward then its backward arcs, head and
+// weight side by side).
 
 #include "routing/ch_writer.hpp"
 
@@ -112,7 +112,7 @@ std::uint64_t ChWriter::write(const std::filesystem::path& file) {
         for (const Csr* csr : {&m_fwd, &m_bwd}) {
             query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
             for (auto e = csr->first_out[r]; e < csr->first_out[r + 1]; ++e)
-                query_arcs.push_back({csr->head[e], csr->weight[e], csr->aux[e]});
+                query_arcs.push_back({csr->head[e], csr->weight[e]});
         }
     query_first.push_back(static_cast<std::uint32_t>(query_arcs.size()));
     nlohmann::ordered_json meta;

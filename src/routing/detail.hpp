@@ -72,7 +72,8 @@ std::uint64_t build_ch_file(const Graph& graph, Optimization optimization, const
 inline constexpr std::string_view graph_magic = "GPXRGRPH";
 inline constexpr std::uint32_t graph_format_version = 1;
 inline constexpr std::string_view ch_magic = "GPXRCH";
-inline constexpr std::uint32_t ch_format_version = 3;  ///< 2: interleaved query arcs; 3: ids sorted by level
+/// 2: interleaved query arcs; 3: ids sorted by level; 4: query arcs without aux (8 bytes)
+inline constexpr std::uint32_t ch_format_version = 4;
 
 /// Spatial grid over segment pieces, stored in the graph file.
 struct GridParams {

@@ -101,14 +101,15 @@ struct Graph {
     }
 };
 
-/// A CH arc as the point-to-point query reads it: head rank, weight and the other metric side by
-/// side, so that one settled node touches one run of memory (see ContractionHierarchy::query_arcs).
+/// A CH arc as the point-to-point query reads it: head rank and weight side by side, so that one
+/// settled node touches one run of memory (see ContractionHierarchy::query_arcs). The other
+/// metric is not here (8 bytes an arc instead of 12: a third fewer cache lines per settled node);
+/// the query sums it along the final path from `forward_aux` / `backward_aux`.
 struct ChArc {
     NodeId head;
     Weight weight;
-    Weight aux;
 };
-static_assert(sizeof(ChArc) == 12, "on-disk layout");
+static_assert(sizeof(ChArc) == 8, "on-disk layout");
 
 /// A contraction hierarchy of one (profile, optimization), nodes numbered by rank (0 = contracted
 /// first) so that a PHAST downward sweep is a loop over ranks from high to low over `backward_*`.

@@ -31,7 +31,9 @@ struct Built {
         BuildConfig cfg;
         cfg.resources.push_back(r);
         report = Builder(cfg).build(dir / "routing");
-        return Router::open(dir / "routing", OpenOptions{true});
+        OpenOptions options;  // (by name: OpenOptions grows)
+        options.verify_checksums = true;
+        return Router::open(dir / "routing", options);
     }
 };
 

@@ -40,6 +40,8 @@ Engine Engine::open(const std::filesystem::path& dir, const EngineConfig& config
         } else if (component == "routing") {
             routing::OpenOptions options;
             options.verify_checksums = config.verify_checksums;
+            options.adaptive_sets.enabled = config.routing_adaptive_sets;
+            options.adaptive_sets.max_sets = config.routing_adaptive_max_sets;
             impl->routing = routing::Router::open(impl->dir / "routing", options);
         } else if (component == "tiles") {
             impl->tiles = tiles::Tileset::open(impl->dir / "tiles");

@@ -75,13 +75,14 @@ std::shared_ptr<AdaptiveEntry> AdaptiveSets::entry(const LoadedProfile& lp, cons
     e->profile = &lp;
     e->hash = h;
     e->costs = wc;
+    e->inert = std::all_of(wc.factor.begin(), wc.factor.end(), [](double f) { return f == 1.0; });
     e->constraints = constraints;
     m_entries.push_back(e);
     return e;
 }
 
 std::shared_ptr<const PrecomputedSet> AdaptiveSets::use(AdaptiveEntry& e, Optimization o) {
-    if (!m_options.enabled) return nullptr;
+    if (!m_options.enabled || e.inert) return nullptr;
     const std::lock_guard lock(m_mutex);
     auto& slot = e.slots[static_cast<std::size_t>(o)];
     slot.last_use = ++m_tick;

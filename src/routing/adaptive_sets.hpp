@@ -29,6 +29,7 @@ struct AdaptiveEntry : std::enable_shared_from_this<AdaptiveEntry> {
     const LoadedProfile* profile = nullptr;
     std::uint64_t hash = 0;
     WayCosts costs;                       ///< immutable once created
+    bool inert = false;                   ///< every factor 1: CH-verify always answers, never built
     std::vector<Constraint> constraints;  ///< as first seen (names the set in logs)
     struct Slot {                         ///< per optimization; guarded by the registry's mutex
         enum class State : std::uint8_t { idle, queued, ready, failed } state = State::idle;

@@ -31,6 +31,10 @@ struct Manifest {
 struct EngineConfig {
     /// Verify every index file's payload checksum when opening (reads every byte: slower).
     bool verify_checksums = false;
+    /// Routing: build hierarchies for the constraint sets clients use (routing::AdaptiveSetOptions;
+    /// docs/routing.md, "Adaptive constraint sets") and how many to keep per profile.
+    bool routing_adaptive_sets = true;
+    std::uint32_t routing_adaptive_max_sets = 4;
 };
 
 class Engine {

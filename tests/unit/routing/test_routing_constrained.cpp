@@ -576,6 +576,15 @@ TEST_CASE("constraint sets in bundle.toml: validation messages", "[routing][cons
 
 namespace {
 
+/// The synthetic 10 k town's roads (the same as Town's), written in `dir`.
+std::string town_roads(const geoplex::test::TempDir& dir) {
+    synth::Config sc;
+    sc.road_nodes = 10'000;
+    sc.seed = 11;
+    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
+    return synth::generate(sc, dir / "synth").roads.string();
+}
+
 OpenOptions adaptive(bool enabled = true, std::uint32_t max_sets = 4) {
     OpenOptions o;
     o.adaptive_sets.enabled = enabled;
@@ -741,12 +750,8 @@ void check_adaptive(const Router& router, const Case& c, std::size_t routes, std
 
 TEST_CASE("adaptive constraint sets: built after two uses, equal a constrained Dijkstra", "[routing][constraints][adaptive]") {
     const auto cases = way_type_cases();
-    synth::Config sc;
-    sc.road_nodes = 10'000;
-    sc.seed = 11;
-    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
     const geoplex::test::TempDir dir("geoplex-routing-adaptive");
-    const Router town = build(dir, synth::generate(sc, dir / "synth").roads.string(), SourceFormat::osm, {}, "town");
+    const Router town = build(dir, town_roads(dir), SourceFormat::osm, {}, "town");
     check_adaptive(town, cases[0], 1000, 3);  // banned tunnel
     check_adaptive(town, cases[4], 300, 4);   // banned pont + unpreferred autoroute
     const Router andorra = build(dir, geoplex::test::data_file("osm/andorra.osm.pbf"), SourceFormat::osm, {}, "andorra");
@@ -772,12 +777,8 @@ TEST_CASE("adaptive constraint sets: Marseille BD TOPO attribute set", "[routing
 
 TEST_CASE("adaptive constraint sets: eviction, declared sets, threads, disabled", "[routing][constraints][adaptive]") {
     const auto cases = way_type_cases();
-    synth::Config sc;
-    sc.road_nodes = 10'000;
-    sc.seed = 11;
-    sc.write_addresses = sc.write_dem = sc.write_layers = sc.write_basemap = sc.write_bundle = false;
     const geoplex::test::TempDir dir("geoplex-routing-adaptive-misc");
-    const auto roads = synth::generate(sc, dir / "synth").roads.string();
+    const auto roads = town_roads(dir);
     (void)build(dir, roads, SourceFormat::osm, {sets_of({cases[0]})}, "town");  // declares "banned tunnel"
     const Graph* graph = nullptr;
     auto use = [&](const Router& r, const std::vector<Constraint>& constraints, int times, std::uint32_t seed) {

@@ -70,6 +70,9 @@ private:
     struct Box {
         double west = 0, south = 0, east = 0, north = 0;
     };
+    struct QBox {  ///< the box rounded outwards to a 65 536-step grid: a conservative pre-check, 4× denser
+        std::uint16_t west = 0, south = 0, east = 0, north = 0;
+    };
     struct Span {  ///< a run of a pool
         std::uint32_t begin = 0, count = 0;
     };
@@ -87,7 +90,9 @@ private:
     void count_facets(const std::vector<std::uint32_t>& matches, std::vector<std::uint32_t>& counts) const;
 
     std::vector<Attr> m_attr;
+    std::vector<std::uint64_t> m_live_bits;  ///< k_live as a bitset (fits the cache: the common check of a candidate)
     std::vector<Box> m_box;
+    std::vector<QBox> m_qbox;
     std::vector<std::uint32_t> m_tokens;  ///< FTS tokens of the row (all columns)
     std::vector<Span> m_facet_span, m_term_span;
     std::vector<Key> m_modified_key, m_title_key, m_id_key;

@@ -117,14 +117,17 @@ public:
         out << "</osm>\n";
     }
 
-    /// Writes the map and builds a routing folder with the builtin car and pedestrian profiles.
-    Router build(const geoplex::test::TempDir& dir, BuildReport* report = nullptr) const {
+    /// Writes the map and builds a routing folder with the builtin car and pedestrian profiles
+    /// (and the constraint sets `sets`, precomputed).
+    Router build(const geoplex::test::TempDir& dir, BuildReport* report = nullptr,
+                 std::vector<ConstraintSet> sets = {}) const {
         const auto osm = dir / "map.osm";
         write_osm(osm);
         ResourceConfig r;
         r.id = "test";
         r.path = osm;
         r.profiles = {Profile::builtin("car"), Profile::builtin("pedestrian")};
+        r.constraint_sets = std::move(sets);
         BuildConfig cfg;
         cfg.resources.push_back(r);
         const auto rep = Builder(cfg).build(dir / "routing");

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,10 @@ d---e
     Fixture() {
         map.way("abc", {{"highway", "primary"}, {"tunnel", "yes"}, {"name", "Rue du Tunnel"}});
         map.way("adec", {{"highway", "residential"}, {"name", "Boulevard"}});
-        (void)map.build(dir);
+        // One precomputed constraint set, listed by getcapabilities; routes banning tunnels use it.
+        routing::ConstraintSet no_tunnel{"no_tunnel", {routing::Constraint{routing::ConstraintType::banned, "wayType",
+                                                                            routing::ConstraintOperator::eq, "tunnel", {}}}};
+        (void)map.build(dir, nullptr, {no_tunnel});
         std::ofstream(dir / "manifest.toml") << "name = \"test\"\nformat_version = 1\ncomponents = [\"routing\"]\n";
         engine = bundle::Engine::open(dir.path());
         server::add_routing_routes(router);
@@ -271,4 +275,16 @@ TEST_CASE("nearest, matrix and getcapabilities", "[routing][api]") {
     CHECK(cj["operations"][0]["url"] == "/route?");
     REQUIRE(cj["resources"].size() == 1);
     CHECK(cj["resources"][0]["id"] == "test");
+    // geoplex extension: the precomputed constraint set, once per profile, in Road2's constraint spelling.
+    const json ban = {{"constraintType", "banned"}, {"key", "wayType"}, {"operator", "="}, {"value", "tunnel"}};
+    const json sets = cj["resources"][0]["geoplexPrecomputedConstraints"];
+    REQUIRE(sets.is_array());
+    REQUIRE(sets.size() == 2);
+    std::set<std::string> profiles;
+    for (const auto& s : sets) {
+        profiles.insert(s["profile"].get<std::string>());
+        CHECK(s["name"] == "no_tunnel");
+        CHECK(s["constraints"] == json::array({ban}));
+    }
+    CHECK(profiles == std::set<std::string>{"car", "pedestrian"});
 }

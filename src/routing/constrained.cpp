@@ -49,6 +49,7 @@ const WayCosts& WayCostsCache::get(const Graph& g, const std::vector<Constraint>
         m_graph = graph;
         m_constraints = constraints;
         m_min_factor = detail::min_factor(m_costs);
+        m_inert = std::all_of(m_costs.factor.begin(), m_costs.factor.end(), [](double f) { return f == 1.0; });
         m_component.clear();
         m_set_checked = false;
         m_set = nullptr;

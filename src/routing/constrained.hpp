@@ -59,6 +59,9 @@ public:
     const WayCosts& get(const Graph& g, const std::vector<Constraint>& constraints);
     /// min_factor() of the last get().
     [[nodiscard]] double min_factor() const noexcept { return m_min_factor; }
+    /// Every factor of the last get() is 1 (e.g. a ban on motorways where there are none): the
+    /// unconstrained CH answers exactly.
+    [[nodiscard]] bool inert() const noexcept { return m_inert; }
     /// Weakly connected component of every node of `g` (the graph of the last get()) over the
     /// arcs the constraints allow, computed at the first call: bans that cut the graph (bridges
     /// over a river) would otherwise make a search exhaust the start's side before "no route".
@@ -75,6 +78,7 @@ private:
     std::vector<Constraint> m_constraints;
     WayCosts m_costs;
     double m_min_factor = 1.0;
+    bool m_inert = false;
     std::vector<std::uint32_t> m_component;
     bool m_set_checked = false;
     const PrecomputedSet* m_set = nullptr;

@@ -396,7 +396,7 @@ LegPath solve_leg(State& st, const LoadedProfile& lp, Optimization o, const std:
     std::vector<ArcId> arcs;
     NodeId src = invalid_id, tgt = invalid_id;
     RouteEngine engine = RouteEngine::ch;
-    if (!wc.any) {
+    if (!wc.any || st.costs_cache.inert()) {  // no factor other than 1: the CH's answer is exact
         ChQuery& q = st.ch_query(lp, o);
         q.reset();
         for (const auto& s : sources) q.add_source(s.node, s.w, s.aux);

@@ -3,7 +3,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <system_error>
 #include <set>
+
+#include <pthread.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -358,41 +365,187 @@ const std::string& insert_sql(const TableSpec& spec) {
     return sql.at(static_cast<std::size_t>(spec.kind));
 }
 
-}  // namespace
-
-std::int64_t SqlStore::insert_entity_row(Connection& c, const TableSpec& spec, const json& doc) {
-    SqlParams params{doc.at("_id").get<std::string>(), doc.dump()};
-    params.reserve(2 + spec.columns.size() + 6);
-    for (const auto& col : spec.columns) params.push_back(column_value(col, doc));
-    if (spec.kind == EntityKind::dataset) {
-        const auto extras = dataset_search_columns(doc);
-        params.insert(params.end(), extras.begin(), extras.end());
-    }
-    return c.insert_seq(insert_sql(spec), params);
+/// GEOPLEX_CATALOG_IMPORT_PIPELINE=0 prepares bulk-imported records on the writing thread (A/B
+/// measurements, machines with one core).
+bool pipeline_enabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("GEOPLEX_CATALOG_IMPORT_PIPELINE");
+        return !v || std::string_view(v) != "0";
+    }();
+    return on;
 }
 
-void SqlStore::finish_insert(Connection& c, const TableSpec& spec, const json& doc, std::int64_t seq,
+/// Records per chunk handed from the preparing thread to the writing one (at most).
+constexpr std::size_t k_import_chunk = 1000;
+
+/// Items [0, n) produced in order by one second thread, chunk by chunk, and consumed in order
+/// through a bounded queue (at most k_queued chunks ahead). produce(first, last, chunk) appends
+/// items [first, last) to chunk (a failure there is thrown by next() after the chunks before). Small inputs (one chunk) are produced inline.
+template <class Item>
+class ChunkPipeline {
+public:
+    using Produce = std::function<void(std::size_t, std::size_t, std::vector<Item>&)>;
+    ChunkPipeline(std::size_t n, std::size_t chunk, Produce produce)
+        : m_n(n), m_chunk(chunk), m_produce(std::move(produce)) {
+        if (n <= chunk || !pipeline_enabled()) return;
+        try {
+            m_thread = std::thread([this] { run(); });
+        } catch (const std::system_error&) {  // no thread: produced inline
+        }
+    }
+    ~ChunkPipeline() {
+        if (!m_thread.joinable()) return;
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+    ChunkPipeline(const ChunkPipeline&) = delete;
+    ChunkPipeline& operator=(const ChunkPipeline&) = delete;
+
+    /// The next chunk in order into `out`; false after the last.
+    bool next(std::vector<Item>& out) {
+        out.clear();
+        if (!m_thread.joinable()) {
+            if (m_next >= m_n) return false;
+            const auto last = std::min(m_n, m_next + m_chunk);
+            m_produce(m_next, last, out);
+            m_next = last;
+            return true;
+        }
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [&] { return !m_ready.empty() || m_done; });
+        if (m_ready.empty()) {
+            if (m_error) std::rethrow_exception(m_error);
+            return false;
+        }
+        out = std::move(m_ready.front());
+        m_ready.pop_front();
+        lock.unlock();
+        m_cv.notify_all();
+        return true;
+    }
+
+private:
+    void run() {
+        pthread_setname_np(pthread_self(), "catalog-import");  // for profilers
+        for (std::size_t first = 0; first < m_n; first += m_chunk) {
+            std::vector<Item> chunk;
+            try {
+                chunk.reserve(m_chunk);
+                m_produce(first, std::min(m_n, first + m_chunk), chunk);
+            } catch (...) {  // out of memory: the consumer throws it
+                std::lock_guard lock(m_mutex);
+                m_error = std::current_exception();
+                break;
+            }
+            std::unique_lock lock(m_mutex);
+            m_cv.wait(lock, [&] { return m_ready.size() < k_queued || m_stop; });
+            if (m_stop) break;
+            m_ready.push_back(std::move(chunk));
+            lock.unlock();
+            m_cv.notify_all();
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_cv.notify_all();
+    }
+
+    static constexpr std::size_t k_queued = 4;
+    std::size_t m_n, m_chunk;
+    Produce m_produce;
+    std::size_t m_next = 0;  ///< inline production
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<std::vector<Item>> m_ready;
+    bool m_done = false, m_stop = false;
+    std::exception_ptr m_error;
+    std::thread m_thread;  ///< last: started once the rest is initialised
+};
+
+/// "INSERT INTO <array table> (id, value) VALUES (?, ?)", per kind and array.
+const std::vector<std::string>& array_insert_sql(const TableSpec& spec) {
+    static const std::vector<std::vector<std::string>> sql = [] {
+        std::vector<std::vector<std::string>> all;
+        for (auto kind : all_kinds()) {
+            const auto& t = table_spec(kind);
+            auto& per = all.emplace_back();
+            for (const auto& a : t.arrays) per.push_back(fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", array_table(t, a)));
+        }
+        return all;
+    }();
+    return sql.at(static_cast<std::size_t>(spec.kind));
+}
+
+}  // namespace
+
+SqlStore::DatasetIndexRows SqlStore::prepare_index(const json& doc) {
+    // Straight from the normalised document (no conversion to Dataset: this runs per imported record).
+    DatasetIndexRows rows;
+    rows.facets = facet_rows(doc);
+    std::string kw;
+    if (const auto it = doc.find("keywords"); it != doc.end() && it->is_array())
+        for (const auto& k : *it)
+            if (k.is_string())
+                for (const auto& t : analyze(k.get_ref<const std::string&>())) {
+                    if (!kw.empty()) kw += ' ';
+                    kw += t;
+                }
+    rows.text = TextRow{0, doc_bbox(doc), fmt::format("{}", fmt::join(analyze(doc.value("title", std::string{})), " ")),
+                        std::move(kw), fmt::format("{}", fmt::join(analyze(doc.value("abstract", std::string{})), " "))};
+    return rows;
+}
+
+SqlStore::PreparedInsert SqlStore::prepare_insert(const TableSpec& spec, const json& doc) {
+    PreparedInsert p;
+    p.row.reserve(2 + spec.columns.size() + 6);
+    p.row.emplace_back(doc.at("_id").get<std::string>());
+    p.row.emplace_back(doc.dump());
+    for (const auto& col : spec.columns) p.row.push_back(column_value(col, doc));
+    p.arrays.reserve(spec.arrays.size());
+    for (const auto& a : spec.arrays) p.arrays.push_back(distinct_strings(doc, a));
+    if (spec.kind == EntityKind::dataset) {
+        const auto extras = dataset_search_columns(doc);
+        p.row.insert(p.row.end(), extras.begin(), extras.end());
+        p.index = prepare_index(doc);
+    }
+    return p;
+}
+
+std::int64_t SqlStore::insert_entity_row(Connection& c, const TableSpec& spec, const PreparedInsert& p) {
+    return c.insert_seq(insert_sql(spec), p.row);
+}
+
+void SqlStore::finish_insert(Connection& c, const TableSpec& spec, PreparedInsert& p, std::int64_t seq,
                              std::vector<TextRow>* deferred_text) {
-    write_arrays(c, spec, doc, true);
-    if (spec.kind == EntityKind::dataset) index_dataset(c, seq, doc, true, deferred_text);
+    const auto& inserts = array_insert_sql(spec);
+    SqlParams params{p.row.at(0), std::string{}};
+    for (std::size_t a = 0; a < p.arrays.size(); ++a)
+        for (auto& v : p.arrays[a]) {
+            params[1] = std::move(v);
+            c.execute(inserts[a], params);
+        }
+    if (spec.kind == EntityKind::dataset) write_index(c, seq, p.index, deferred_text);
 }
 
 void SqlStore::insert_row(Connection& c, const TableSpec& spec, const json& doc) {
-    finish_insert(c, spec, doc, insert_entity_row(c, spec, doc));
+    auto p = prepare_insert(spec, doc);
+    finish_insert(c, spec, p, insert_entity_row(c, spec, p));
 }
 
 void SqlStore::write_arrays(Connection& c, const TableSpec& spec, const json& doc, bool fresh) {
     const auto id = doc.at("_id").get<std::string>();
-    for (const auto& a : spec.arrays) {
-        const auto t = array_table(spec, a);
-        if (!fresh) c.execute(fmt::format("DELETE FROM {} WHERE id = ?", t), {id});
-        const auto values = distinct_strings(doc, a);
-        if (values.empty()) continue;
-        const auto insert = fmt::format("INSERT INTO {} (id, value) VALUES (?, ?)", t);  // once per array
+    const auto& inserts = array_insert_sql(spec);
+    for (std::size_t a = 0; a < spec.arrays.size(); ++a) {
+        if (!fresh) c.execute(fmt::format("DELETE FROM {} WHERE id = ?", array_table(spec, spec.arrays[a])), {id});
         SqlParams params{id, std::string{}};
-        for (const auto& v : values) {
+        for (const auto& v : distinct_strings(doc, spec.arrays[a])) {
             params[1] = v;
-            c.execute(insert, params);
+            c.execute(inserts[a], params);
         }
     }
 }
@@ -403,30 +556,30 @@ void SqlStore::log_dataset_change(Connection& c, std::int64_t seq) {
     c.execute("INSERT INTO dataset_change (ds) VALUES (?)", {seq});
 }
 
+void SqlStore::write_index(Connection& c, std::int64_t seq, DatasetIndexRows& rows, std::vector<TextRow>* deferred_text) {
+    // One single-row statement per facet row: a multi-row INSERT needs a statement journal (a
+    // savepoint per statement), which costs more than the extra steps.
+    SqlParams params{seq, std::string{}, std::string{}};
+    for (auto& [facet, value] : rows.facets) {
+        params[1] = std::move(facet);
+        params[2] = std::move(value);
+        c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", params);
+    }
+    auto& text = rows.text;
+    text.seq = seq;
+    if (deferred_text) deferred_text->push_back(std::move(text));
+    else index_text(c, text.seq, text.bbox, text.title, text.keywords, text.abstract);
+    log_dataset_change(c, seq);
+}
+
 void SqlStore::index_dataset(Connection& c, std::int64_t seq, const json& doc, bool fresh, std::vector<TextRow>* deferred_text) {
-    // Straight from the normalised document (no conversion to Dataset: this runs per imported record).
     if (!fresh) {
         auto p = dataset_search_columns(doc);
         p.emplace_back(seq);
         c.execute("UPDATE dataset SET title_sort = ?, west = ?, south = ?, east = ?, north = ?, sharing = ? WHERE seq = ?", p);
     }
-    // One single-row statement per facet row: a multi-row INSERT needs a statement journal (a
-    // savepoint per statement), which costs more than the extra steps.
-    for (const auto& [facet, value] : facet_rows(doc))
-        c.execute("INSERT INTO dataset_facet (ds, facet, value) VALUES (?, ?, ?)", {seq, facet, value});
-    std::string kw;
-    if (const auto it = doc.find("keywords"); it != doc.end() && it->is_array())
-        for (const auto& k : *it)
-            if (k.is_string())
-                for (const auto& t : analyze(k.get_ref<const std::string&>())) {
-                    if (!kw.empty()) kw += ' ';
-                    kw += t;
-                }
-    TextRow text{seq, doc_bbox(doc), fmt::format("{}", fmt::join(analyze(doc.value("title", std::string{})), " ")), std::move(kw),
-                 fmt::format("{}", fmt::join(analyze(doc.value("abstract", std::string{})), " "))};
-    if (deferred_text) deferred_text->push_back(std::move(text));
-    else index_text(c, text.seq, text.bbox, text.title, text.keywords, text.abstract);
-    log_dataset_change(c, seq);
+    auto rows = prepare_index(doc);
+    write_index(c, seq, rows, deferred_text);
 }
 
 void SqlStore::unindex_dataset(Connection& c, std::int64_t seq) {
@@ -451,6 +604,35 @@ ImportResult SqlStore::import_normalized_documents(EntityKind kind, std::vector<
     const auto& spec = table_spec(kind);
     ImportResult out;
     out.ids.resize(docs.size());
+    // Two stages over the two cores: a second thread stamps each document and computes all it
+    // writes (document text, columns, side rows, facets, analysed full text: prepare_insert(), no
+    // database), chunk by chunk; this thread, which holds the transaction, writes them in input
+    // order. The stored content is create()'s: create() goes through the same prepare_insert().
+    struct Item {
+        std::string given;                     ///< its '_id' as given (problems)
+        std::optional<ImportProblem> refused;  ///< an invalid '_id'
+        std::exception_ptr error;              ///< any other failure: aborts the whole call there
+        PreparedInsert insert;
+    };
+    auto prepare = [&](std::size_t first, std::size_t last, std::vector<Item>& chunk) {
+        for (std::size_t i = first; i < last; ++i) {
+            Item& item = chunk.emplace_back();
+            try {
+                json& doc = docs[i];
+                item.given = doc.value("_id", std::string{});
+                try {
+                    stamp_new(spec, doc);
+                } catch (const InvalidArgument& e) {
+                    item.refused = ImportProblem{i, item.given, e.code(), e.what()};
+                    continue;
+                }
+                item.insert = prepare_insert(spec, doc);
+                doc = json();  // freed here, not on the writing thread
+            } catch (...) {
+                item.error = std::current_exception();
+            }
+        }
+    };
     // One transaction (a savepoint inside transaction()), no savepoint per record: on SQLite each
     // savepoint makes FTS5 flush its pending terms into a new segment (then merged again), which
     // was the largest single cost of importing through create() inside a transaction.
@@ -459,27 +641,33 @@ ImportResult SqlStore::import_normalized_documents(EntityKind kind, std::vector<
         try {
             const bool per_record_savepoint = failed_statement_aborts_transaction();
             std::vector<TextRow> text;
-            for (std::size_t i = 0; i < docs.size(); ++i) {
-                json& doc = docs[i];
-                const auto given = doc.value("_id", std::string{});
-                try {
-                    stamp_new(spec, doc);
-                } catch (const InvalidArgument& e) {
-                    out.problems.push_back({i, given, e.code(), e.what()});
-                    continue;
+            // Eight chunks at least (small imports overlap too), of 16 to k_import_chunk records.
+            ChunkPipeline<Item> pipeline(docs.size(), std::clamp<std::size_t>(docs.size() / 8, 16, k_import_chunk), prepare);
+            std::vector<Item> chunk;
+            std::size_t i = 0;
+            while (pipeline.next(chunk)) {
+                for (auto& item : chunk) {
+                    const std::size_t at = i++;
+                    if (item.refused) {
+                        out.problems.push_back(std::move(*item.refused));
+                        continue;
+                    }
+                    if (item.error) std::rethrow_exception(item.error);
+                    auto& p = item.insert;
+                    std::int64_t seq = -1;
+                    try {
+                        // SQLite: only the row statement can be refused (unique or reference
+                        // constraint), and a refused statement undoes itself: the transaction goes on.
+                        if (per_record_savepoint)
+                            with_tx([&](Connection& t) { finish_insert(t, spec, p, insert_entity_row(t, spec, p)); });
+                        else seq = insert_entity_row(c, spec, p);
+                    } catch (const Conflict& e) {
+                        out.problems.push_back({at, std::move(item.given), e.code(), e.what()});
+                        continue;
+                    }
+                    out.ids[at] = std::get<std::string>(p.row.at(0));
+                    if (!per_record_savepoint) finish_insert(c, spec, p, seq, &text);  // a failure here aborts the whole call
                 }
-                std::int64_t seq = -1;
-                try {
-                    // SQLite: only the row statement can be refused (unique or reference
-                    // constraint), and a refused statement undoes itself: the transaction goes on.
-                    if (per_record_savepoint) with_tx([&](Connection& t) { insert_row(t, spec, doc); });
-                    else seq = insert_entity_row(c, spec, doc);
-                } catch (const Conflict& e) {
-                    out.problems.push_back({i, given, e.code(), e.what()});
-                    continue;
-                }
-                if (!per_record_savepoint) finish_insert(c, spec, doc, seq, &text);  // a failure here aborts the whole call
-                out.ids[i] = doc["_id"].get<std::string>();
             }
             // The full-text rows last, one after the other: any statement with a statement
             // journal (a multi-row INSERT, a constraint that may abort) between two FTS5 inserts

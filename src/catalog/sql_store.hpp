@@ -118,13 +118,29 @@ private:
     void release(std::unique_ptr<Connection> c);
     ThreadTx* current_tx();
 
+    /// A dataset's facet rows and analysed text, computed from its document alone.
+    struct DatasetIndexRows {
+        std::vector<std::pair<std::string, std::string>> facets;
+        TextRow text;  ///< seq set when written
+    };
+    /// Everything an insert writes, computed from the (stamped) document alone, without a
+    /// connection: a bulk import prepares records on a second thread while this one writes.
+    struct PreparedInsert {
+        SqlParams row;                                 ///< insert_sql() parameters (row[0]: the id)
+        std::vector<std::vector<std::string>> arrays;  ///< distinct values, per spec.arrays
+        DatasetIndexRows index;                        ///< datasets only
+    };
+    [[nodiscard]] static PreparedInsert prepare_insert(const TableSpec& spec, const nlohmann::json& doc);
+    [[nodiscard]] static DatasetIndexRows prepare_index(const nlohmann::json& doc);
+
     void insert_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
     /// The entity's row alone (the only statement of an insert a constraint can refuse); returns its seq.
-    std::int64_t insert_entity_row(Connection& c, const TableSpec& spec, const nlohmann::json& doc);
+    std::int64_t insert_entity_row(Connection& c, const TableSpec& spec, const PreparedInsert& p);
     /// The rest of an insert: array side rows, and for datasets the search structures and change log.
     /// `deferred_text`: the full-text / spatial entry is appended there instead of written.
-    void finish_insert(Connection& c, const TableSpec& spec, const nlohmann::json& doc, std::int64_t seq,
+    void finish_insert(Connection& c, const TableSpec& spec, PreparedInsert& p, std::int64_t seq,
                        std::vector<TextRow>* deferred_text = nullptr);
+    void write_index(Connection& c, std::int64_t seq, DatasetIndexRows& rows, std::vector<TextRow>* deferred_text);
     void write_arrays(Connection& c, const TableSpec& spec, const nlohmann::json& doc, bool fresh);
     void log_dataset_change(Connection& c, std::int64_t seq);
     /// Facet counts of the match set from the in-memory facet columns (brought up to date from

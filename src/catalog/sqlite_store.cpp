@@ -1,6 +1,12 @@
 // The SQLite store: WAL, foreign keys, one pooled connection per concurrent caller, cached
 // prepared statements, FTS5 over pre-analysed text, R*Tree over dataset boxes.
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
+
+#include <pthread.h>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -12,10 +18,82 @@ namespace geoplex::catalog::detail {
 namespace {
 
 constexpr const char* k_cache_size = "PRAGMA cache_size = -65536";  // 64 MiB: the indexes of a large catalogue
+constexpr int k_checkpoint_frames = 1000;                          // SQLite's autocheckpoint default
+
+/// Copies the WAL back into the database file on its own thread and connection. SQLite's
+/// autocheckpoint does it inside the committing writer's COMMIT (a large bulk-import commit then
+/// waits for all its pages to be copied); here the commit only signals, and the copy overlaps the
+/// writer's next work on the other core. PASSIVE checkpoints, as autocheckpoint's: they never
+/// block readers or writers and durability is the WAL's either way.
+class Checkpointer {
+public:
+    explicit Checkpointer(std::string path) : m_path(std::move(path)) {}
+    ~Checkpointer() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        if (m_thread.joinable()) m_thread.join();
+    }
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    /// The WAL hook of every connection of the store (replaces autocheckpoint).
+    static int wal_hook(void* self, sqlite3*, const char*, int frames) {
+        if (frames >= k_checkpoint_frames) static_cast<Checkpointer*>(self)->request();
+        return SQLITE_OK;
+    }
+
+private:
+    void request() {
+        std::lock_guard lock(m_mutex);
+        m_pending = true;
+        if (!m_thread.joinable()) {
+            try {
+                m_thread = std::thread([this] { run(); });
+            } catch (const std::system_error&) {  // no thread: the next commit asks again
+                m_pending = false;
+                return;
+            }
+        }
+        m_cv.notify_all();
+    }
+
+    void run() {
+        pthread_setname_np(pthread_self(), "catalog-ckpt");
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(m_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            db = nullptr;
+        } else if (sqlite3_busy_timeout(db, 30'000), sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            // (A first read opens the WAL: a checkpoint on a connection that has not read yet does nothing.)
+            sqlite3_close(db);
+            db = nullptr;
+        }
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_cv.wait(lock, [&] { return m_pending || m_stop; });
+            if (m_stop) break;
+            m_pending = false;
+            lock.unlock();
+            if (db) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);  // busy: the next one
+            lock.lock();
+        }
+        lock.unlock();
+        sqlite3_close(db);
+    }
+
+    std::string m_path;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_pending = false, m_stop = false;
+    std::thread m_thread;
+};
 
 class SqliteConnection final : public Connection {
 public:
-    explicit SqliteConnection(const std::string& path) {
+    SqliteConnection(const std::string& path, Checkpointer* checkpointer) {
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
         if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
             const std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
@@ -28,6 +106,7 @@ public:
         if (path != ":memory:") {
             exec_script("PRAGMA journal_mode = WAL");
             exec_script("PRAGMA synchronous = NORMAL");
+            if (checkpointer) sqlite3_wal_hook(m_db, &Checkpointer::wal_hook, checkpointer);
         }
         exec_script(k_cache_size);
         exec_script("PRAGMA temp_store = MEMORY");
@@ -180,12 +259,17 @@ private:
 
 class SqliteStore final : public SqlStore {
 public:
-    explicit SqliteStore(std::string path) : SqlStore(path == ":memory:" ? 1 : 16), m_path(std::move(path)) { migrate(); }
+    explicit SqliteStore(std::string path)
+        : SqlStore(path == ":memory:" ? 1 : 16), m_path(std::move(path)), m_checkpointer(m_path) {
+        migrate();
+    }
 
     std::string_view backend() const noexcept override { return "sqlite"; }
 
 protected:
-    std::unique_ptr<Connection> connect() override { return std::make_unique<SqliteConnection>(m_path); }
+    std::unique_ptr<Connection> connect() override {
+        return std::make_unique<SqliteConnection>(m_path, m_path == ":memory:" ? nullptr : &m_checkpointer);
+    }
     std::string begin_statement() const override { return "BEGIN IMMEDIATE"; }
     std::string migration_lock() const override { return {}; }
     std::string seq_column() const override { return "seq INTEGER PRIMARY KEY"; }
@@ -196,17 +280,11 @@ protected:
     bool failed_statement_aborts_transaction() const override { return false; }
 
     // A bulk import touches the id, facet and R*Tree b-trees all over: a larger page cache for
-    // its duration, and fewer WAL checkpoints (a page changed by several commits is copied back
-    // once); the connection's usual settings after. Durability is unchanged (WAL, synchronous
+    // its duration, the connection's usual one after. Its commit's WAL checkpoint runs on the
+    // Checkpointer's thread (as every commit's). Durability is unchanged (WAL, synchronous
     // NORMAL: each commit is in the WAL).
-    void begin_bulk(Connection& c) override {
-        c.exec_script("PRAGMA cache_size = -524288");
-        c.query("PRAGMA wal_autocheckpoint = 16384", {});
-    }
-    void end_bulk(Connection& c) override {
-        c.exec_script(k_cache_size);
-        c.query("PRAGMA wal_autocheckpoint = 1000", {});
-    }
+    void begin_bulk(Connection& c) override { c.exec_script("PRAGMA cache_size = -524288"); }
+    void end_bulk(Connection& c) override { c.exec_script(k_cache_size); }
 
     void create_search_schema(Connection& c) override {
         // Columns hold analyze()d terms; unicode61 only splits them on spaces.
@@ -269,6 +347,7 @@ protected:
 
 private:
     std::string m_path;
+    Checkpointer m_checkpointer;  ///< destroyed (joined) before the pooled connections of SqlStore
 };
 
 }  // namespace

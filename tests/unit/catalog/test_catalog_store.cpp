@@ -868,6 +868,71 @@ TEST_CASE_METHOD(StoreFixture, "store: bulk import refuses bad records and keeps
     CHECK(s.search({.text = "annulé", .datastore = ds.id}).total == 0);
 }
 
+TEST_CASE_METHOD(StoreFixture, "store: bulk import over several prepared chunks keeps positions and refusals; a failure undoes all") {
+    // 200 records: the import prepares them on a second thread in 8 chunks of 25; the refused
+    // records sit in different chunks, at chunk edges and at the very end.
+    Store& s = *store;
+    const auto ds = make_datastore(s);
+    const auto existing = s.create(Dataset{.datastore = ds.id, .title = "Déjà là"});
+    std::vector<Dataset> batch(200);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].datastore = ds.id;
+        batch[i].title = "Morceau numéro " + std::to_string(i);
+        batch[i].keywords = {"clé" + std::to_string(i % 7)};
+        batch[i].themes = {i % 2 ? "Sols" : "Hydrographie"};
+    }
+    const auto given = new_id();
+    batch[17].id = "pas-un-uuid";
+    batch[24].id = existing.id;      // last of chunk 1: id taken
+    batch[25].id = given;            // first of chunk 2
+    batch[26].id = given;            // the same id again
+    batch[150].datastore = new_id();  // referenced datastore missing
+    batch[199].id = "x";
+    const auto r = s.import_many(batch);
+    const std::vector<std::size_t> refused{17, 24, 26, 150, 199};
+    REQUIRE(r.problems.size() == refused.size());
+    for (std::size_t k = 0; k < refused.size(); ++k) {
+        INFO("problem " << k << ": " << r.problems[k].message);
+        CHECK(r.problems[k].index == refused[k]);
+        CHECK(r.problems[k].id == batch[refused[k]].id);
+        CHECK(r.ids[refused[k]].empty());
+    }
+    CHECK(r.imported() == 195);
+    CHECK(r.ids[25] == given);
+    std::size_t themed = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (std::find(refused.begin(), refused.end(), i) != refused.end()) continue;
+        INFO("record " << i);
+        REQUIRE(is_uuid(r.ids[i]));
+        const auto got = s.require<Dataset>(r.ids[i]);
+        CHECK(got.title == batch[i].title);
+        CHECK(got.keywords == batch[i].keywords);
+        themed += i % 2;
+    }
+    // In input order, searchable, with the facets of the imported records only.
+    const auto listed = s.list<Dataset>({{"datastore", ds.id}}, {0, 1000});
+    REQUIRE(listed.total == 196);
+    for (std::size_t k = 1, i = 0; k < listed.items.size(); ++k, ++i) {
+        while (r.ids[i].empty()) ++i;
+        CHECK(listed.items[k].id == r.ids[i]);
+    }
+    const auto found = s.search({.text = "morceau", .datastore = ds.id, .limit = 1000});
+    CHECK(found.total == 195);
+    check_same_as_sql(s, {.text = "morceau", .datastore = ds.id, .limit = 1000}, found);
+    CHECK(themed == 98);  // odd positions: 100, less 17 and 199; even: 100, less 24, 26, 150
+    CHECK(found.facets.at("theme") == std::vector<FacetCount>{{"Sols", 98}, {"Hydrographie", 97}});
+
+    // A record create() fails on (not a refusal: invalid UTF-8 cannot be stored as JSON text)
+    // aborts the whole call, wherever it is: nothing of the batch is kept.
+    std::vector<Dataset> doomed(200);
+    for (std::size_t i = 0; i < doomed.size(); ++i) doomed[i] = Dataset{.datastore = ds.id, .title = "Perdu " + std::to_string(i)};
+    doomed[130].title = "Perdu \xff\xfe";
+    CHECK_THROWS(s.create(doomed[130]));
+    CHECK_THROWS(s.import_many(doomed));
+    CHECK(s.list<Dataset>({{"datastore", ds.id}}).total == 196);
+    CHECK(s.search({.text = "perdu", .datastore = ds.id}).total == 0);
+}
+
 TEST_CASE("store: SQLite file reopens with its data and schema") {
     if (const char* uri = std::getenv("GEOPLEX_CATALOG_STORE"); uri && *uri) return;  // SQLite only
     geoplex::test::TempDir dir("geoplex-catalog");

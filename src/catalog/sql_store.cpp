@@ -380,7 +380,8 @@ constexpr std::size_t k_import_chunk = 1000;
 
 /// Items [0, n) produced in order by one second thread, chunk by chunk, and consumed in order
 /// through a bounded queue (at most k_queued chunks ahead). produce(first, last, chunk) appends
-/// items [first, last) to chunk (a failure there is thrown by next() after the chunks before). Small inputs (one chunk) are produced inline.
+/// items [first, last) to chunk (a failure there is thrown by next() after the chunks before).
+/// Small inputs (one chunk) are produced inline.
 template <class Item>
 class ChunkPipeline {
 public:

@@ -63,11 +63,14 @@ private:
     void run() {
         pthread_setname_np(pthread_self(), "catalog-ckpt");
         sqlite3* db = nullptr;
-        if (sqlite3_open_v2(m_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
-            sqlite3_close(db);
-            db = nullptr;
-        } else if (sqlite3_busy_timeout(db, 30'000), sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
-            // (A first read opens the WAL: a checkpoint on a connection that has not read yet does nothing.)
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+        bool ok = sqlite3_open_v2(m_path.c_str(), &db, flags, nullptr) == SQLITE_OK;
+        if (ok) {
+            // A first read opens the WAL: a checkpoint on a connection that has not read yet does nothing.
+            sqlite3_busy_timeout(db, 30'000);
+            ok = sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_schema", nullptr, nullptr, nullptr) == SQLITE_OK;
+        }
+        if (!ok) {
             sqlite3_close(db);
             db = nullptr;
         }

@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
         }
         // Adaptive: cold pass (the build starts at the 2nd route, in the background), wait for
         // it, then the same pairs again.
-        std::vector<double> cold_wall, cold_cpu, warm_wall, warm_cpu;
+        std::vector<double> cold_wall, cold_cpu, set_warm_wall, set_warm_cpu;
         const auto before = router.constraint_set_stats();
         run(false, cold_wall, cold_cpu, checksum, constraint_sets[k].second);
         const std::string cold_engines = engine_json();
@@ -248,8 +248,8 @@ int main(int argc, char** argv) {
         router.wait_for_pending();
         const double waited_s = std::chrono::duration<double>(clock_type::now() - w0).count();
         const auto after = router.constraint_set_stats();
-        run(false, warm_wall, warm_cpu, checksum, constraint_sets[k].second);
-        constrained_cpu[k] = warm_cpu;
+        run(false, set_warm_wall, set_warm_cpu, checksum, constraint_sets[k].second);
+        constrained_cpu[k] = set_warm_cpu;
         engines_of[k] = engine_json();
         const double base = std::max(1e-9, percentile(summary_cpu, 0.5));
         adaptive_lines.push_back(fmt::format(
@@ -259,8 +259,8 @@ int main(int argc, char** argv) {
             "\"engines\": {}}}}},\n",
             constraint_sets[k].first, after.built - before.built, after.built > before.built ? after.last_build_seconds : 0.0,
             waited_s, cold_cpu.size(), percentile(cold_cpu, 0.5), percentile(cold_cpu, 0.9), percentile(cold_cpu, 0.99),
-            percentile(cold_cpu, 0.5) / base, cold_engines, percentile(warm_cpu, 0.5), percentile(warm_cpu, 0.9),
-            percentile(warm_cpu, 0.99), percentile(warm_cpu, 0.5) / base, engines_of[k]));
+            percentile(cold_cpu, 0.5) / base, cold_engines, percentile(set_warm_cpu, 0.5), percentile(set_warm_cpu, 0.9),
+            percentile(set_warm_cpu, 0.99), percentile(set_warm_cpu, 0.5) / base, engines_of[k]));
     }
 
     // 100 × 100 matrix on the first 100 pairs' ends.
